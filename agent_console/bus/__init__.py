@@ -1,0 +1,1 @@
+"""The D-Bus layer: wire format, connection, service object and daemon."""

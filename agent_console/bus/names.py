@@ -1,0 +1,13 @@
+"""The public D-Bus names, versioned the way systemd versions login1 and hostname1.
+
+The trailing ``1`` is the API version: an incompatible change gets
+``io.github.AgentConsole2`` beside this one rather than breaking hooks and
+widgets that were written against it.  Hooks written in shell carry these
+literals too (``hooks/agent-console-hook``), so they never change within a
+version.
+"""
+
+BUS_NAME = "io.github.AgentConsole1"
+OBJECT_PATH = "/io/github/AgentConsole1"
+INTERFACE = "io.github.AgentConsole1.Sessions"
+ERROR_PREFIX = "io.github.AgentConsole1.Error"
