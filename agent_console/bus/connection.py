@@ -1,0 +1,90 @@
+"""Connecting to a bus, with two dbus-next flaws fixed where they live.
+
+EAGAIN.
+dbus-next 0.2.3 writes queued messages in a loop from the event loop's
+writer callback and treats *any* exception from ``socket.send`` as fatal: it
+finalises the whole connection (dbus-next issue #153, never fixed).  When the
+kernel's socket buffer fills, which a burst of pipelined calls or signals
+does within seconds, ``send`` raises ``BlockingIOError`` (EAGAIN) and the
+daemon falls off the bus.  EAGAIN only means "not now": the fix wraps the
+writer's socket so that EAGAIN reports zero bytes sent.  The writer already
+treats a short send as "wait until writable" and keeps its callback
+registered, so it resumes exactly where it stopped.  We never negotiate
+Unix fd passing, so ``send`` is the only call the writer makes.
+
+Error replies.  A method handler reports a failure by raising ``DBusError``;
+dbus-next sends it as the error reply, but its reply context manager then
+forgets to swallow the exception, which reaches the top of the message loop
+and is logged as an "unexpected error" with a traceback, on every refused
+call.  The bus here drops exactly that exception after it was sent.
+"""
+
+import os
+import socket
+from pathlib import Path
+
+from dbus_next import Message, MessageType
+from dbus_next.aio import MessageBus
+from dbus_next.errors import DBusError
+
+from agent_console.errors import Unavailable
+
+
+class _EagainTolerantSocket:
+    """Stands in for the writer's socket; only ``send`` is called on it."""
+
+    __slots__ = ("_sock",)
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+
+    def send(self, data: memoryview) -> int:
+        try:
+            return self._sock.send(data)
+        except (BlockingIOError, InterruptedError):
+            return 0
+
+
+class ResilientMessageBus(MessageBus):
+    """A dbus-next ``MessageBus`` that survives a full socket buffer and refuses calls quietly."""
+
+    def __init__(self, bus_address: str) -> None:
+        super().__init__(bus_address=bus_address)
+        self._writer.sock = _EagainTolerantSocket(self._writer.sock)
+
+    def _process_message(self, msg: Message) -> None:
+        try:
+            super()._process_message(msg)
+        except DBusError:
+            if msg.message_type is not MessageType.METHOD_CALL:
+                raise
+
+
+def session_bus_address() -> str | None:
+    """The session bus as libdbus and sd-bus find it, or None where there is none.
+
+    dbus-next itself only reads the environment and X11 files, and so misses
+    the systemd-style ``$XDG_RUNTIME_DIR/bus`` of an SSH or TTY login.
+    """
+    if address := os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        return address
+    runtime_dir = os.environ.get("XDG_RUNTIME_DIR")
+    if runtime_dir and Path(runtime_dir, "bus").is_socket():
+        return f"unix:path={runtime_dir}/bus"
+    if launchd_socket := os.environ.get("DBUS_LAUNCHD_SESSION_BUS_SOCKET"):
+        return f"unix:path={launchd_socket}"
+    return None
+
+
+async def connect(address: str | None = None) -> ResilientMessageBus:
+    """Connect to ``address``, else the session bus; Unavailable says why not."""
+    address = address or session_bus_address()
+    if address is None:
+        raise Unavailable(
+            "no D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is unset and "
+            "$XDG_RUNTIME_DIR/bus does not exist (give --address)"
+        )
+    try:
+        return await ResilientMessageBus(address).connect()
+    except Exception as error:
+        raise Unavailable(f"cannot connect to the D-Bus bus at {address}: {error}") from None

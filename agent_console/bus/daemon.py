@@ -1,0 +1,148 @@
+"""``agent-console daemon``: own the bus name and serve the store until told to stop.
+
+Exit codes are chosen for a supervisor: 0 when stopped by a signal or
+replaced by another instance, 1 when the bus is unreachable or lost (a restart
+helps), 3 when another instance already owns the name (a restart would not
+help: the systemd unit lists it in ``RestartPreventExitStatus=``).
+"""
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from dbus_next import Message, MessageType
+from dbus_next.aio import MessageBus
+from dbus_next.constants import NameFlag, RequestNameReply
+
+from agent_console.bus.connection import connect, session_bus_address
+from agent_console.bus.names import BUS_NAME, OBJECT_PATH
+from agent_console.bus.private_bus import start_private_bus
+from agent_console.bus.service import SessionsInterface
+from agent_console.errors import Unavailable
+from agent_console.store import SessionStore
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_NAME_TAKEN = 3
+
+JOURNAL_PRIORITIES = {logging.DEBUG: 7, logging.INFO: 6, logging.WARNING: 4, logging.ERROR: 3}
+
+log = logging.getLogger("agent_console")
+
+
+class _JournalFormatter(logging.Formatter):
+    """journald stamps time itself and reads the ``<N>`` prefix as the priority."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"<{JOURNAL_PRIORITIES.get(record.levelno, 2)}>{record.getMessage()}"
+
+
+def configure_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    if os.environ.get("JOURNAL_STREAM"):
+        handler.setFormatter(_JournalFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s agent-console[%(process)d]: %(message)s"))
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler], force=True)
+
+
+def run(address: str | None, replace: bool) -> int:
+    """Serve on ``address``, the session bus, or, where there is none, a bus of our own."""
+    if address is None and session_bus_address() is None:
+        return _run_with_private_bus(replace)
+    return asyncio.run(_serve(address, replace))
+
+
+def _run_with_private_bus(replace: bool) -> int:
+    with tempfile.TemporaryDirectory(prefix="agent-console-bus-") as config_dir:
+        try:
+            bus = start_private_bus(Path(config_dir))
+        except Unavailable as error:
+            log.error("%s", error)
+            return EXIT_FAILURE
+        log.info("no session bus here: started a private one")
+        print(f"DBUS_SESSION_BUS_ADDRESS='{bus.address}'; export DBUS_SESSION_BUS_ADDRESS;", flush=True)
+        try:
+            return asyncio.run(_serve(bus.address, replace))
+        finally:
+            bus.stop()
+
+
+async def _serve(address: str | None, replace: bool) -> int:
+    try:
+        bus = await connect(address)
+    except Unavailable as error:
+        log.error("%s", error)
+        return EXIT_FAILURE
+    bus.export(OBJECT_PATH, SessionsInterface(SessionStore()))
+    if not await _own_name(bus, replace):
+        bus.disconnect()
+        return EXIT_NAME_TAKEN
+    log.info("serving %s on %s", BUS_NAME, address or "the session bus")
+    return await _wait_until_done(bus)
+
+
+async def _own_name(bus: MessageBus, replace: bool) -> bool:
+    flags = NameFlag.DO_NOT_QUEUE | NameFlag.ALLOW_REPLACEMENT
+    if replace:
+        flags |= NameFlag.REPLACE_EXISTING
+    reply = await bus.request_name(BUS_NAME, flags)
+    if reply in (RequestNameReply.PRIMARY_OWNER, RequestNameReply.ALREADY_OWNER):
+        return True
+    owner = await _owner_pid(bus)
+    hint = "it does not allow replacement" if replace else "stop it, or pass --replace"
+    log.error("%s is already owned by another process%s; %s", BUS_NAME, owner, hint)
+    return False
+
+
+async def _owner_pid(bus: MessageBus) -> str:
+    """" (pid N)" for the error message, or nothing if the bus will not say."""
+    reply = await bus.call(
+        Message(
+            destination="org.freedesktop.DBus",
+            path="/org/freedesktop/DBus",
+            interface="org.freedesktop.DBus",
+            member="GetConnectionUnixProcessID",
+            signature="s",
+            body=[BUS_NAME],
+        )
+    )
+    return f" (pid {reply.body[0]})" if reply and reply.message_type is MessageType.METHOD_RETURN else ""
+
+
+async def _wait_until_done(bus: MessageBus) -> int:
+    loop = asyncio.get_running_loop()
+    stopped: asyncio.Future[str] = loop.create_future()
+
+    def stop(reason: str) -> None:
+        if not stopped.done():
+            stopped.set_result(reason)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop, signal.Signals(signum).name)
+    bus.add_message_handler(lambda msg: _on_name_lost(msg, stop))
+    disconnected = asyncio.ensure_future(bus.wait_for_disconnect())
+    await asyncio.wait({stopped, disconnected}, return_when=asyncio.FIRST_COMPLETED)
+    if not stopped.done():
+        error = disconnected.exception() if not disconnected.cancelled() else None
+        log.error("lost the bus connection%s; exiting so a supervisor can restart", f": {error}" if error else "")
+        return EXIT_FAILURE
+    disconnected.cancel()
+    reason = stopped.result()
+    if reason != "replaced":
+        await bus.release_name(BUS_NAME)
+    bus.disconnect()
+    log.info("stopped (%s)", reason)
+    return EXIT_OK
+
+
+def _on_name_lost(msg: Message, stop: Callable[[str], None]) -> bool:
+    """Another instance took the name with --replace: step aside cleanly."""
+    if msg.member == "NameLost" and msg.body == [BUS_NAME]:
+        stop("replaced")
+    return False

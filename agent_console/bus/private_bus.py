@@ -1,0 +1,64 @@
+"""A dbus-daemon of our own, for machines without a session bus and for tests.
+
+The configuration is the distribution's ``session.conf`` with only the
+service directories replaced: its limits are what a real desktop session
+has, and they matter (dbus-daemon's built-in ``max_replies_per_connection``
+of 128 refuses a burst that any real session bus accepts).
+"""
+
+import html
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from agent_console.errors import Unavailable
+
+SESSION_CONF_CANDIDATES = (
+    Path("/usr/share/dbus-1/session.conf"),
+    Path("/etc/dbus-1/session.conf"),
+    Path("/opt/homebrew/share/dbus-1/session.conf"),
+    Path("/usr/local/share/dbus-1/session.conf"),
+)
+STARTUP_TIMEOUT_S = 10.0
+
+
+@dataclass
+class PrivateBus:
+    address: str
+    process: subprocess.Popen[bytes]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=STARTUP_TIMEOUT_S)
+
+
+def session_config(service_dirs: Sequence[Path] = ()) -> str:
+    """session.conf with its standard service directories swapped for ``service_dirs``."""
+    template = next((path for path in SESSION_CONF_CANDIDATES if path.is_file()), None)
+    if template is None:
+        raise Unavailable("no session.conf found: is dbus-daemon installed?")
+    dirs = "".join(f"<servicedir>{html.escape(str(d))}</servicedir>" for d in service_dirs)
+    return re.sub(r"<standard_session_servicedirs\s*/>", dirs, template.read_text())
+
+
+def start_private_bus(config_dir: Path, service_dirs: Sequence[Path] = ()) -> PrivateBus:
+    """Start dbus-daemon with a config written to ``config_dir``; returns once it listens."""
+    config = config_dir / "session.conf"
+    config.write_text(session_config(service_dirs))
+    try:
+        process = subprocess.Popen(
+            ["dbus-daemon", "--nofork", "--print-address=1", f"--config-file={config}"],
+            stdout=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+        )
+    except FileNotFoundError:
+        raise Unavailable("dbus-daemon is not installed (Debian: apt install dbus)") from None
+    assert process.stdout is not None
+    address = process.stdout.readline().decode().strip()
+    if not address:
+        process.wait(timeout=STARTUP_TIMEOUT_S)
+        raise Unavailable(f"dbus-daemon exited with status {process.returncode} before listening")
+    return PrivateBus(address=address, process=process)

@@ -1,0 +1,99 @@
+"""The exported object: ``io.github.AgentConsole1.Sessions``.
+
+Every method handler runs on the asyncio event loop that owns the store and
+returns before the next message is read: this is the single-threaded actor
+model of the design, so the store needs no lock.  Handlers are plain
+functions, not coroutines, so no call can interleave with another.  Signals
+are queued before the method's reply, hence a caller that receives its reply
+can rely on subscribers having been sent the change already, in call order.
+
+The string annotations are D-Bus signatures: dbus-next reads them to build
+the introspection data and to marshal arguments.
+"""
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from dbus_next import Variant
+from dbus_next.errors import DBusError
+from dbus_next.service import PropertyAccess, ServiceInterface, dbus_property, method, signal
+
+from agent_console import __version__
+from agent_console.bus.names import ERROR_PREFIX, INTERFACE
+from agent_console.bus.wire import attributes_from_wire, session_to_wire
+from agent_console.errors import AgentConsoleError, NotFound
+from agent_console.store import SessionStore
+
+log = logging.getLogger(__name__)
+
+
+def _as_dbus_error(error: AgentConsoleError) -> DBusError:
+    """Our exceptions become ``io.github.AgentConsole1.Error.<ClassName>`` replies."""
+    return DBusError(f"{ERROR_PREFIX}.{type(error).__name__}", str(error))
+
+
+@contextmanager
+def _named_errors() -> Iterator[None]:
+    try:
+        yield
+    except AgentConsoleError as error:
+        raise _as_dbus_error(error) from None
+
+
+class SessionsInterface(ServiceInterface):
+    def __init__(self, store: SessionStore) -> None:
+        super().__init__(INTERFACE)
+        self._store = store
+
+    @method()
+    def Set(self, session_id: "s", status: "s", attributes: "a{sv}") -> "a{sv}":
+        with _named_errors():
+            known = self._store.get(session_id) is not None
+            session = self._store.set(session_id, status, **attributes_from_wire(attributes))
+        log.debug("set %r to %s", session.id, session.status.value)
+        wire = session_to_wire(session, with_history=False)
+        self.SessionChanged(wire)
+        if not known:
+            log.info("session %r created (%s) in %r", session.id, session.status.value, session.working_dir)
+            self._count_changed()
+        return wire
+
+    @method()
+    def Get(self, session_id: "s") -> "a{sv}":
+        session = self._store.get(session_id)
+        if session is None:
+            raise _as_dbus_error(NotFound(f"no session with id {session_id!r}"))
+        return session_to_wire(session, with_history=True)
+
+    @method()
+    def Remove(self, session_id: "s") -> "b":
+        if self._store.remove(session_id) is None:
+            return False
+        log.info("session %r removed", session_id)
+        self.SessionRemoved(session_id)
+        self._count_changed()
+        return True
+
+    @method()
+    def ListAll(self) -> "aa{sv}":
+        return [session_to_wire(s, with_history=False) for s in self._store.list_all()]
+
+    @signal()
+    def SessionChanged(self, session: dict[str, Variant]) -> "a{sv}":
+        return session
+
+    @signal()
+    def SessionRemoved(self, session_id: str) -> "s":
+        return session_id
+
+    @dbus_property(access=PropertyAccess.READ)
+    def Version(self) -> "s":
+        return __version__
+
+    @dbus_property(access=PropertyAccess.READ)
+    def SessionCount(self) -> "u":
+        return len(self._store)
+
+    def _count_changed(self) -> None:
+        self.emit_properties_changed({"SessionCount": len(self._store)})

@@ -1,0 +1,67 @@
+"""Sessions as they travel over D-Bus: ``a{sv}`` dictionaries.
+
+A dictionary of variants, not a struct, so that fields can be added within
+API version 1 without breaking a widget that reads only the keys it knows.
+Both directions live here so the service and the client cannot disagree.
+"""
+
+from typing import Any
+
+from dbus_next import Variant
+
+from agent_console.errors import InvalidArgs
+from agent_console.model import Session, StateTransition
+
+ATTRIBUTE_TYPES: dict[str, str] = {"working_dir": "s", "agent_type": "s"}
+"""The attributes ``Set`` accepts, with their D-Bus types."""
+
+
+def session_to_wire(session: Session, *, with_history: bool) -> dict[str, Variant]:
+    """History is left out of replies and signals so their size does not grow with a session's age."""
+    wire = {
+        "id": Variant("s", session.id),
+        "agent_type": Variant("s", session.agent_type.value),
+        "status": Variant("s", session.status.value),
+        "working_dir": Variant("s", session.working_dir),
+        "display_name": Variant("s", session.display_name),
+        "since": Variant("t", session.since),
+        "last_activity": Variant("t", session.last_activity),
+        "closed": Variant("b", session.closed),
+    }
+    if with_history:
+        wire["history"] = Variant("aa{sv}", [_transition_to_wire(t) for t in session.history])
+    return wire
+
+
+def _transition_to_wire(transition: StateTransition) -> dict[str, Variant]:
+    return {
+        "from": Variant("s", transition.from_status.value),
+        "to": Variant("s", transition.to_status.value),
+        "at": Variant("t", transition.at),
+        "duration": Variant("t", transition.duration),
+    }
+
+
+def attributes_from_wire(attributes: dict[str, Variant]) -> dict[str, Any]:
+    """Check names and types here: a typo in a hook must be an error, not a silent no-op."""
+    for name, value in attributes.items():
+        expected = ATTRIBUTE_TYPES.get(name)
+        if expected is None:
+            known = ", ".join(ATTRIBUTE_TYPES)
+            raise InvalidArgs(f"unknown attribute {name!r}: the known ones are {known}")
+        if value.signature != expected:
+            raise InvalidArgs(
+                f"attribute {name!r} must have D-Bus type {expected!r}, not {value.signature!r}"
+            )
+    return {name: value.value for name, value in attributes.items()}
+
+
+def unwrap(value: Any) -> Any:
+    """Plain Python values from variants, recursively: what a client or JSON wants."""
+    if isinstance(value, Variant):
+        return unwrap(value.value)
+    if isinstance(value, dict):
+        return {key: unwrap(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [unwrap(item) for item in value]
+    return value

@@ -1,0 +1,40 @@
+"""The typer application: one place that lists every command.
+
+Each command lives in a module of its own beside this one; this file only
+registers them, so ``--help`` reads like a table of contents.
+"""
+
+from typing import Annotated
+
+import typer
+
+from agent_console import __version__
+
+app = typer.Typer(
+    name="agent-console",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"agent-console {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """See at a glance which coding-agent sessions are working, need attention,
+    ask a question, or have closed."""
+
+
+from agent_console.cli import daemon  # noqa: E402
+
+app.command("daemon")(daemon.run_daemon)
