@@ -1,0 +1,95 @@
+"""The daemon as a supervisor sees it: name ownership, signals, exit codes, logs."""
+
+import os
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from conftest import AGENT_CONSOLE, READY_TIMEOUT_S, start_daemon
+
+from agent_console.bus.names import BUS_NAME
+from agent_console.bus.private_bus import start_private_bus
+
+
+def name_owner_pid(address: str) -> str | None:
+    shown = subprocess.run(
+        ["busctl", f"--address={address}", "status", BUS_NAME],
+        capture_output=True, text=True, timeout=READY_TIMEOUT_S,
+    )
+    found = re.search(r"^PID=(\d+)$", shown.stdout, re.M)
+    return found.group(1) if shown.returncode == 0 and found else None
+
+
+def test_second_instance_exits_3_with_one_line(daemon, tmp_path: Path) -> None:
+    second = start_daemon(daemon.address, tmp_path / "second.log")
+    assert second.process.wait(timeout=READY_TIMEOUT_S) == 3
+    [line] = second.log.strip().splitlines()
+    assert f"{BUS_NAME} is already owned by another process (pid {daemon.process.pid})" in line
+    assert "--replace" in line
+    assert daemon.process.poll() is None
+
+
+def test_replace_takes_over_and_the_old_one_exits_0(daemon, tmp_path: Path) -> None:
+    newer = start_daemon(daemon.address, tmp_path / "newer.log", "--replace")
+    assert daemon.process.wait(timeout=READY_TIMEOUT_S) == 0
+    assert "stopped (replaced)" in daemon.log
+    assert name_owner_pid(daemon.address) == str(newer.process.pid)
+    assert newer.stop() == 0
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_signal_releases_the_name_and_exits_0(daemon, signum: int) -> None:
+    assert name_owner_pid(daemon.address) == str(daemon.process.pid)
+    assert daemon.stop(signum) == 0
+    assert f"stopped ({signal.Signals(signum).name})" in daemon.log
+    assert name_owner_pid(daemon.address) is None
+
+
+def test_lost_bus_exits_1_so_a_supervisor_restarts(tmp_path: Path) -> None:
+    bus = start_private_bus(tmp_path)
+    running = start_daemon(bus.address, tmp_path / "daemon.log")
+    bus.stop()
+    assert running.process.wait(timeout=READY_TIMEOUT_S) == 1
+    assert "lost the bus connection" in running.log
+
+
+def test_unreachable_bus_exits_1_with_one_line(tmp_path: Path) -> None:
+    ran = subprocess.run(
+        [AGENT_CONSOLE, "daemon", "--address", f"unix:path={tmp_path}/nothing"],
+        capture_output=True, text=True, timeout=READY_TIMEOUT_S,
+    )
+    assert ran.returncode == 1
+    [line] = ran.stderr.strip().splitlines()
+    assert "cannot connect to the D-Bus bus" in line
+
+
+def test_without_any_session_bus_it_brings_its_own(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR")}
+    with subprocess.Popen(
+        [AGENT_CONSOLE, "daemon"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        line = process.stdout.readline()
+        address = re.fullmatch(r"DBUS_SESSION_BUS_ADDRESS='(.+)'; export DBUS_SESSION_BUS_ADDRESS;\n", line)
+        assert address, line
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while name_owner_pid(address.group(1)) is None:
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.02)
+        process.terminate()
+        assert process.wait(timeout=READY_TIMEOUT_S) == 0
+    dbus_daemons = subprocess.run(["pgrep", "-f", "agent-console-bus-"], capture_output=True, text=True)
+    assert dbus_daemons.stdout == "", "the private dbus-daemon outlived the daemon"
+
+
+def test_journal_stream_gets_priorities_and_no_timestamps(
+    bus_address: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JOURNAL_STREAM", "8:1234")
+    running = start_daemon(bus_address, tmp_path / "daemon.log")
+    running.stop()
+    lines = running.log.splitlines()
+    assert lines and all(re.match(r"<[0-7]>", line) for line in lines), lines
+    assert f"<6>serving {BUS_NAME}" in lines[0]
