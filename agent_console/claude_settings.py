@@ -1,0 +1,416 @@
+"""Add and remove agent-console's hook entries in a Claude Code settings.json.
+
+The file belongs to the user: it holds their permissions, env, model, status
+line and their own hooks.  So this module changes nothing but entries it can
+recognise as ours (a ``command`` hook whose command is our handler), keeps
+every other key in its order, writes with the file's own indentation, and
+leaves a file alone when there is nothing to change.  Writes go through a
+temporary file and a rename under an advisory lock, so neither a crash nor a
+second installer can leave a half-written or doubly-edited file behind.
+"""
+
+import copy
+import difflib
+import fcntl
+import json
+import os
+import re
+import shlex
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agent_console.errors import AgentConsoleError
+
+HOOK_TIMEOUT_SECONDS = 5
+"""Per-hook timeout: the handler itself gives up on the bus after about 1 s,
+so 5 s covers a cold Python start and still bounds what a hung handler costs
+Claude (whose own default is 10 minutes)."""
+
+HOOK_EVENTS: tuple[tuple[str, str | None], ...] = (
+    ("SessionStart", None),
+    ("UserPromptSubmit", None),
+    ("PreToolUse", "AskUserQuestion"),
+    ("PostToolUse", None),
+    ("PostToolUseFailure", None),
+    ("PreCompact", None),
+    ("PermissionRequest", None),
+    ("Notification", "permission_prompt"),
+    ("Notification", "elicitation_dialog"),
+    ("Notification", "idle_prompt"),
+    ("Stop", None),
+    ("StopFailure", None),
+    ("SessionEnd", None),
+)
+"""(event, matcher) pairs the handler needs; ``None`` registers without a
+matcher.  Notification gets one exact matcher each rather than a regex
+alternation, so it works however a Claude version interprets that matcher."""
+
+PYTHON_HANDLER = "agent-console"
+SHELL_HANDLER = "agent-console-hook"
+CHECKOUT_SHELL_HANDLER = Path(__file__).resolve().parent.parent / "hooks" / SHELL_HANDLER
+"""Where the shell handler sits in a source checkout (and an editable install)."""
+
+Settings = dict[str, Any]
+
+
+class SettingsError(AgentConsoleError):
+    """A settings file we refuse to change, or cannot read or write."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """What an edit did (or, in a dry run, would do) to one settings file."""
+
+    path: Path
+    before: str | None
+    """The file's text before; ``None`` if it did not exist."""
+    after: str | None
+    backup: Path | None = None
+    """The backup this edit wrote, if it was the first to change the file."""
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+    def diff(self) -> str:
+        """A unified diff from before to after, as ``diff -u`` would show it."""
+        lines = difflib.unified_diff(
+            (self.before or "").splitlines(keepends=True),
+            (self.after or "").splitlines(keepends=True),
+            fromfile=str(self.path) if self.before is not None else "/dev/null",
+            tofile=str(self.path),
+        )
+        return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+def default_settings_path() -> Path:
+    """The user-level settings file, which every Claude Code session reads."""
+    return Path.home() / ".claude" / "settings.json"
+
+
+def python_handler_command() -> str:
+    """``agent-console hook`` by absolute path where it can be found.
+
+    Claude Code may be started from a desktop launcher whose PATH lacks the
+    user's bin directories, so a bare name could fail where a path does not.
+    """
+    found = shutil.which(PYTHON_HANDLER)
+    if found is None and Path(sys.argv[0]).name == PYTHON_HANDLER:
+        found = sys.argv[0]
+    program = os.path.abspath(found) if found else PYTHON_HANDLER
+    return f"{shlex.quote(program)} hook"
+
+
+def shell_handler_command(
+    search_path: str | None = None, checkout: Path = CHECKOUT_SHELL_HANDLER
+) -> str:
+    """The absolute path of the shell handler: from PATH, else from the checkout."""
+    found = shutil.which(SHELL_HANDLER, path=search_path)
+    if found:
+        return shlex.quote(os.path.abspath(found))
+    if not checkout.is_file():
+        raise SettingsError(
+            f"cannot find the shell hook {SHELL_HANDLER}: it is not on PATH nor at "
+            f"{checkout}; put it on PATH, or drop --shell to use the Python handler"
+        )
+    if not os.access(checkout, os.X_OK):
+        raise SettingsError(f"the shell hook {checkout} is not executable: chmod +x {checkout}")
+    return shlex.quote(str(checkout))
+
+
+def is_our_command(command: str) -> bool:
+    """Whether a hook command runs our handler, wherever it was installed.
+
+    Recognising the program by name rather than by exact path lets a later
+    install replace entries left by an older install in another place.
+    """
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return False
+    if not words:
+        return False
+    program = os.path.basename(words[0])
+    if program == PYTHON_HANDLER:
+        return words[1:] == ["hook"]
+    return program == SHELL_HANDLER and len(words) == 1
+
+
+def our_groups(command: str) -> dict[str, list[Settings]]:
+    """The matcher groups we register, by event, in the order we add them.
+
+    Each group holds only our hook, so uninstalling can drop it whole.  No
+    ``async``: Claude then waits for each hook (at most about 1 s, bounded by
+    the timeout), which keeps events reaching the service in the order they
+    happened; async hooks run concurrently, so a late PostToolUse ("working")
+    could land after Stop ("attention"), and one fired at SessionEnd could be
+    cut off when Claude exits.  We print nothing, so async would gain no more
+    than that latency.
+    """
+    hook = {"type": "command", "command": command, "timeout": HOOK_TIMEOUT_SECONDS}
+    groups: dict[str, list[Settings]] = {}
+    for event, matcher in HOOK_EVENTS:
+        group: Settings = {} if matcher is None else {"matcher": matcher}
+        group["hooks"] = [dict(hook)]
+        groups.setdefault(event, []).append(group)
+    return groups
+
+
+def with_hooks(settings: Settings, command: str) -> Settings:
+    """The settings with exactly one set of our groups running ``command``.
+
+    Groups already exactly as wanted stay where they are, so installing twice
+    changes nothing; our stale entries (another path, another timeout) go.
+    """
+    result = copy.deepcopy(settings)
+    hooks = result.setdefault("hooks", {})
+    wanted = our_groups(command)
+    for event in list(hooks):
+        groups = _with_exactly(hooks[event], wanted.get(event, []))
+        _set_or_drop(hooks, event, groups, before=hooks[event])
+    for event, groups in wanted.items():
+        hooks.setdefault(event, groups)
+    return result
+
+
+def without_hooks(settings: Settings) -> Settings:
+    """The settings with every hook of ours removed, and what that emptied.
+
+    An event list or ``hooks`` object that only our removal left empty is
+    dropped (we created it); one that was empty already stays.
+    """
+    if "hooks" not in settings:
+        return settings
+    result = copy.deepcopy(settings)
+    hooks = result["hooks"]
+    for event in list(hooks):
+        kept = _strip_ours(hooks[event], keep=lambda group: False)
+        _set_or_drop(hooks, event, kept, before=hooks[event])
+    _set_or_drop(result, "hooks", hooks, before=settings["hooks"])
+    return result
+
+
+def install(path: Path, command: str, dry_run: bool = False) -> Change:
+    """Register ``command`` for our events in the settings file at ``path``."""
+    return _edit(path, lambda settings: with_hooks(settings, command), dry_run)
+
+
+def uninstall(path: Path, dry_run: bool = False) -> Change:
+    """Remove every hook of ours from the settings file at ``path``."""
+    return _edit(path, without_hooks, dry_run)
+
+
+def _with_exactly(groups: list[Settings], wanted: list[Settings]) -> list[Settings]:
+    """One event's groups with ours exactly ``wanted``: those present stay put."""
+    missing = list(wanted)
+    return _strip_ours(groups, keep=lambda group: _take(missing, group)) + missing
+
+
+def _take(candidates: list[Settings], group: Settings) -> bool:
+    """Consume ``group`` from ``candidates`` if there, so a duplicate is not kept."""
+    if group in candidates:
+        candidates.remove(group)
+        return True
+    return False
+
+
+def _is_our_hook(hook: Settings) -> bool:
+    command = hook.get("command")
+    return hook.get("type") == "command" and isinstance(command, str) and is_our_command(command)
+
+
+def _strip_ours(groups: list[Settings], keep: Callable[[Settings], bool]) -> list[Settings]:
+    """The groups without our hooks, except whole groups ``keep`` accepts.
+
+    A user's group that also holds our hook keeps its other hooks; a group
+    that held only ours disappears.
+    """
+    result = []
+    for group in groups:
+        hooks = group.get("hooks", [])
+        if keep(group) or not any(_is_our_hook(hook) for hook in hooks):
+            result.append(group)
+            continue
+        theirs = [hook for hook in hooks if not _is_our_hook(hook)]
+        if theirs:
+            result.append({**group, "hooks": theirs})
+    return result
+
+
+def _set_or_drop(container: Settings, key: str, value: Any, before: Any) -> None:
+    """Store ``value``, or drop the key if our edit emptied what was not empty."""
+    if not value and before:
+        del container[key]
+    else:
+        container[key] = value
+
+
+def _edit(path: Path, transform: Callable[[Settings], Settings], dry_run: bool) -> Change:
+    """Read, transform and, if anything changed, write back under the lock.
+
+    The first look is unlocked so that a no-op or a dry run creates nothing;
+    a real write looks again under the lock, as another writer may have been
+    first.
+    """
+    path = path.expanduser()
+    target = Path(os.path.realpath(path))
+    try:
+        change = _plan(path, target, transform)
+        if dry_run or not change.changed:
+            return change
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with _locked(target):
+            change = _plan(path, target, transform)
+            return _apply(change, target) if change.changed else change
+    except OSError as error:
+        raise SettingsError(f"cannot update {path}: {error.strerror or error}") from error
+
+
+def _plan(path: Path, target: Path, transform: Callable[[Settings], Settings]) -> Change:
+    before = _read(target)
+    settings = _parse(before or "", path)
+    changed = transform(settings)
+    after = before if changed == settings else _render(changed, before)
+    return Change(path, before, after)
+
+
+def _read(target: Path) -> str | None:
+    try:
+        return target.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except UnicodeDecodeError as error:
+        raise SettingsError(f"{target} is not UTF-8 text; left it untouched") from error
+
+
+def _parse(text: str, path: Path) -> Settings:
+    """The settings object, refused with a clear message if not as Claude expects.
+
+    An empty file counts as no settings at all.
+    """
+    if not text.strip():
+        return {}
+    try:
+        settings: Settings = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise SettingsError(
+            f"{path} is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg}); "
+            "left it untouched"
+        ) from error
+    problem = _shape_problem(settings)
+    if problem:
+        raise SettingsError(f"{path}: {problem}; left it untouched")
+    return settings
+
+
+def _shape_problem(settings: Any) -> str | None:
+    """What in the file's structure we cannot edit safely, if anything."""
+    if not isinstance(settings, dict):
+        return f"expected a JSON object at the top, found {_kind(settings)}"
+    hooks = settings.get("hooks", {})
+    if not isinstance(hooks, dict):
+        return f'"hooks" is {_kind(hooks)}, expected an object of events'
+    for event, groups in hooks.items():
+        if not isinstance(groups, list):
+            return f'"hooks"."{event}" is {_kind(groups)}, expected a list'
+        for index, group in enumerate(groups):
+            where = f'"hooks"."{event}"[{index}]'
+            if not isinstance(group, dict):
+                return f"{where} is {_kind(group)}, expected an object"
+            entries = group.get("hooks", [])
+            if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+                return f'{where}."hooks" is not a list of objects'
+    return None
+
+
+_KINDS = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}
+
+
+def _kind(value: Any) -> str:
+    """A JSON value's kind, as a message names it."""
+    return _KINDS.get(type(value), "a number")
+
+
+def _render(settings: Settings, before: str | None) -> str:
+    """JSON text in the style of ``before``: its indentation and final newline."""
+    indent = _indentation(before or "")
+    text = json.dumps(settings, indent=indent, ensure_ascii=False)
+    keep_newline = not (before or "").strip() or (before or "").endswith("\n")
+    return text + "\n" if keep_newline else text
+
+
+def _indentation(text: str) -> str:
+    """The file's indent unit: its first indented line's leading whitespace."""
+    match = re.search(r"^([ \t]+)\S", text, re.MULTILINE)
+    return match.group(1) if match else "  "
+
+
+def _apply(change: Change, target: Path) -> Change:
+    """Write the change, after backing up the original if nobody did before."""
+    mode = target.stat().st_mode & 0o7777 if change.before is not None else 0o600
+    backup = change.path.with_name(change.path.name + ".bak")
+    wrote_backup = _is_original(change) and not os.path.lexists(backup)
+    if wrote_backup:
+        _write_atomically(backup, change.before or "", mode)
+    _write_atomically(target, change.after or "", mode)
+    return Change(change.path, change.before, change.after, backup if wrote_backup else None)
+
+
+def _is_original(change: Change) -> bool:
+    """Whether the text before is the user's own: existing and free of our hooks.
+
+    Text that holds our hooks already is not the content before our first
+    change (that was a missing file, say), so backing it up would mislead.
+    """
+    if change.before is None:
+        return False
+    settings = _parse(change.before, change.path)
+    return without_hooks(settings) == settings
+
+
+def _write_atomically(target: Path, text: str, mode: int) -> None:
+    """Replace ``target`` by a fully written, synced file: never half of one."""
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fchmod(file.fileno(), mode)
+            os.fsync(file.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    _fsync_directory(target.parent)
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the rename itself durable."""
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def _locked(target: Path) -> Iterator[None]:
+    """Hold an exclusive advisory lock for one read-modify-write of ``target``.
+
+    The lock lives in a file of its own beside the target, because the rename
+    gives the target a new inode that a lock on the old one would not cover.
+    """
+    lock_path = target.with_name(f".{target.name}.lock")
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
