@@ -38,3 +38,8 @@ def _main(
 from agent_console.cli import daemon  # noqa: E402
 
 app.command("daemon")(daemon.run_daemon)
+
+from agent_console.cli import hook_settings  # noqa: E402
+
+app.command("install-hooks")(hook_settings.install_hooks)
+app.command("uninstall-hooks")(hook_settings.uninstall_hooks)
