@@ -1,0 +1,53 @@
+"""A private bus with the real daemon on it, for benchmarks run by hand.
+
+Uses the same process helpers as the tests (``tests/processes.py``), so a
+benchmark measures exactly what the tests exercise.
+"""
+
+import statistics
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from processes import RunningDaemon, start_daemon  # noqa: E402
+
+from agent_console.bus.private_bus import start_private_bus  # noqa: E402
+
+
+@contextmanager
+def private_daemon() -> Iterator[RunningDaemon]:
+    with tempfile.TemporaryDirectory(prefix="agent-console-bench-") as scratch:
+        bus = start_private_bus(Path(scratch))
+        try:
+            daemon = start_daemon(bus.address, Path(scratch) / "daemon.log")
+            try:
+                yield daemon
+            finally:
+                daemon.stop()
+        finally:
+            bus.stop()
+
+
+def rss_kib(pid: int) -> int:
+    """Resident set size from /proc: what the kernel charges the process now."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def describe_ms(samples_s: list[float]) -> str:
+    ms = [s * 1000 for s in samples_s]
+    return (
+        f"p50 {statistics.median(ms):.3f} ms, p99 {percentile(ms, 0.99):.3f} ms, "
+        f"max {max(ms):.3f} ms ({len(ms)} samples)"
+    )
