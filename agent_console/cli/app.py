@@ -43,3 +43,7 @@ from agent_console.cli import hook_settings  # noqa: E402
 
 app.command("install-hooks")(hook_settings.install_hooks)
 app.command("uninstall-hooks")(hook_settings.uninstall_hooks)
+
+from agent_console.cli import service  # noqa: E402
+
+app.add_typer(service.app, name="service", help="Run the daemon as a service: systemd, D-Bus activation, launchd.")

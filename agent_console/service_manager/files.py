@@ -1,0 +1,151 @@
+"""The files ``agent-console service install`` writes, and how each is rendered.
+
+The repository's copies (``systemd/``, ``packaging/``; ``templates/`` here
+links to them) are complete, valid files that name the distro path of the
+executable.  Rendering swaps that one path, on its one line, for the
+executable the user actually runs, quoted the way that file format reads it.
+Comments stay as they are, so an installed file still explains itself.
+"""
+
+import os
+import shlex
+import shutil
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from agent_console.bus.names import BUS_NAME
+
+UNIT_NAME = "agent-console.service"
+ACTIVATION_NAME = f"{BUS_NAME}.service"
+LAUNCHD_LABEL = BUS_NAME
+PLIST_NAME = f"{LAUNCHD_LABEL}.plist"
+
+UNSAFE_PATH_CHARACTERS = frozenset("\"'\\$%`")
+
+
+class UnsupportedPath(ValueError):
+    """The executable's path holds a character that some file format would misread."""
+
+
+def _systemd_quoted(path: str) -> str:
+    """systemd splits ExecStart= at whitespace unless the word is double-quoted."""
+    return f'"{path}"' if " " in path else path
+
+
+def _dbus_quoted(path: str) -> str:
+    """dbus-daemon splits Exec= with shell rules."""
+    return shlex.quote(path)
+
+
+def _xml_text(path: str) -> str:
+    """The plist passes the path as an argument of its own: no splitting, only XML."""
+    return path.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@dataclass(frozen=True)
+class ServiceFile:
+    """One file to install: its template, its target, and the line that names the executable.
+
+    ``managed`` marks the file the service manager itself reads (the unit, the
+    plist), as opposed to the bus's activation file.
+    """
+
+    role: str
+    managed: bool
+    template: str
+    target: Path
+    default_executable: str
+    prefix: str
+    suffix: str
+    quote: Callable[[str], str]
+
+    def template_text(self) -> str:
+        return resources.files(__package__).joinpath("templates", self.template).read_text()
+
+    def render(self, executable: str) -> str:
+        """The template with its executable line pointing at ``executable``."""
+        check_executable_path(executable)
+        text = self.template_text()
+        line = f"{self.prefix}{self.default_executable}{self.suffix}"
+        if text.count(line) != 1:
+            raise RuntimeError(f"{self.template}: expected exactly one {line!r}")
+        return text.replace(line, f"{self.prefix}{self.quote(executable)}{self.suffix}")
+
+
+def check_executable_path(executable: str) -> None:
+    """Refuse quotes, backslashes, ``$``, ``%`` and control characters: each format escapes them differently."""
+    bad = sorted({c for c in executable if c in UNSAFE_PATH_CHARACTERS or not c.isprintable()})
+    if bad or not os.path.isabs(executable):
+        reason = f"it contains {''.join(bad)!r}" if bad else "it is not absolute"
+        raise UnsupportedPath(f"cannot write service files for {executable!r}: {reason}")
+
+
+def _xdg_dir(env: Mapping[str, str], name: str, home: Path, default: str) -> Path:
+    """The XDG base directory spec says to ignore a relative value."""
+    value = env.get(name, "")
+    return Path(value) if os.path.isabs(value) else home / default
+
+
+def unit_file(env: Mapping[str, str], home: Path) -> ServiceFile:
+    return ServiceFile(
+        role="systemd unit",
+        managed=True,
+        template=UNIT_NAME,
+        target=_xdg_dir(env, "XDG_CONFIG_HOME", home, ".config") / "systemd" / "user" / UNIT_NAME,
+        default_executable="/usr/bin/agent-console",
+        prefix="ExecStart=",
+        suffix=" daemon",
+        quote=_systemd_quoted,
+    )
+
+
+def activation_file(env: Mapping[str, str], home: Path) -> ServiceFile:
+    return ServiceFile(
+        role="D-Bus activation file",
+        managed=False,
+        template=ACTIVATION_NAME,
+        target=_xdg_dir(env, "XDG_DATA_HOME", home, ".local/share") / "dbus-1" / "services" / ACTIVATION_NAME,
+        default_executable="/usr/bin/agent-console",
+        prefix="Exec=",
+        suffix=" daemon",
+        quote=_dbus_quoted,
+    )
+
+
+def launchd_file(home: Path) -> ServiceFile:
+    return ServiceFile(
+        role="launchd agent",
+        managed=True,
+        template=PLIST_NAME,
+        target=home / "Library" / "LaunchAgents" / PLIST_NAME,
+        default_executable="/usr/local/bin/agent-console",
+        prefix="<string>",
+        suffix="</string>",
+        quote=_xml_text,
+    )
+
+
+def files_for(platform: str, env: Mapping[str, str], home: Path) -> list[ServiceFile]:
+    """The unit on Linux even while no user manager runs: a bus that systemd
+    starts later hands activation to ``SystemdService=``, which must then exist."""
+    files = [activation_file(env, home)]
+    if platform.startswith("linux"):
+        files.insert(0, unit_file(env, home))
+    elif platform == "darwin":
+        files.insert(0, launchd_file(home))
+    return files
+
+
+def running_executable(argv0: str | None = None) -> str:
+    """The absolute path this ``agent-console`` was started as.
+
+    Symlinks are kept, not resolved: pipx and Homebrew link a stable path to a
+    versioned one, and the stable path survives an upgrade.
+    """
+    argv0 = argv0 if argv0 is not None else sys.argv[0]
+    if os.sep not in argv0:
+        argv0 = shutil.which(argv0) or argv0
+    return os.path.abspath(argv0)
