@@ -1,0 +1,54 @@
+"""Where the session bus listens, read the way libdbus and sd-bus read it.
+
+Only unix sockets are understood (``unix:path=`` and ``unix:abstract=``):
+they are what every Linux session bus uses, and the only transports where
+SASL EXTERNAL, the one mechanism the hook speaks, works.  Other entries of a
+``;``-separated address (``tcp:``, ``launchd:``…) are skipped rather than
+refused, so a mixed address still works when it has a unix entry.
+"""
+
+import os
+from collections.abc import Mapping
+
+
+class AddressError(ValueError):
+    """No usable socket can be derived from the environment."""
+
+
+def session_bus_sockets(environ: Mapping[str, str]) -> list[str]:
+    """The socket paths to try in order; abstract names start with a NUL."""
+    address = environ.get("DBUS_SESSION_BUS_ADDRESS", "")
+    if not address:
+        runtime_dir = environ.get("XDG_RUNTIME_DIR", "")
+        if not runtime_dir:
+            raise AddressError("neither DBUS_SESSION_BUS_ADDRESS nor XDG_RUNTIME_DIR is set")
+        return [os.path.join(runtime_dir, "bus")]
+    sockets = [path for path in map(_unix_socket, address.split(";")) if path is not None]
+    if not sockets:
+        raise AddressError(f"no unix:path= or unix:abstract= in DBUS_SESSION_BUS_ADDRESS={address!r}")
+    return sockets
+
+
+def _unix_socket(entry: str) -> str | None:
+    transport, _, parameters = entry.partition(":")
+    if transport != "unix":
+        return None
+    pairs = dict(pair.partition("=")[::2] for pair in parameters.split(",") if pair)
+    if "path" in pairs:
+        return _unescape(pairs["path"])
+    if "abstract" in pairs:
+        return "\0" + _unescape(pairs["abstract"])
+    return None
+
+
+def _unescape(value: str) -> str:
+    """Undo the spec's ``%XX`` escaping; the bytes are a file name, hence fsdecode."""
+    head, *escaped = value.split("%")
+    raw = bytearray(head.encode())
+    for chunk in escaped:
+        try:
+            raw += bytes.fromhex(chunk[:2])
+        except ValueError:
+            raise AddressError(f"bad %-escape in D-Bus address value {value!r}") from None
+        raw += chunk[2:].encode()
+    return os.fsdecode(bytes(raw))

@@ -1,0 +1,236 @@
+"""A blocking D-Bus client that can do one thing: call a method and wait for its reply.
+
+It exists so the hook can talk to the bus without ``dbus_next`` and
+``asyncio``, whose imports alone cost more than the whole hook may take.
+Everything the connection does is bounded by one deadline, set by the
+seconds given to ``Connection.open``: connect, authentication and every read,
+so a bus or a service that hangs costs at most that long.
+
+The SASL exchange sends ``AUTH EXTERNAL`` and ``BEGIN`` together, as sd-bus
+does, saving a round trip; ``Hello`` is sent but its reply not awaited, since
+the bus handles it before the next message anyway.  Method calls carry no
+flags: the bus may auto-start the service from an activation file, and the
+caller hears of errors.
+"""
+
+import os
+import socket
+import struct
+import time
+
+from agent_console.hook.wire import Reader, Variant, WireError, Writer
+
+METHOD_CALL = 1
+METHOD_RETURN = 2
+ERROR = 3
+
+_PATH = 1
+_INTERFACE = 2
+_MEMBER = 3
+_ERROR_NAME = 4
+_REPLY_SERIAL = 5
+_DESTINATION = 6
+_SIGNATURE = 8
+
+_MAX_MESSAGE_BYTES = 2**27
+"""The spec's maximum message size: anything bigger is a corrupt stream."""
+
+_MAX_AUTH_LINE_BYTES = 1024
+
+
+class BusError(Exception):
+    """The call did not succeed; the message says why in one line."""
+
+
+class BusUnavailable(BusError):
+    """The bus could not be reached or did not answer in time."""
+
+
+class DBusError(BusError):
+    """The bus or the service answered with an error reply."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(f"{name}: {message}" if message else name)
+        self.name = name
+
+
+class Message:
+    """A received message; its body is decoded only if asked for, so an unexpected
+    type in a reply nobody reads cannot fail the call."""
+
+    def __init__(self, data: bytes, little_endian: bool, body_offset: int, fields: dict[int, object]) -> None:
+        self.kind = data[1]
+        self.fields = fields
+        self.signature = str(fields.get(_SIGNATURE, ""))
+        self._data = data
+        self._little_endian = little_endian
+        self._body_offset = body_offset
+
+    def body(self) -> list[object]:
+        return Reader(self._data, self._little_endian, self._body_offset).read(self.signature)
+
+    def answers(self, first_serial: int, last_serial: int) -> bool:
+        """Whether this is the reply or error to one of the calls sent so far."""
+        serial = self.fields.get(_REPLY_SERIAL)
+        return self.kind in (METHOD_RETURN, ERROR) and isinstance(serial, int) and first_serial <= serial <= last_serial
+
+    def error(self) -> "DBusError":
+        message = self.body()[0] if self.signature.startswith("s") else ""
+        return DBusError(str(self.fields.get(_ERROR_NAME, "")), str(message))
+
+
+class Connection:
+    """An authenticated connection to a message bus; its owner closes it."""
+
+    def __init__(self, sock: socket.socket, deadline: float, seconds: float) -> None:
+        self._socket = sock
+        self._deadline = deadline
+        self._seconds = seconds
+        self._buffer = bytearray()
+        self._serial = 0
+
+    @classmethod
+    def open(cls, socket_paths: list[str], seconds: float) -> "Connection":
+        """Connected and authenticated; it and every call on it must end within ``seconds`` of now."""
+        deadline = time.monotonic() + seconds
+        connection = cls(_connect(socket_paths, deadline), deadline, seconds)
+        try:
+            connection._authenticate()
+            connection._send("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "Hello")
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    def close(self) -> None:
+        self._socket.close()
+
+    def call(
+        self,
+        destination: str,
+        path: str,
+        interface: str,
+        member: str,
+        signature: str = "",
+        args: list[object] | tuple[object, ...] = (),
+    ) -> Message:
+        """Waits for this call's reply; an error to an earlier call (Hello) fails it too."""
+        serial = self._send(destination, path, interface, member, signature, args)
+        while True:
+            message = self._receive()
+            if not message.answers(1, serial):
+                continue
+            if message.kind == ERROR:
+                raise message.error()
+            if message.fields[_REPLY_SERIAL] == serial:
+                return message
+
+    def _send(
+        self,
+        destination: str,
+        path: str,
+        interface: str,
+        member: str,
+        signature: str = "",
+        args: list[object] | tuple[object, ...] = (),
+    ) -> int:
+        self._serial += 1
+        body = Writer()
+        body.write(signature, args)
+        fields: list[object] = [
+            (_PATH, Variant("o", path)),
+            (_INTERFACE, Variant("s", interface)),
+            (_MEMBER, Variant("s", member)),
+            (_DESTINATION, Variant("s", destination)),
+        ]
+        if signature:
+            fields.append((_SIGNATURE, Variant("g", signature)))
+        header = Writer()
+        header.write("yyyyuua(yv)", [ord("l"), METHOD_CALL, 0, 1, len(body.buffer), self._serial, fields])
+        header.pad(8)
+        self._send_bytes(bytes(header.buffer + body.buffer))
+        return self._serial
+
+    def _authenticate(self) -> None:
+        uid_hex = str(os.getuid()).encode().hex().encode()
+        self._send_bytes(b"\0AUTH EXTERNAL " + uid_hex + b"\r\nBEGIN\r\n")
+        line = self._receive_line()
+        if not line.startswith(b"OK "):
+            raise BusError(f"the bus refused authentication: {line.decode(errors='replace')}")
+
+    def _receive_line(self) -> bytes:
+        while b"\r\n" not in self._buffer:
+            if len(self._buffer) > _MAX_AUTH_LINE_BYTES:
+                raise BusError("the bus sent an overlong authentication line")
+            self._fill()
+        line, _, rest = bytes(self._buffer).partition(b"\r\n")
+        self._buffer = bytearray(rest)
+        return line
+
+    def _receive(self) -> Message:
+        fixed = self._receive_exactly(16)
+        if fixed[0] not in b"lB":
+            raise BusError(f"the bus sent a message in unknown byte order {fixed[0]!r}")
+        little_endian = fixed[0] == ord("l")
+        body_length, _, fields_length = struct.unpack_from("<III" if little_endian else ">III", fixed, 4)
+        body_offset = 16 + fields_length + (-fields_length % 8)
+        if body_offset + body_length > _MAX_MESSAGE_BYTES:
+            raise BusError("the bus sent a message larger than the spec allows")
+        data = fixed + self._receive_exactly(body_offset + body_length - 16)
+        try:
+            entries = Reader(data, little_endian, 12).read_value("a(yv)")
+        except WireError as error:
+            raise BusError(f"the bus sent a malformed message: {error}") from None
+        assert isinstance(entries, list)
+        return Message(data, little_endian, body_offset, {code: value for code, value in entries})
+
+    def _receive_exactly(self, size: int) -> bytes:
+        while len(self._buffer) < size:
+            self._fill()
+        data = bytes(self._buffer[:size])
+        del self._buffer[:size]
+        return data
+
+    def _fill(self) -> None:
+        self._socket.settimeout(self._remaining())
+        try:
+            chunk = self._socket.recv(65536)
+        except TimeoutError:
+            raise self._too_late() from None
+        except OSError as error:
+            raise BusUnavailable(f"lost the bus: {error.strerror or error}") from None
+        if not chunk:
+            raise BusUnavailable("the bus closed the connection")
+        self._buffer += chunk
+
+    def _send_bytes(self, data: bytes) -> None:
+        self._socket.settimeout(self._remaining())
+        try:
+            self._socket.sendall(data)
+        except OSError as error:
+            raise BusUnavailable(f"cannot write to the bus: {error.strerror or error}") from None
+
+    def _remaining(self) -> float:
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise self._too_late()
+        return remaining
+
+    def _too_late(self) -> BusUnavailable:
+        return BusUnavailable(f"no answer from the bus within {self._seconds:.1f} s")
+
+
+def _connect(socket_paths: list[str], deadline: float) -> socket.socket:
+    """The first path that accepts; the last failure is the one reported."""
+    failure = "no socket to try"
+    for path in socket_paths:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.settimeout(max(deadline - time.monotonic(), 0.001))
+            sock.connect(path)
+            return sock
+        except OSError as error:
+            sock.close()
+            shown = "@" + path[1:] if path.startswith("\0") else path
+            failure = f"cannot connect to the bus at {shown}: {error.strerror or error}"
+    raise BusUnavailable(failure)
