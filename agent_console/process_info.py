@@ -1,0 +1,83 @@
+"""Which process owns a session, and whether it still runs: read from the OS.
+
+Shared by the hook (which names its owner) and the daemon (which checks it),
+so both read the start time the same way.  Standard library only, because
+the hook imports it on every Claude Code event.
+
+A pid alone is not an identity: the kernel reuses pids.  A (pid, start time)
+pair is: on Linux the start time is field 22 of ``/proc/PID/stat``, in clock
+ticks since boot, read without starting a subprocess; on macOS it is
+``ps -o lstart=`` as seconds since the epoch.
+"""
+
+import os
+import subprocess
+import sys
+import time
+
+SHELLS = frozenset({"sh", "bash", "dash", "zsh", "fish", "ksh", "mksh", "busybox", "env", "timeout", "nice"})
+"""Wrappers between Claude Code and its hook; the owner is the first ancestor not named here."""
+
+PS_TIMEOUT_S = 1.0
+
+
+def _linux_stat(pid: int) -> tuple[str, str, int, int] | None:
+    """(command name, state, parent pid, start time) from /proc, None if there is no such process."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            raw = stat.read().decode(errors="replace")
+    except OSError:
+        return None
+    name = raw[raw.index("(") + 1 : raw.rindex(")")]
+    fields = raw[raw.rindex(")") + 2 :].split()
+    return name, fields[0], int(fields[1]), int(fields[19])
+
+
+def _ps(pid: int, column: str) -> str | None:
+    try:
+        shown = subprocess.run(
+            ["ps", "-o", f"{column}=", "-p", str(pid)], capture_output=True, text=True, timeout=PS_TIMEOUT_S
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return shown.stdout.strip() if shown.returncode == 0 and shown.stdout.strip() else None
+
+
+def start_time(pid: int) -> int | None:
+    """When ``pid`` started, or None if it does not run (a zombie has stopped running)."""
+    if sys.platform == "linux":
+        stat = _linux_stat(pid)
+        return None if stat is None or stat[1] in ("Z", "X") else stat[3]
+    started = _ps(pid, "lstart")
+    return int(time.mktime(time.strptime(started, "%a %b %d %H:%M:%S %Y"))) if started else None
+
+
+def is_running(pid: int, started: int) -> bool:
+    """True while the very process that was seen at ``started`` still runs."""
+    return start_time(pid) == started
+
+
+def _parent_and_name(pid: int) -> tuple[int, str] | None:
+    if sys.platform == "linux":
+        stat = _linux_stat(pid)
+        return (stat[2], stat[0]) if stat else None
+    shown = _ps(pid, "ppid,comm")
+    if shown is None:
+        return None
+    parent, _, command = shown.partition(" ")
+    return int(parent), os.path.basename(command.strip())
+
+
+def owner_process(pid: int | None = None) -> tuple[int, int] | None:
+    """(pid, start time) of the first ancestor of ``pid`` (default: our parent) that is not a shell."""
+    current = os.getppid() if pid is None else pid
+    while current > 1:
+        found = _parent_and_name(current)
+        if found is None:
+            return None
+        parent, name = found
+        if name not in SHELLS:
+            started = start_time(current)
+            return (current, started) if started is not None else None
+        current = parent
+    return None
