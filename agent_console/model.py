@@ -1,6 +1,6 @@
 """What a session is, and how one changes.
 
-Stored sessions are frozen, slotted dataclasses: a ``Set`` replaces the value
+Stored sessions are frozen, slotted dataclasses: a change replaces the value
 instead of editing it, so whatever a caller holds is a snapshot it cannot use
 to change the store, and no copy is ever needed to hand one out.  Values that
 arrive from outside are checked by a pydantic model before they touch a
@@ -12,7 +12,17 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from agent_console.errors import InvalidArgs
 from agent_console.limits import MAX_HISTORY, MAX_ID_LENGTH, MAX_WORKING_DIR_BYTES
@@ -29,8 +39,24 @@ class AgentType(StrEnum):
     CLAUDE_CODE = "claude-code"
 
 
+class CloseReason(StrEnum):
+    SESSION_END = "session-end"
+    """The agent said so (Claude Code's SessionEnd)."""
+    USER = "user"
+    """Someone closed it by hand."""
+    PROCESS_EXITED = "process-exited"
+    """The owner process is gone, or its pid now belongs to another process."""
+    REPLACED = "replaced"
+    """A newer session arrived from the same process (/clear, /compact, /resume)."""
+
+
+CLIENT_CLOSE_REASONS = (CloseReason.SESSION_END, CloseReason.USER)
+"""The reasons a caller may give; the others are facts only the daemon observes."""
+
 DISPLAY_NAME_FALLBACK_LENGTH = 8
 """Characters of the id shown when the working dir gives no usable name."""
+
+MAX_PID = 2**32 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +67,8 @@ class StateTransition:
     """Wall-clock microseconds since the epoch."""
     duration: int
     """Microseconds the old status lasted, measured on the monotonic clock."""
+    reason: CloseReason | None = None
+    """Why, for a transition to closed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +82,17 @@ class Session:
     last_activity: int
     """Wall-clock microseconds of the latest Set, whatever it changed."""
     since_monotonic: int
-    """Monotonic twin of ``since``: what durations are measured from."""
+    """Monotonic twin of ``since``: what durations and retention are measured from."""
+    activity_monotonic: int
+    """Monotonic twin of ``last_activity``: what quiet time is measured from."""
     history: tuple[StateTransition, ...] = ()
+    pid: int = 0
+    """The owner process (Claude Code itself), 0 when unknown."""
+    pid_start: int = 0
+    """The owner's start time as ``process_info.start_time`` reads it: with ``pid``, its identity."""
+    stale: bool = False
+    """Working, yet quiet for longer than the daemon's threshold."""
+    close_reason: CloseReason | None = None
 
     @property
     def closed(self) -> bool:
@@ -66,9 +103,13 @@ class Session:
         name = self.working_dir.rstrip("/").rpartition("/")[2]
         return name or self.id[:DISPLAY_NAME_FALLBACK_LENGTH]
 
+    @property
+    def owner(self) -> tuple[int, int] | None:
+        return (self.pid, self.pid_start) if self.pid else None
+
 
 def _lowercase(value: Any) -> Any:
-    """Statuses and agent types are matched without regard to case."""
+    """Statuses, agent types and reasons are matched without regard to case."""
     return value.lower() if isinstance(value, str) else value
 
 
@@ -81,6 +122,9 @@ class SessionUpdate(BaseModel):
     status: Annotated[Status, BeforeValidator(_lowercase)]
     working_dir: StrictStr | None = None
     agent_type: Annotated[AgentType, BeforeValidator(_lowercase)] | None = None
+    pid: StrictInt | None = Field(default=None, ge=1, le=MAX_PID)
+    pid_start: StrictInt | None = Field(default=None, ge=0)
+    reason: Annotated[CloseReason, BeforeValidator(_lowercase)] | None = None
 
     @field_validator("working_dir")
     @classmethod
@@ -88,6 +132,22 @@ class SessionUpdate(BaseModel):
         if value is not None and len(value.encode()) > MAX_WORKING_DIR_BYTES:
             raise ValueError(f"at most {MAX_WORKING_DIR_BYTES} bytes are allowed")
         return value
+
+    @field_validator("reason")
+    @classmethod
+    def _reason_is_a_callers(cls, value: CloseReason | None) -> CloseReason | None:
+        if value is not None and value not in CLIENT_CLOSE_REASONS:
+            allowed = " or ".join(repr(r.value) for r in CLIENT_CLOSE_REASONS)
+            raise ValueError(f"a caller may give {allowed}; {value.value!r} is observed by the daemon")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "SessionUpdate":
+        if self.reason is not None and self.status is not Status.CLOSED:
+            raise ValueError("a reason goes only with status 'closed'")
+        if (self.pid is None) != (self.pid_start is None):
+            raise ValueError("pid and pid_start go together: a pid alone is no identity")
+        return self
 
     @classmethod
     def parse(cls, **fields: Any) -> "SessionUpdate":
@@ -107,35 +167,66 @@ def _describe(error: ValidationError) -> str:
         message = f"at most {first['ctx']['max_length']} characters are allowed"
     elif first["type"] == "string_too_short":
         message = "must not be empty"
-    return f"{field}: {message}"
+    return f"{field}: {message}" if field else message
 
 
-def new_session(update: SessionUpdate, wall_us: int, monotonic_us: int) -> Session:
+@dataclass(frozen=True, slots=True)
+class Instant:
+    """One reading of both clocks, so every field set by one change agrees."""
+
+    wall: int
+    monotonic: int
+
+
+def new_session(update: SessionUpdate, now: Instant) -> Session:
+    closed = update.status is Status.CLOSED
     return Session(
         id=update.session_id,
         agent_type=update.agent_type or AgentType.CLAUDE_CODE,
         status=update.status,
         working_dir=update.working_dir or "",
-        since=wall_us,
-        last_activity=wall_us,
-        since_monotonic=monotonic_us,
+        since=now.wall,
+        last_activity=now.wall,
+        since_monotonic=now.monotonic,
+        activity_monotonic=now.monotonic,
+        pid=update.pid or 0,
+        pid_start=update.pid_start or 0,
+        close_reason=(update.reason or CloseReason.USER) if closed else None,
     )
 
 
-def apply_update(session: Session, update: SessionUpdate, wall_us: int, monotonic_us: int) -> Session:
-    """The next value of ``session``: a status change is recorded as a transition."""
-    changes: dict[str, Any] = {"last_activity": wall_us}
+def apply_update(session: Session, update: SessionUpdate, now: Instant) -> Session:
+    """The next value of ``session`` after a Set: any Set is activity, so it is no longer stale."""
+    changes: dict[str, Any] = {"last_activity": now.wall, "activity_monotonic": now.monotonic, "stale": False}
     if update.working_dir is not None:
         changes["working_dir"] = update.working_dir
     if update.agent_type is not None:
         changes["agent_type"] = update.agent_type
+    if update.pid is not None:
+        changes.update(pid=update.pid, pid_start=update.pid_start)
     if update.status is not session.status:
-        transition = StateTransition(
-            from_status=session.status,
-            to_status=update.status,
-            at=wall_us,
-            duration=max(0, monotonic_us - session.since_monotonic),
-        )
-        changes["history"] = (*session.history, transition)[-MAX_HISTORY:]
-        changes.update(status=update.status, since=wall_us, since_monotonic=monotonic_us)
+        reason = (update.reason or CloseReason.USER) if update.status is Status.CLOSED else None
+        changes.update(_transition(session, update.status, reason, now))
     return replace(session, **changes)
+
+
+def close(session: Session, reason: CloseReason, now: Instant) -> Session:
+    """Closed by what the daemon observed; not activity, so last_activity stays."""
+    return replace(session, stale=False, **_transition(session, Status.CLOSED, reason, now))
+
+
+def _transition(session: Session, status: Status, reason: CloseReason | None, now: Instant) -> dict[str, Any]:
+    transition = StateTransition(
+        from_status=session.status,
+        to_status=status,
+        at=now.wall,
+        duration=max(0, now.monotonic - session.since_monotonic),
+        reason=reason,
+    )
+    return {
+        "status": status,
+        "since": now.wall,
+        "since_monotonic": now.monotonic,
+        "history": (*session.history, transition)[-MAX_HISTORY:],
+        "close_reason": reason,
+    }

@@ -1,49 +1,124 @@
 """The one in-memory store of sessions, owned by the daemon's event loop.
 
-A plain ``dict``, no locks: every D-Bus call is handled on the asyncio loop,
-one at a time, so nothing else can touch it between two statements (the
-actor model).  State is volatile by design: the hooks re-announce a session
-on their next event, so a restarted daemon fills up again by itself.
+A plain ``dict``, no locks: every D-Bus call and every timer runs on the
+asyncio loop, one at a time, so nothing else can touch it between two
+statements (the actor model).  State is volatile by design: the hooks
+re-announce a session on their next event, so a restarted daemon fills up
+again by itself.
+
+Listeners hear of every change, including those no caller asked for (a
+session replaced, an owner gone, a quiet session gone stale, a closed one
+expired), so whoever turns changes into signals has one place to do it.
 """
 
 from collections import Counter
-from typing import Any
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, Protocol
 
 from agent_console.clock import Clock, SystemClock
 from agent_console.errors import LimitExceeded
 from agent_console.limits import MAX_SESSIONS
-from agent_console.model import Session, SessionUpdate, apply_update, new_session
+from agent_console.model import (
+    CloseReason,
+    Instant,
+    Session,
+    SessionUpdate,
+    Status,
+    apply_update,
+    close,
+    new_session,
+)
+
+OwnerCheck = Callable[[int, int], bool]
+"""(pid, start time) -> whether that very process still runs."""
+
+
+class StoreListener(Protocol):
+    def session_changed(self, session: Session, created: bool) -> None: ...
+
+    def session_removed(self, session: Session) -> None: ...
+
+
+def _newly_in_owner(before: Session | None, after: Session) -> bool:
+    """Created, reopened or moved: the moments a session can displace another of its process."""
+    if after.owner is None or after.closed:
+        return False
+    return before is None or before.closed or before.owner != after.owner
 
 
 class SessionStore:
     def __init__(self, clock: Clock | None = None) -> None:
         self._sessions: dict[str, Session] = {}
         self._clock: Clock = clock or SystemClock()
+        self._listeners: list[StoreListener] = []
+
+    def add_listener(self, listener: StoreListener) -> None:
+        self._listeners.append(listener)
 
     def get(self, session_id: str) -> Session | None:
         return self._sessions.get(session_id)
 
     def set(self, session_id: str, status: str, **attributes: Any) -> Session:
-        """Create or update a session; raises InvalidArgs or LimitExceeded and then changes nothing."""
+        """Create or update a session; raises InvalidArgs or LimitExceeded and then changes nothing.
+
+        A session that newly runs in an owner process (created, reopened, or
+        naming another owner) replaces every other open session of that same
+        process: one Claude Code process runs one session at a time, and
+        /clear, /compact and /resume start a new id in the same process.
+        Sharing a working directory proves nothing.
+        """
         update = SessionUpdate.parse(session_id=session_id, status=status, **attributes)
         current = self._sessions.get(update.session_id)
         if current is None and len(self._sessions) >= MAX_SESSIONS:
             raise LimitExceeded(
                 f"the store holds {MAX_SESSIONS} sessions, its limit; remove closed ones first"
             )
-        wall, monotonic = self._clock.wall_us(), self._clock.monotonic_us()
-        if current is None:
-            session = new_session(update, wall, monotonic)
-        else:
-            session = apply_update(current, update, wall, monotonic)
-        self._sessions[update.session_id] = session
+        now = self._now()
+        session = new_session(update, now) if current is None else apply_update(current, update, now)
+        self._put(session, created=current is None)
+        if _newly_in_owner(current, session):
+            self._close_others_of(session, now)
         return session
 
     def remove(self, session_id: str) -> Session | None:
-        return self._sessions.pop(session_id, None)
+        session = self._sessions.pop(session_id, None)
+        if session is not None:
+            for listener in self._listeners:
+                listener.session_removed(session)
+        return session
 
     def list_all(self) -> list[Session]:
         return list(self._sessions.values())
+
+    def sweep(self, *, stale_after_us: int, retention_us: int, owner_alive: OwnerCheck) -> None:
+        """Tell the truth where no hook will: owners gone, quiet work, closed sessions expired."""
+        now = self._now()
+        for session in list(self._sessions.values()):
+            if session.closed:
+                if now.monotonic - session.since_monotonic >= retention_us:
+                    self.remove(session.id)
+            elif session.owner and not owner_alive(*session.owner):
+                self._put(close(session, CloseReason.PROCESS_EXITED, now), created=False)
+            elif (
+                session.status is Status.WORKING
+                and not session.stale
+                and now.monotonic - session.activity_monotonic >= stale_after_us
+            ):
+                self._put(replace(session, stale=True), created=False)
+
+    def _close_others_of(self, session: Session, now: Instant) -> None:
+        for other in list(self._sessions.values()):
+            if other.owner == session.owner and other.id != session.id and not other.closed:
+                self._put(close(other, CloseReason.REPLACED, now), created=False)
+
+    def _put(self, session: Session, created: bool) -> None:
+        self._sessions[session.id] = session
+        for listener in self._listeners:
+            listener.session_changed(session, created)
+
+    def _now(self) -> Instant:
+        return Instant(self._clock.wall_us(), self._clock.monotonic_us())
 
     def __len__(self) -> int:
         return len(self._sessions)
