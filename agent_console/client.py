@@ -13,10 +13,14 @@ from dbus_next import Message, MessageType, Variant
 
 from agent_console.bus.connection import ResilientMessageBus, connect
 from agent_console.bus.names import BUS_NAME, ERROR_PREFIX, INTERFACE, OBJECT_PATH
-from agent_console.bus.wire import unwrap
+from agent_console.bus.wire import ATTRIBUTE_TYPES, unwrap
 from agent_console.errors import ERRORS_BY_NAME, AgentConsoleError, Unavailable
 
 SessionDict = dict[str, Any]
+
+BUS_DRIVER = "org.freedesktop.DBus"
+BUS_DRIVER_PATH = "/org/freedesktop/DBus"
+PROPERTIES_INTERFACE = "org.freedesktop.DBus.Properties"
 
 UNAVAILABLE_ERRORS = {
     "org.freedesktop.DBus.Error.ServiceUnknown",
@@ -49,8 +53,10 @@ class SessionsClient:
     def close(self) -> None:
         self.bus.disconnect()
 
-    async def set(self, session_id: str, status: str, **attributes: str) -> SessionDict:
-        wire_attributes = {name: Variant("s", value) for name, value in attributes.items()}
+    async def set(self, session_id: str, status: str, **attributes: str | int) -> SessionDict:
+        """Attributes get their D-Bus types from the wire table; an unknown name goes as a
+        string so that the service, not the client, says it is unknown."""
+        wire_attributes = {name: Variant(ATTRIBUTE_TYPES.get(name, "s"), value) for name, value in attributes.items()}
         return await self._call("Set", "ssa{sv}", [session_id, status, wire_attributes])
 
     async def get(self, session_id: str) -> SessionDict:
@@ -62,12 +68,45 @@ class SessionsClient:
     async def list_all(self) -> list[SessionDict]:
         return await self._call("ListAll", "", [])
 
+    async def version(self) -> str:
+        """The daemon's ``Version`` property; like any call, it starts an activatable daemon."""
+        return await self._call_on(
+            BUS_NAME, OBJECT_PATH, PROPERTIES_INTERFACE, "Get", "ss", [INTERFACE, "Version"]
+        )
+
+    async def daemon_running(self) -> bool:
+        """Whether a daemon owns the name now; asking the bus does not start one."""
+        return await self._call_bus_driver("NameHasOwner", "s", [BUS_NAME])
+
+    async def daemon_activatable(self) -> bool:
+        """Whether the bus would start the daemon on the first call (a service file is installed)."""
+        return BUS_NAME in await self._call_bus_driver("ListActivatableNames", "", [])
+
+    async def daemon_pid(self) -> int:
+        """The daemon's process id as the bus saw it connect; Unavailable if none runs."""
+        return await self._call_bus_driver("GetConnectionUnixProcessID", "s", [BUS_NAME])
+
+    async def wait_disconnected(self) -> None:
+        """Return once the bus connection is gone, for whatever reason."""
+        try:
+            await self.bus.wait_for_disconnect()
+        except Exception:
+            return
+
     async def _call(self, member: str, signature: str, body: list[Any]) -> Any:
+        return await self._call_on(BUS_NAME, OBJECT_PATH, INTERFACE, member, signature, body)
+
+    async def _call_bus_driver(self, member: str, signature: str, body: list[Any]) -> Any:
+        return await self._call_on(BUS_DRIVER, BUS_DRIVER_PATH, BUS_DRIVER, member, signature, body)
+
+    async def _call_on(
+        self, destination: str, path: str, interface: str, member: str, signature: str, body: list[Any]
+    ) -> Any:
         reply = await self.bus.call(
             Message(
-                destination=BUS_NAME,
-                path=OBJECT_PATH,
-                interface=INTERFACE,
+                destination=destination,
+                path=path,
+                interface=interface,
                 member=member,
                 signature=signature,
                 body=body,
@@ -76,7 +115,7 @@ class SessionsClient:
         assert reply is not None
         if reply.message_type is MessageType.ERROR:
             raise _error_from_reply(reply)
-        return unwrap(reply.body[0])
+        return unwrap(reply.body[0]) if reply.body else None
 
     async def subscribe(
         self,
@@ -84,19 +123,7 @@ class SessionsClient:
         on_removed: Callable[[str], None],
     ) -> None:
         """Deliver every signal from now on; returns once the bus has the match rule."""
-        rule = f"type='signal',sender='{BUS_NAME}',interface='{INTERFACE}',path='{OBJECT_PATH}'"
-        reply = await self.bus.call(
-            Message(
-                destination="org.freedesktop.DBus",
-                path="/org/freedesktop/DBus",
-                interface="org.freedesktop.DBus",
-                member="AddMatch",
-                signature="s",
-                body=[rule],
-            )
-        )
-        if reply is None or reply.message_type is MessageType.ERROR:
-            raise Unavailable(f"the bus refused the signal subscription: {reply and reply.body}")
+        await self._add_match(f"type='signal',sender='{BUS_NAME}',interface='{INTERFACE}',path='{OBJECT_PATH}'")
 
         def dispatch(msg: Message) -> None:
             if msg.message_type is not MessageType.SIGNAL or msg.interface != INTERFACE:
@@ -107,3 +134,32 @@ class SessionsClient:
                 on_removed(msg.body[0])
 
         self.bus.add_message_handler(dispatch)
+
+    async def watch_daemon(self, on_owner_changed: Callable[[str, str], None]) -> None:
+        """Report every change of the daemon's owner as ``(old, new)`` unique names, "" for none.
+
+        A daemon that stops and comes back starts with an empty store, so a
+        long-running subscriber needs this to know when to list again.
+        Returns once the bus has the match rule.
+        """
+        await self._add_match(
+            f"type='signal',sender='{BUS_DRIVER}',interface='{BUS_DRIVER}',"
+            f"member='NameOwnerChanged',arg0='{BUS_NAME}'"
+        )
+
+        def dispatch(msg: Message) -> None:
+            if (
+                msg.message_type is MessageType.SIGNAL
+                and msg.sender == BUS_DRIVER
+                and msg.member == "NameOwnerChanged"
+                and msg.body[0] == BUS_NAME
+            ):
+                on_owner_changed(msg.body[1], msg.body[2])
+
+        self.bus.add_message_handler(dispatch)
+
+    async def _add_match(self, rule: str) -> None:
+        try:
+            await self._call_bus_driver("AddMatch", "s", [rule])
+        except AgentConsoleError as error:
+            raise Unavailable(f"the bus refused the signal subscription: {error}") from None

@@ -8,7 +8,10 @@ from agent_console.bus.names import BUS_NAME, INTERFACE, OBJECT_PATH
 from agent_console.client import SessionsClient
 from agent_console.errors import InvalidArgs, NotFound
 
-SUMMARY_KEYS = {"id", "agent_type", "status", "working_dir", "display_name", "since", "last_activity", "closed"}
+SUMMARY_KEYS = {
+    "id", "agent_type", "status", "working_dir", "display_name", "since", "last_activity", "closed",
+    "close_reason", "stale", "pid",
+}
 
 
 class Recorder:
@@ -32,7 +35,7 @@ async def test_set_get_list_remove(client: SessionsClient) -> None:
     full = await client.get("abc")
     assert set(full) == SUMMARY_KEYS | {"history"}
     [transition] = full["history"]
-    assert (transition["from"], transition["to"]) == ("working", "closed")
+    assert (transition["from"], transition["to"], transition["reason"]) == ("working", "closed", "user")
     assert transition["at"] == full["since"] and transition["duration"] >= 0
     assert full["closed"] is True
     assert [s["id"] for s in await client.list_all()] == ["abc"]

@@ -1,5 +1,9 @@
 """``agent-console daemon``: own the bus name and serve the store until told to stop.
 
+Housekeeping (owners gone, quiet sessions, expired closed ones) is a task on
+the same event loop as the D-Bus handlers, so it needs no lock either.  If
+it ever fails, the daemon exits 1 rather than go on showing stale truth.
+
 Exit codes are chosen for a supervisor: 0 when stopped by a signal or
 replaced by another instance, 1 when the bus is unreachable or lost (a restart
 helps), 3 when another instance already owns the name (a restart would not
@@ -19,16 +23,20 @@ from dbus_next import Message, MessageType
 from dbus_next.aio import MessageBus
 from dbus_next.constants import NameFlag, RequestNameReply
 
+from agent_console import process_info
 from agent_console.bus.connection import connect, session_bus_address
 from agent_console.bus.names import BUS_NAME, OBJECT_PATH
 from agent_console.bus.private_bus import start_private_bus
 from agent_console.bus.service import SessionsInterface
+from agent_console.config import DaemonConfig
 from agent_console.errors import Unavailable
 from agent_console.store import SessionStore
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_NAME_TAKEN = 3
+
+MICROSECONDS = 1_000_000
 
 JOURNAL_PRIORITIES = {logging.DEBUG: 7, logging.INFO: 6, logging.WARNING: 4, logging.ERROR: 3}
 
@@ -51,14 +59,14 @@ def configure_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler], force=True)
 
 
-def run(address: str | None, replace: bool) -> int:
+def run(address: str | None, replace: bool, config: DaemonConfig) -> int:
     """Serve on ``address``, the session bus, or, where there is none, a bus of our own."""
     if address is None and session_bus_address() is None:
-        return _run_with_private_bus(replace)
-    return asyncio.run(_serve(address, replace))
+        return _run_with_private_bus(replace, config)
+    return asyncio.run(_serve(address, replace, config))
 
 
-def _run_with_private_bus(replace: bool) -> int:
+def _run_with_private_bus(replace: bool, config: DaemonConfig) -> int:
     with tempfile.TemporaryDirectory(prefix="agent-console-bus-") as config_dir:
         try:
             bus = start_private_bus(Path(config_dir))
@@ -68,23 +76,38 @@ def _run_with_private_bus(replace: bool) -> int:
         log.info("no session bus here: started a private one")
         print(f"DBUS_SESSION_BUS_ADDRESS='{bus.address}'; export DBUS_SESSION_BUS_ADDRESS;", flush=True)
         try:
-            return asyncio.run(_serve(bus.address, replace))
+            return asyncio.run(_serve(bus.address, replace, config))
         finally:
             bus.stop()
 
 
-async def _serve(address: str | None, replace: bool) -> int:
+async def _serve(address: str | None, replace: bool, config: DaemonConfig) -> int:
     try:
         bus = await connect(address)
     except Unavailable as error:
         log.error("%s", error)
         return EXIT_FAILURE
-    bus.export(OBJECT_PATH, SessionsInterface(SessionStore()))
+    store = SessionStore()
+    bus.export(OBJECT_PATH, SessionsInterface(store))
     if not await _own_name(bus, replace):
         bus.disconnect()
         return EXIT_NAME_TAKEN
     log.info("serving %s on %s", BUS_NAME, address or "the session bus")
-    return await _wait_until_done(bus)
+    housekeeping = asyncio.ensure_future(_keep_house(store, config))
+    try:
+        return await _wait_until_done(bus, housekeeping)
+    finally:
+        housekeeping.cancel()
+
+
+async def _keep_house(store: SessionStore, config: DaemonConfig) -> None:
+    while True:
+        await asyncio.sleep(config.check_interval)
+        store.sweep(
+            stale_after_us=int(config.stale_after * MICROSECONDS),
+            retention_us=int(config.retention * MICROSECONDS),
+            owner_alive=process_info.is_running,
+        )
 
 
 async def _own_name(bus: MessageBus, replace: bool) -> bool:
@@ -115,7 +138,7 @@ async def _owner_pid(bus: MessageBus) -> str:
     return f" (pid {reply.body[0]})" if reply and reply.message_type is MessageType.METHOD_RETURN else ""
 
 
-async def _wait_until_done(bus: MessageBus) -> int:
+async def _wait_until_done(bus: MessageBus, housekeeping: "asyncio.Future[None]") -> int:
     loop = asyncio.get_running_loop()
     stopped: asyncio.Future[str] = loop.create_future()
 
@@ -127,7 +150,10 @@ async def _wait_until_done(bus: MessageBus) -> int:
         loop.add_signal_handler(signum, stop, signal.Signals(signum).name)
     bus.add_message_handler(lambda msg: _on_name_lost(msg, stop))
     disconnected = asyncio.ensure_future(bus.wait_for_disconnect())
-    await asyncio.wait({stopped, disconnected}, return_when=asyncio.FIRST_COMPLETED)
+    await asyncio.wait({stopped, disconnected, housekeeping}, return_when=asyncio.FIRST_COMPLETED)
+    if housekeeping.done():
+        log.error("housekeeping failed: %r; exiting so a supervisor can restart", housekeeping.exception())
+        return EXIT_FAILURE
     if not stopped.done():
         error = disconnected.exception() if not disconnected.cancelled() else None
         log.error("lost the bus connection%s; exiting so a supervisor can restart", f": {error}" if error else "")

@@ -3,9 +3,13 @@
 Every method handler runs on the asyncio event loop that owns the store and
 returns before the next message is read: this is the single-threaded actor
 model of the design, so the store needs no lock.  Handlers are plain
-functions, not coroutines, so no call can interleave with another.  Signals
-are queued before the method's reply, hence a caller that receives its reply
-can rely on subscribers having been sent the change already, in call order.
+functions, not coroutines, so no call can interleave with another.
+
+Signals come from the store's listener callbacks, so changes no caller made
+(a replaced session, an owner gone, a session gone stale or expired) are
+signalled exactly like a Set.  They are queued before the method's reply,
+hence a caller that receives its reply can rely on subscribers having been
+sent the change already, in call order.
 
 The string annotations are D-Bus signatures: dbus-next reads them to build
 the introspection data and to marshal arguments.
@@ -23,6 +27,7 @@ from agent_console import __version__
 from agent_console.bus.names import ERROR_PREFIX, INTERFACE
 from agent_console.bus.wire import attributes_from_wire, session_to_wire
 from agent_console.errors import AgentConsoleError, NotFound
+from agent_console.model import CloseReason, Session
 from agent_console.store import SessionStore
 
 log = logging.getLogger(__name__)
@@ -45,19 +50,13 @@ class SessionsInterface(ServiceInterface):
     def __init__(self, store: SessionStore) -> None:
         super().__init__(INTERFACE)
         self._store = store
+        store.add_listener(self)
 
     @method()
     def Set(self, session_id: "s", status: "s", attributes: "a{sv}") -> "a{sv}":
         with _named_errors():
-            known = self._store.get(session_id) is not None
             session = self._store.set(session_id, status, **attributes_from_wire(attributes))
-        log.debug("set %r to %s", session.id, session.status.value)
-        wire = session_to_wire(session, with_history=False)
-        self.SessionChanged(wire)
-        if not known:
-            log.info("session %r created (%s) in %r", session.id, session.status.value, session.working_dir)
-            self._count_changed()
-        return wire
+        return session_to_wire(session, with_history=False)
 
     @method()
     def Get(self, session_id: "s") -> "a{sv}":
@@ -68,12 +67,7 @@ class SessionsInterface(ServiceInterface):
 
     @method()
     def Remove(self, session_id: "s") -> "b":
-        if self._store.remove(session_id) is None:
-            return False
-        log.info("session %r removed", session_id)
-        self.SessionRemoved(session_id)
-        self._count_changed()
-        return True
+        return self._store.remove(session_id) is not None
 
     @method()
     def ListAll(self) -> "aa{sv}":
@@ -94,6 +88,22 @@ class SessionsInterface(ServiceInterface):
     @dbus_property(access=PropertyAccess.READ)
     def SessionCount(self) -> "u":
         return len(self._store)
+
+    def session_changed(self, session: Session, created: bool) -> None:
+        if created:
+            log.info("session %r created (%s) in %r", session.id, session.status.value, session.working_dir)
+        elif session.closed and session.close_reason is not CloseReason.USER:
+            log.info("session %r closed: %s", session.id, session.close_reason)
+        else:
+            log.debug("session %r is %s%s", session.id, session.status.value, " (stale)" if session.stale else "")
+        self.SessionChanged(session_to_wire(session, with_history=False))
+        if created:
+            self._count_changed()
+
+    def session_removed(self, session: Session) -> None:
+        log.info("session %r removed", session.id)
+        self.SessionRemoved(session.id)
+        self._count_changed()
 
     def _count_changed(self) -> None:
         self.emit_properties_changed({"SessionCount": len(self._store)})

@@ -12,7 +12,13 @@ from dbus_next import Variant
 from agent_console.errors import InvalidArgs
 from agent_console.model import Session, StateTransition
 
-ATTRIBUTE_TYPES: dict[str, str] = {"working_dir": "s", "agent_type": "s"}
+ATTRIBUTE_TYPES: dict[str, str] = {
+    "working_dir": "s",
+    "agent_type": "s",
+    "pid": "u",
+    "pid_start": "t",
+    "reason": "s",
+}
 """The attributes ``Set`` accepts, with their D-Bus types."""
 
 
@@ -27,6 +33,9 @@ def session_to_wire(session: Session, *, with_history: bool) -> dict[str, Varian
         "since": Variant("t", session.since),
         "last_activity": Variant("t", session.last_activity),
         "closed": Variant("b", session.closed),
+        "close_reason": Variant("s", session.close_reason.value if session.close_reason else ""),
+        "stale": Variant("b", session.stale),
+        "pid": Variant("u", session.pid),
     }
     if with_history:
         wire["history"] = Variant("aa{sv}", [_transition_to_wire(t) for t in session.history])
@@ -39,6 +48,7 @@ def _transition_to_wire(transition: StateTransition) -> dict[str, Variant]:
         "to": Variant("s", transition.to_status.value),
         "at": Variant("t", transition.at),
         "duration": Variant("t", transition.duration),
+        "reason": Variant("s", transition.reason.value if transition.reason else ""),
     }
 
 

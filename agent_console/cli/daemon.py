@@ -1,10 +1,15 @@
 """``agent-console daemon``: the command a service manager runs."""
 
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from agent_console.bus import daemon
+from agent_console.config import load_config
+from agent_console.errors import InvalidArgs
+
+EXIT_BAD_CONFIG = 2
 
 
 def run_daemon(
@@ -16,6 +21,19 @@ def run_daemon(
         bool, typer.Option("--replace", help="Take the bus name over from a running instance.")
     ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every call.")] = False,
+    config: Annotated[
+        Optional[Path],
+        typer.Option(help="Settings file [default: $XDG_CONFIG_HOME/agent-console/config.toml].", metavar="PATH"),
+    ] = None,
+    check_interval: Annotated[
+        Optional[float], typer.Option(metavar="SECONDS", help="How often owners and quiet time are checked [5].")
+    ] = None,
+    stale_after: Annotated[
+        Optional[float], typer.Option(metavar="SECONDS", help="Flag a working session quiet this long as stale [600].")
+    ] = None,
+    retention: Annotated[
+        Optional[float], typer.Option(metavar="SECONDS", help="Keep closed sessions visible this long [900].")
+    ] = None,
 ) -> None:
     """Run the session store on the D-Bus session bus until stopped.
 
@@ -23,11 +41,18 @@ def run_daemon(
     Normally started by systemd, launchd or D-Bus activation. Where no session
     bus exists it starts a private one and prints the address to export.
     Exit status: 0 stopped or replaced, 1 bus unreachable or lost,
-    3 another instance owns io.github.AgentConsole1.
+    2 invalid options or settings, 3 another instance owns
+    io.github.AgentConsole1.
 
     \b
     Example:
       agent-console daemon --replace
     """
     daemon.configure_logging(verbose)
-    raise typer.Exit(daemon.run(address, replace))
+    overrides = {"check_interval": check_interval, "stale_after": stale_after, "retention": retention}
+    try:
+        settings = load_config(config, overrides)
+    except InvalidArgs as error:
+        typer.echo(f"agent-console daemon: {error}", err=True)
+        raise typer.Exit(EXIT_BAD_CONFIG) from None
+    raise typer.Exit(daemon.run(address, replace, settings))

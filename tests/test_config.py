@@ -1,0 +1,54 @@
+"""Daemon settings: defaults, config.toml, flags, and clear refusals."""
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import AGENT_CONSOLE
+
+from agent_console.config import DaemonConfig, default_path, load_config
+from agent_console.errors import InvalidArgs
+
+
+def test_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    assert default_path() == tmp_path / "agent-console" / "config.toml"
+    assert load_config(None, {}) == DaemonConfig(check_interval=5, stale_after=600, retention=900)
+
+
+def test_file_then_flags(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("stale_after = 60\nretention = 30\n")
+    loaded = load_config(config, {"retention": 5.0, "check_interval": None})
+    assert (loaded.check_interval, loaded.stale_after, loaded.retention) == (5, 60, 5)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("stale = 3", "stale: Extra inputs are not permitted"),
+        ("retention = -1", "retention: Input should be greater than or equal to 0"),
+        ("check_interval = 0", "check_interval: Input should be greater than 0"),
+        ("stale_after = [", "config.toml: "),
+    ],
+)
+def test_bad_file_names_the_key(tmp_path: Path, text: str, message: str) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(text)
+    with pytest.raises(InvalidArgs, match=message.replace("[", r"\[")):
+        load_config(config, {})
+
+
+def test_named_file_must_exist(tmp_path: Path) -> None:
+    with pytest.raises(InvalidArgs, match="no such file"):
+        load_config(tmp_path / "absent.toml", {})
+
+
+def test_daemon_refuses_bad_settings_at_start_with_one_line(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("stale_after = 'ten minutes'\n")
+    for args in (["--config", str(config)], ["--retention", "-5"]):
+        ran = subprocess.run([AGENT_CONSOLE, "daemon", *args], capture_output=True, text=True, timeout=30)
+        assert ran.returncode == 2
+        [line] = ran.stderr.strip().splitlines()
+        assert line.startswith("agent-console daemon: ")
