@@ -1,0 +1,43 @@
+"""The documented interface (packaging/dbus/*.Sessions.xml) is what the daemon serves.
+
+Both sides are parsed and compared member by member: names, argument names,
+directions and types, property types and access.  Comments and annotations
+are documentation and are not compared.
+"""
+
+from pathlib import Path
+
+from dbus_next.introspection import Interface, Node
+
+from agent_console.bus.names import BUS_NAME, INTERFACE, OBJECT_PATH
+from agent_console.client import SessionsClient
+
+DOCUMENTED = Path(__file__).resolve().parent.parent / "packaging" / "dbus" / f"{INTERFACE}.xml"
+
+
+def contract(interface: Interface) -> dict:
+    return {
+        "methods": {
+            m.name: ([(a.name, a.signature) for a in m.in_args], [(a.name, a.signature) for a in m.out_args])
+            for m in interface.methods
+        },
+        "signals": {s.name: [(a.name, a.signature) for a in s.args] for s in interface.signals},
+        "properties": {p.name: (p.signature, p.access.value) for p in interface.properties},
+    }
+
+
+def documented_interface() -> Interface:
+    [interface] = Node.parse(DOCUMENTED.read_text()).interfaces
+    return interface
+
+
+def test_the_documented_file_is_the_sessions_interface() -> None:
+    interface = documented_interface()
+    assert interface.name == INTERFACE
+    assert set(contract(interface)["methods"]) == {"Set", "Get", "Remove", "ListAll"}
+
+
+async def test_the_running_service_reports_the_documented_interface(client: SessionsClient) -> None:
+    served = await client.bus.introspect(BUS_NAME, OBJECT_PATH)
+    [interface] = [i for i in served.interfaces if i.name == INTERFACE]
+    assert contract(interface) == contract(documented_interface())
