@@ -1,0 +1,253 @@
+"""``agent-console service install | uninstall | status`` as a user runs them.
+
+HOME and the XDG directories live in the test's tmp directory.  No systemd
+manager is ever started: the real ``systemctl --user`` finds none here,
+which is the no-manager case; where a test needs a manager that answers, a
+stand-in ``systemctl`` (or ``launchctl``) on PATH records what it is asked.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from processes import AGENT_CONSOLE, RunningDaemon
+
+from agent_console.bus.names import BUS_NAME
+from agent_console.service_manager.actions import Context, install, status, uninstall
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the CLI tests drive the Linux layout")
+
+FAKE_SYSTEMCTL = """\
+#!/bin/sh
+echo "systemctl $*" >> "$FAKE_LOG"
+case "$*" in
+    *show-environment*) echo "HOME=$HOME" ;;
+    *" show "*) printf 'LoadState=loaded\\nActiveState=active\\nSubState=running\\nMainPID=4242\\n' ;;
+esac
+"""
+FAKE_BUSCTL = """\
+#!/bin/sh
+echo "busctl $*" >> "$FAKE_LOG"
+"""
+FAKE_LAUNCHCTL = """\
+#!/bin/sh
+echo "launchctl $*" >> "$FAKE_LOG"
+case "$1 $2" in
+    "print gui/"*/*)
+        [ -e "$FAKE_LOADED" ] || { echo "Could not find service" >&2; exit 113; }
+        printf '%s = {\\n\\tstate = running\\n\\tpid = 77\\n}\\n' "$2" ;;
+    "bootstrap "*) touch "$FAKE_LOADED" ;;
+    "bootout "*) rm -f "$FAKE_LOADED" ;;
+esac
+"""
+
+
+def isolated_env(root: Path) -> dict[str, str]:
+    """HOME and XDG dirs under ``root``; no session bus and so no user manager to reach."""
+    env = {key: value for key, value in os.environ.items() if key not in ("DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR")}
+    env.update(HOME=str(root / "home"), XDG_CONFIG_HOME=str(root / "config"), XDG_DATA_HOME=str(root / "data"))
+    return env
+
+
+def service(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([AGENT_CONSOLE, "service", *args], env=env, capture_output=True, text=True)
+
+
+def files_under(root: Path) -> dict[str, str]:
+    return {str(path.relative_to(root)): path.read_text() for path in sorted(root.rglob("*")) if path.is_file()}
+
+
+def unit_path(root: Path) -> Path:
+    return root / "config" / "systemd" / "user" / "agent-console.service"
+
+
+def activation_path(root: Path) -> Path:
+    return root / "data" / "dbus-1" / "services" / f"{BUS_NAME}.service"
+
+
+def with_stand_ins(env: dict[str, str], root: Path, **scripts: str) -> dict[str, str]:
+    """``env`` with a PATH whose first directory holds the given stand-in programs."""
+    bin_dir = root / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    for name, text in scripts.items():
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755)
+    return {**env, "PATH": f"{bin_dir}:{env['PATH']}", "FAKE_LOG": str(root / "calls.log")}
+
+
+def calls(root: Path) -> list[str]:
+    log = root / "calls.log"
+    return log.read_text().splitlines() if log.exists() else []
+
+
+def test_install_points_both_files_at_the_running_executable(tmp_path: Path) -> None:
+    done = service(isolated_env(tmp_path), "install")
+    assert done.returncode == 0, done.stderr
+    assert f"ExecStart={AGENT_CONSOLE} daemon --address unix:path=%t/bus\n" in unit_path(tmp_path).read_text()
+    assert f"Exec={AGENT_CONSOLE} daemon\n" in activation_path(tmp_path).read_text()
+    assert done.stdout.splitlines()[:2] == [f"wrote {unit_path(tmp_path)}", f"wrote {activation_path(tmp_path)}"]
+
+
+def test_without_a_user_manager_it_says_so_in_one_line_and_still_writes_activation(tmp_path: Path) -> None:
+    done = service(isolated_env(tmp_path), "install")
+    assert done.returncode == 0, done.stderr
+    [said] = [line for line in done.stdout.splitlines() if not line.startswith("wrote ")]
+    assert said.startswith("no systemd user manager is reachable (") and "D-Bus activation" in said
+    assert activation_path(tmp_path).is_file()
+
+
+def test_installing_again_changes_nothing(tmp_path: Path) -> None:
+    env = isolated_env(tmp_path)
+    service(env, "install")
+    before = {path: path.stat().st_mtime_ns for path in (unit_path(tmp_path), activation_path(tmp_path))}
+    again = service(env, "install")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.splitlines()[:2] == [f"unchanged {unit_path(tmp_path)}", f"unchanged {activation_path(tmp_path)}"]
+    assert {path: path.stat().st_mtime_ns for path in before} == before
+
+
+def test_dry_runs_write_and_remove_nothing(tmp_path: Path) -> None:
+    env = isolated_env(tmp_path)
+    planned = service(env, "install", "--dry-run")
+    assert planned.returncode == 0, planned.stderr
+    assert f"would write {unit_path(tmp_path)}" in planned.stdout
+    assert files_under(tmp_path) == {}
+    service(env, "install")
+    installed = files_under(tmp_path)
+    assert f"would remove {unit_path(tmp_path)}" in service(env, "uninstall", "--dry-run").stdout
+    assert files_under(tmp_path) == installed
+
+
+def test_uninstall_removes_exactly_what_install_wrote(tmp_path: Path) -> None:
+    env = isolated_env(tmp_path)
+    neighbours = {
+        unit_path(tmp_path).with_name("other.service"): "[Service]\nExecStart=/bin/true\n",
+        activation_path(tmp_path).with_name("org.example.Other.service"): "[D-BUS Service]\nName=org.example.Other\n",
+        tmp_path / "home" / ".bashrc": "export X=1\n",
+    }
+    for path, text in neighbours.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    before = files_under(tmp_path)
+    service(env, "install")
+    assert len(files_under(tmp_path)) == len(before) + 2
+    removed = service(env, "uninstall")
+    assert removed.returncode == 0, removed.stderr
+    assert files_under(tmp_path) == before
+    assert service(env, "uninstall").stdout.count("absent ") == 2
+
+
+def test_status_tells_files_manager_and_bus(tmp_path: Path) -> None:
+    env = isolated_env(tmp_path)
+    service(env, "install")
+    shown = service(env, "status", "--json")
+    assert shown.returncode == 3, shown.stderr
+    report = json.loads(shown.stdout)
+    assert report["manager"] == "systemd" and report["reachable"] is False and report["detail"]
+    assert [(f["path"], f["state"]) for f in report["files"]] == [
+        (str(unit_path(tmp_path)), "installed"),
+        (str(activation_path(tmp_path)), "installed"),
+    ]
+    assert report["running"] is None and report["bus"]["owner_pid"] is None
+    text = service(env, "status").stdout
+    assert "manager: systemd, not reachable" in text and f"installed {unit_path(tmp_path)}" in text
+
+
+def test_status_calls_a_file_for_another_executable_different(tmp_path: Path) -> None:
+    env = isolated_env(tmp_path)
+    service(env, "install")
+    unit = unit_path(tmp_path)
+    unit.write_text(unit.read_text().replace(AGENT_CONSOLE, "/opt/old/bin/agent-console"))
+    report = json.loads(service(env, "status", "--json").stdout)
+    assert [f["state"] for f in report["files"]] == ["different", "installed"]
+
+
+def test_status_sees_the_daemon_that_owns_the_name(tmp_path: Path, daemon: RunningDaemon) -> None:
+    env = {**isolated_env(tmp_path), "DBUS_SESSION_BUS_ADDRESS": daemon.address}
+    shown = service(env, "status", "--json")
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["bus"]["owner_pid"] == daemon.process.pid
+
+
+def test_a_reachable_systemd_is_reloaded_started_and_stopped(tmp_path: Path) -> None:
+    env = with_stand_ins(isolated_env(tmp_path), tmp_path, systemctl=FAKE_SYSTEMCTL, busctl=FAKE_BUSCTL)
+    installed = service(env, "install", "--now")
+    assert installed.returncode == 0, installed.stderr
+    reload_bus = "busctl --user call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus ReloadConfig"
+    assert calls(tmp_path) == [
+        "systemctl --user show-environment",
+        "systemctl --user daemon-reload",
+        reload_bus,
+        "systemctl --user start agent-console.service",
+    ]
+    assert "ran systemctl --user start agent-console.service" in installed.stdout
+    shown = service(env, "status")
+    assert shown.returncode == 0 and "service: active (running), pid 4242" in shown.stdout
+    (tmp_path / "calls.log").unlink()
+    assert service(env, "uninstall").returncode == 0
+    assert calls(tmp_path) == [
+        "systemctl --user show-environment",
+        "systemctl --user stop agent-console.service",
+        "systemctl --user daemon-reload",
+        reload_bus,
+    ]
+
+
+def test_a_failing_step_is_one_line_on_stderr(tmp_path: Path) -> None:
+    failing = FAKE_SYSTEMCTL.replace('case "$*" in', 'case "$*" in\n    *daemon-reload*) echo "Access denied" >&2; exit 1 ;;')
+    env = with_stand_ins(isolated_env(tmp_path), tmp_path, systemctl=failing, busctl=FAKE_BUSCTL)
+    done = service(env, "install")
+    assert done.returncode == 1
+    assert done.stderr == "agent-console service: systemctl --user daemon-reload failed: Access denied\n"
+
+
+def test_an_unwritable_target_is_one_line_on_stderr(tmp_path: Path) -> None:
+    env = isolated_env(tmp_path)
+    (tmp_path / "config").write_text("a file where a directory belongs")
+    done = service(env, "install")
+    assert done.returncode == 1 and done.stderr.startswith("agent-console service: ")
+    assert len(done.stderr.splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+def test_every_command_has_an_example() -> None:
+    for command in ("install", "uninstall", "status"):
+        shown = subprocess.run([AGENT_CONSOLE, "service", command, "--help"], capture_output=True, text=True)
+        assert f"agent-console service {command}" in shown.stdout.split("Example:")[1]
+
+
+def test_launchd_agent_is_bootstrapped_once_and_booted_out_on_uninstall(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = with_stand_ins(isolated_env(tmp_path), tmp_path, launchctl=FAKE_LAUNCHCTL)
+    for name in ("PATH", "FAKE_LOG"):
+        monkeypatch.setenv(name, env[name])
+    monkeypatch.setenv("FAKE_LOADED", str(tmp_path / "loaded"))
+    home = tmp_path / "home"
+    plist = home / "Library" / "LaunchAgents" / f"{BUS_NAME}.plist"
+    domain = f"gui/{os.getuid()}"
+    ctx = Context(platform="darwin", env={}, home=home, executable="/opt/a&b/bin/agent-console")
+
+    install(ctx)
+    assert calls(tmp_path) == [f"launchctl print {domain}", f"launchctl print {domain}/{BUS_NAME}",
+                               f"launchctl bootstrap {domain} {plist}"]
+    assert "<string>/opt/a&amp;b/bin/agent-console</string>" in plist.read_text()
+    assert status(ctx)["running"] is True and status(ctx)["state"] == "running, pid 77"
+
+    (tmp_path / "calls.log").unlink()
+    install(ctx)
+    assert not [call for call in calls(tmp_path) if "boot" in call]
+
+    (tmp_path / "calls.log").unlink()
+    install(Context(platform="darwin", env={}, home=home, executable="/usr/local/bin/agent-console"))
+    assert [call for call in calls(tmp_path) if "boot" in call] == [
+        f"launchctl bootout {domain}/{BUS_NAME}",
+        f"launchctl bootstrap {domain} {plist}",
+    ]
+
+    (tmp_path / "calls.log").unlink()
+    uninstall(ctx)
+    assert f"launchctl bootout {domain}/{BUS_NAME}" in calls(tmp_path)
+    assert not plist.exists() and status(ctx)["running"] is False
