@@ -1,0 +1,392 @@
+"""Both hooks, the Python handler and the shell script, run as Claude Code runs them:
+a subprocess with the event on stdin, against a private bus and the real daemon.
+
+Whatever happens, a hook must exit 0 with nothing on stdout; when it cannot
+record an event it says why in one stderr line, and it never takes long."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import AGENT_CONSOLE, RunningDaemon, env_with_bus, start_daemon
+from hook_support import (
+    HOOK_NAMES,
+    RUN_TIMEOUT_S,
+    Hook,
+    all_hooks,
+    event_payload,
+    stored_session,
+)
+
+from agent_console.bus.names import BUS_NAME
+from agent_console.bus.private_bus import PrivateBus, start_private_bus
+
+WELL_UNDER_CLAUDE_TIMEOUT_S = 5.0
+"""Claude Code waits up to 10 minutes; the hooks' own bounds are about 1 s each."""
+
+REPO = Path(__file__).resolve().parents[1]
+
+RECORDED = [
+    ("SessionStart", {"source": "startup", "model": "claude-sonnet-4-5"}, "attention"),
+    ("UserPromptSubmit", {"prompt": 'Fix the "flaky" test in tests/test_cart.py'}, "working"),
+    (
+        "PreToolUse",
+        {
+            "tool_name": "AskUserQuestion",
+            "tool_input": {"questions": [{"question": "Which database?", "options": [{"label": "Postgres"}]}]},
+            "tool_use_id": "toolu_01AskUser",
+        },
+        "question",
+    ),
+    (
+        "PostToolUse",
+        {
+            "tool_name": "Edit",
+            "tool_input": {"file_path": "/home/dev/projects/shop/cart.py", "old_string": "a", "new_string": "b"},
+            "tool_response": {"filePath": "/home/dev/projects/shop/cart.py", "success": True},
+            "tool_use_id": "toolu_01Edit",
+        },
+        "working",
+    ),
+    (
+        "PostToolUseFailure",
+        {"tool_name": "Bash", "tool_input": {"command": "pytest -x"}, "error": "Exit code 1", "tool_use_id": "toolu_01B"},
+        "working",
+    ),
+    ("PreCompact", {"trigger": "auto", "custom_instructions": ""}, "working"),
+    ("PermissionRequest", {"tool_name": "Bash", "tool_input": {"command": "rm -rf build"}}, "attention"),
+    (
+        "Notification",
+        {"message": "Claude needs your permission to use Bash", "title": "Claude Code",
+         "notification_type": "permission_prompt"},
+        "attention",
+    ),
+    (
+        "Notification",
+        {"message": "MCP server github requests input", "notification_type": "elicitation_dialog"},
+        "question",
+    ),
+    (
+        "Notification",
+        {"message": "Claude is waiting for your input", "notification_type": "idle_prompt"},
+        "attention",
+    ),
+    ("Stop", {"stop_hook_active": False}, "attention"),
+    ("StopFailure", {"error_type": "rate_limit"}, "attention"),
+    ("SessionEnd", {"reason": "prompt_input_exit"}, "closed"),
+]
+
+IGNORED = [
+    ("PreToolUse", {"tool_name": "Bash", "tool_input": {"command": "ls"}, "tool_use_id": "toolu_01Ls"}),
+    ("Notification", {"message": "Signed in", "notification_type": "auth_success"}),
+    ("SubagentStop", {"stop_hook_active": False, "agent_id": "a1", "agent_type": "Explore"}),
+    ("SomeFutureEvent", {"novel_field": {"session_id": "decoy"}}),
+]
+
+UNUSUAL_DIRS = [
+    '/home/dev/my "quoted" dir',
+    "/home/dev/back\\slash\\",
+    "/home/dev/naïve/日本語/😀",
+    "/home/dev/tab\tand\nnewline",
+    "/home/dev/colon: brace{ bracket[",
+    "/home/dev/glob*?[a-z]",
+]
+
+
+@pytest.fixture(params=HOOK_NAMES)
+def hook(request: pytest.FixtureRequest, tmp_path: Path) -> Hook:
+    return next(h for h in all_hooks(tmp_path) if h.name == request.param)
+
+
+@pytest.fixture(scope="module")
+def shared_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDaemon]:
+    """One daemon for the tests that only add sessions of their own: each uses fresh ids."""
+    directory = tmp_path_factory.mktemp("shared-bus")
+    bus = start_private_bus(directory)
+    running = start_daemon(bus.address, directory / "daemon.log")
+    yield running
+    running.stop()
+    bus.stop()
+
+
+def case_id(event: str, fields: dict[str, object]) -> str:
+    detail = fields.get("notification_type") or fields.get("tool_name")
+    return f"{event}-{detail}" if detail else event
+
+
+def fresh_id() -> str:
+    return str(uuid.uuid4())
+
+
+def assert_silent_success(result: subprocess.CompletedProcess[bytes]) -> None:
+    assert (result.returncode, result.stdout, result.stderr) == (0, b"", b"")
+
+
+def assert_reported(result: subprocess.CompletedProcess[bytes], *words: str) -> str:
+    """Exit 0, nothing on stdout, and exactly one stderr line that mentions ``words``."""
+    assert result.returncode == 0
+    assert result.stdout == b""
+    lines = result.stderr.decode().splitlines()
+    assert len(lines) == 1, lines
+    for word in words:
+        assert word in lines[0]
+    return lines[0]
+
+
+@pytest.mark.parametrize(("event", "fields", "status"), RECORDED, ids=[case_id(e, f) for e, f, _ in RECORDED])
+def test_each_event_records_its_status(
+    hook: Hook, shared_daemon: RunningDaemon, event: str, fields: dict[str, object], status: str
+) -> None:
+    session_id = fresh_id()
+    assert_silent_success(hook.run(event_payload(event, session_id, **fields), env_with_bus(shared_daemon.address)))
+    session = stored_session(shared_daemon.address, session_id)
+    assert session is not None
+    assert (session["status"], session["working_dir"], session["agent_type"]) == (
+        status, "/home/dev/projects/shop", "claude-code",
+    )
+
+
+@pytest.mark.parametrize(("event", "fields"), IGNORED, ids=[case_id(e, f) for e, f in IGNORED])
+def test_events_that_prove_nothing_are_ignored_silently(
+    hook: Hook, shared_daemon: RunningDaemon, event: str, fields: dict[str, object]
+) -> None:
+    session_id = fresh_id()
+    assert_silent_success(hook.run(event_payload(event, session_id, **fields), env_with_bus(shared_daemon.address)))
+    assert stored_session(shared_daemon.address, session_id) is None
+
+
+def test_a_session_lifecycle(hook: Hook, shared_daemon: RunningDaemon) -> None:
+    session_id = fresh_id()
+    env = env_with_bus(shared_daemon.address)
+    for event, fields, status in RECORDED:
+        assert_silent_success(hook.run(event_payload(event, session_id, **fields), env))
+        session = stored_session(shared_daemon.address, session_id)
+        assert session is not None and session["status"] == status, (event, fields)
+    assert session["closed"] is True
+
+
+@pytest.mark.parametrize("cwd", UNUSUAL_DIRS)
+@pytest.mark.parametrize("ascii_only", [False, True], ids=["raw-utf8", "escaped"])
+def test_working_dir_arrives_exactly(hook: Hook, shared_daemon: RunningDaemon, cwd: str, ascii_only: bool) -> None:
+    """Claude Code writes non-ASCII as is; other writers escape it (\\u, surrogate pairs)."""
+    session_id = fresh_id()
+    body = json.loads(event_payload("Stop", session_id, cwd))
+    payload = json.dumps(body, ensure_ascii=ascii_only).encode()
+    assert_silent_success(hook.run(payload, env_with_bus(shared_daemon.address)))
+    session = stored_session(shared_daemon.address, session_id)
+    assert session is not None and session["working_dir"] == cwd
+
+
+def test_only_top_level_members_count(hook: Hook, shared_daemon: RunningDaemon) -> None:
+    """Nested objects and string contents may spell the same member names."""
+    session_id = fresh_id()
+    payload = (
+        b'{"hook_event_name":"Notification",'
+        b'"message":"see \\"session_id\\":\\"decoy-1\\", \\"cwd\\":\\"/decoy\\"",'
+        b'"extra":{"session_id":"decoy-2","cwd":"/decoy","hook_event_name":"SessionEnd"},'
+        b'"list":[{"notification_type":"auth_success"}],'
+        b'"session_id":"' + session_id.encode() + b'","cwd":"/real",'
+        b'"notification_type":"elicitation_dialog"}'
+    )
+    assert_silent_success(hook.run(payload, env_with_bus(shared_daemon.address)))
+    session = stored_session(shared_daemon.address, session_id)
+    assert session is not None
+    assert (session["status"], session["working_dir"]) == ("question", "/real")
+    assert stored_session(shared_daemon.address, "decoy-1") is None
+    assert stored_session(shared_daemon.address, "decoy-2") is None
+
+
+def test_whitespace_between_tokens_is_allowed(hook: Hook, shared_daemon: RunningDaemon) -> None:
+    session_id = fresh_id()
+    payload = f'\n {{ "session_id" :\t"{session_id}" ,\n "cwd" : "/spaced" , "hook_event_name" : "Stop" }}\n'
+    assert_silent_success(hook.run(payload.encode(), env_with_bus(shared_daemon.address)))
+    session = stored_session(shared_daemon.address, session_id)
+    assert session is not None and session["working_dir"] == "/spaced"
+
+
+@pytest.mark.parametrize(
+    ("payload", "words"),
+    [
+        (b"", ["empty"]),
+        (b"not json at all", ["not a JSON object"]),
+        (b'["session_id"]', ["not a JSON object"]),
+        (b'{"hook_event_name":"Stop","cwd":"/x"}', ["Stop", "session_id"]),
+    ],
+    ids=["empty", "garbage", "array", "no-session-id"],
+)
+def test_unusable_input_is_reported_in_one_line(
+    hook: Hook, shared_daemon: RunningDaemon, payload: bytes, words: list[str]
+) -> None:
+    assert_reported(hook.run(payload, env_with_bus(shared_daemon.address)), *words)
+
+
+def test_ten_megabytes_of_tool_response_are_drained_and_recorded(hook: Hook, shared_daemon: RunningDaemon) -> None:
+    """The writer must be able to write every byte: a hook that stops reading would
+    make Claude Code's write fail with EPIPE."""
+    session_id = fresh_id()
+    payload = event_payload(
+        "PostToolUse", session_id, tool_name="Bash", tool_input={"command": "cat big.log"},
+        tool_response={"stdout": "log line with \"quotes\" and {braces}\n" * 300_000, "stderr": ""},
+    )
+    assert len(payload) > 10_000_000
+    started = time.monotonic()
+    process = subprocess.Popen(
+        hook.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=hook.env(env_with_bus(shared_daemon.address)),
+    )
+    assert process.stdin is not None and process.stdout is not None and process.stderr is not None
+    process.stdin.write(payload)
+    process.stdin.close()
+    assert process.wait(timeout=RUN_TIMEOUT_S) == 0
+    assert (process.stdout.read(), process.stderr.read()) == (b"", b"")
+    assert time.monotonic() - started < WELL_UNDER_CLAUDE_TIMEOUT_S
+    session = stored_session(shared_daemon.address, session_id)
+    assert session is not None and session["status"] == "working"
+
+
+def test_no_daemon_on_the_bus(hook: Hook, bus_env: dict[str, str]) -> None:
+    line = assert_reported(hook.run(event_payload("Stop", fresh_id()), bus_env), "Stop", "attention")
+    assert "ServiceUnknown" in line or "not provided by any .service files" in line
+
+
+def test_no_bus_at_all(hook: Hook, tmp_path: Path) -> None:
+    env = env_with_bus(f"unix:path={tmp_path}/no-such-socket")
+    assert_reported(hook.run(event_payload("Stop", fresh_id()), env), "Stop")
+
+
+@pytest.fixture
+def silent_service(bus_address: str) -> Iterator[None]:
+    """A process that owns the service's name on the bus and never answers a call."""
+    script = (
+        "import sys, time\n"
+        "from agent_console.hook.address import session_bus_sockets\n"
+        "from agent_console.hook.dbus_call import Connection\n"
+        "bus = Connection.open(session_bus_sockets({'DBUS_SESSION_BUS_ADDRESS': sys.argv[1]}), 3600)\n"
+        "bus.call('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus',\n"
+        "         'RequestName', 'su', [sys.argv[2], 4])\n"
+        "print('owned', flush=True)\n"
+        "time.sleep(3600)\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, bus_address, BUS_NAME], stdout=subprocess.PIPE, cwd=REPO
+    )
+    assert process.stdout is not None and process.stdout.readline() == b"owned\n"
+    yield
+    process.kill()
+    process.wait()
+
+
+@pytest.mark.usefixtures("silent_service")
+def test_a_service_that_never_answers(hook: Hook, bus_env: dict[str, str]) -> None:
+    """Whichever bound fires first, the hook's own or the bus tool's, says so."""
+    started = time.monotonic()
+    line = assert_reported(hook.run(event_payload("Stop", fresh_id()), bus_env), "Stop")
+    assert "no answer" in line or "timed out" in line, line
+    assert time.monotonic() - started < WELL_UNDER_CLAUDE_TIMEOUT_S, line
+
+
+@pytest.fixture
+def frozen_bus(tmp_path: Path) -> Iterator[PrivateBus]:
+    """A bus daemon that accepts connections and never answers (stopped with SIGSTOP)."""
+    directory = tmp_path / "frozen"
+    directory.mkdir()
+    bus = start_private_bus(directory)
+    os.kill(bus.process.pid, signal.SIGSTOP)
+    yield bus
+    os.kill(bus.process.pid, signal.SIGCONT)
+    bus.stop()
+
+
+def test_a_bus_that_never_answers(hook: Hook, frozen_bus: PrivateBus) -> None:
+    started = time.monotonic()
+    line = assert_reported(hook.run(event_payload("Stop", fresh_id()), env_with_bus(frozen_bus.address)), "no answer")
+    assert time.monotonic() - started < WELL_UNDER_CLAUDE_TIMEOUT_S, line
+
+
+def test_auto_start_from_an_activation_file(hook: Hook, tmp_path: Path) -> None:
+    """The call leaves auto-start on: an installed activation file starts the daemon,
+    and the event reaches it even if starting took longer than the hook waited."""
+    services = tmp_path / "services"
+    services.mkdir()
+    (services / f"{BUS_NAME}.service").write_text(f"[D-BUS Service]\nName={BUS_NAME}\nExec={AGENT_CONSOLE} daemon\n")
+    config = tmp_path / "bus"
+    config.mkdir()
+    bus = start_private_bus(config, [services])
+    try:
+        session_id = fresh_id()
+        result = hook.run(event_payload("SessionStart", session_id, source="startup"), env_with_bus(bus.address))
+        assert result.returncode == 0 and result.stdout == b""
+        deadline = time.monotonic() + RUN_TIMEOUT_S
+        while (session := stored_session(bus.address, session_id)) is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert session is not None and session["status"] == "attention"
+    finally:
+        bus.stop()
+
+
+def test_python_hook_help_is_plain_usage() -> None:
+    result = subprocess.run([AGENT_CONSOLE, "hook", "--help"], check=False, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+    assert result.returncode == 0 and result.stderr == ""
+    assert result.stdout.startswith("usage: agent-console hook\n")
+
+
+def test_python_hook_ignores_unexpected_arguments(shared_daemon: RunningDaemon) -> None:
+    session_id = fresh_id()
+    result = subprocess.run(
+        [AGENT_CONSOLE, "hook", "--bogus"], input=event_payload("Stop", session_id),
+        env=env_with_bus(shared_daemon.address), check=False, capture_output=True, timeout=RUN_TIMEOUT_S,
+    )
+    assert_reported(result, "--bogus")
+    assert stored_session(shared_daemon.address, session_id) is not None
+
+
+def test_python_hook_records_even_if_stdin_is_never_closed(shared_daemon: RunningDaemon) -> None:
+    session_id = fresh_id()
+    process = subprocess.Popen(
+        [AGENT_CONSOLE, "hook"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=env_with_bus(shared_daemon.address),
+    )
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write(event_payload("UserPromptSubmit", session_id, prompt="hi"))
+    process.stdin.flush()
+    try:
+        assert process.wait(timeout=WELL_UNDER_CLAUDE_TIMEOUT_S) == 0
+    finally:
+        process.stdin.close()
+    assert process.stdout.read() == b""
+    session = stored_session(shared_daemon.address, session_id)
+    assert session is not None and session["status"] == "working"
+
+
+def test_python_hook_imports_nothing_heavy() -> None:
+    """The hook path runs on every tool call: no dbus_next, asyncio, typer, pydantic or
+    typing, and of agent_console only the hook and the bus names.  Modules that the
+    interpreter's own start-up (site, .pth files) loaded are not the hook's doing."""
+    script = (
+        "import sys\n"
+        "at_startup = set(sys.modules)\n"
+        "sys.argv = ['agent-console', 'hook']\n"
+        "from agent_console.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(' '.join(sorted(set(sys.modules) - at_startup)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], input=event_payload("Stop", fresh_id()), check=False, capture_output=True,
+        env=env_with_bus("unix:path=/nonexistent"), timeout=RUN_TIMEOUT_S, cwd=REPO,
+    )
+    imported = set(result.stdout.decode().split())
+    assert "agent_console.hook.dbus_call" in imported
+    heavy = {"dbus_next", "asyncio", "typer", "pydantic", "click", "typing"}
+    assert {name.partition(".")[0] for name in imported} & heavy == set()
+    ours = {name for name in imported if name.startswith("agent_console") and not name.startswith("agent_console.hook")}
+    assert ours <= {"agent_console", "agent_console.cli", "agent_console.bus", "agent_console.bus.names"}
