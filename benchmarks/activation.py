@@ -22,13 +22,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from dbus_next import Message, MessageType
 from harness import percentile
 from processes import AGENT_CONSOLE
 
 from agent_console.bus.connection import ResilientMessageBus, connect
 from agent_console.bus.names import BUS_NAME, INTERFACE, OBJECT_PATH
 from agent_console.bus.private_bus import start_private_bus
+from agent_console.cli.service import name_owner_pid
 from agent_console.client import SessionsClient
 from agent_console.service_manager.files import activation_file
 
@@ -43,20 +43,6 @@ def describe(label: str, samples_s: list[float]) -> str:
     )
 
 
-async def owner_pid(bus: ResilientMessageBus) -> int | None:
-    reply = await bus.call(
-        Message(
-            destination="org.freedesktop.DBus",
-            path="/org/freedesktop/DBus",
-            interface="org.freedesktop.DBus",
-            member="GetConnectionUnixProcessID",
-            signature="s",
-            body=[BUS_NAME],
-        )
-    )
-    return reply.body[0] if reply is not None and reply.message_type is MessageType.METHOD_RETURN else None
-
-
 def running(pid: int) -> bool:
     """Exited means gone or a zombie: the bus double-forks, so whether and when
     the daemon is reaped is up to whatever runs as pid 1."""
@@ -68,11 +54,11 @@ def running(pid: int) -> bool:
 
 async def stop_daemon(bus: ResilientMessageBus) -> None:
     """SIGTERM the activated daemon and wait until it has exited, so the next round is cold."""
-    pid = await owner_pid(bus)
+    pid = await name_owner_pid(bus)
     if pid is None:
         return
     os.kill(pid, signal.SIGTERM)
-    while await owner_pid(bus) is not None or running(pid):
+    while await name_owner_pid(bus) is not None or running(pid):
         await asyncio.sleep(0.005)
 
 

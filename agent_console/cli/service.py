@@ -15,6 +15,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from dbus_next import Message, MessageType
+from dbus_next.aio import MessageBus
 
 from agent_console.bus.connection import connect, session_bus_address
 from agent_console.bus.names import BUS_NAME
@@ -137,8 +138,22 @@ def _status_text(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+async def name_owner_pid(bus: MessageBus) -> int | None:
+    """The pid owning io.github.AgentConsole1, asked without activating it."""
+    reply = await bus.call(
+        Message(
+            destination="org.freedesktop.DBus",
+            path="/org/freedesktop/DBus",
+            interface="org.freedesktop.DBus",
+            member="GetConnectionUnixProcessID",
+            signature="s",
+            body=[BUS_NAME],
+        )
+    )
+    return reply.body[0] if reply is not None and reply.message_type is MessageType.METHOD_RETURN else None
+
+
 async def _bus_owner() -> dict[str, Any]:
-    """Who owns the name on the session bus, without activating it."""
     address = session_bus_address()
     if address is None:
         return {"address": None, "owner_pid": None, "detail": "no session bus"}
@@ -147,18 +162,7 @@ async def _bus_owner() -> dict[str, Any]:
     except Unavailable as error:
         return {"address": address, "owner_pid": None, "detail": str(error)}
     try:
-        reply = await bus.call(
-            Message(
-                destination="org.freedesktop.DBus",
-                path="/org/freedesktop/DBus",
-                interface="org.freedesktop.DBus",
-                member="GetConnectionUnixProcessID",
-                signature="s",
-                body=[BUS_NAME],
-            )
-        )
+        pid = await name_owner_pid(bus)
     finally:
         bus.disconnect()
-    if reply is not None and reply.message_type is MessageType.METHOD_RETURN:
-        return {"address": address, "owner_pid": reply.body[0], "detail": None}
-    return {"address": address, "owner_pid": None, "detail": f"{BUS_NAME} has no owner"}
+    return {"address": address, "owner_pid": pid, "detail": None if pid else f"{BUS_NAME} has no owner"}

@@ -23,6 +23,9 @@ ACTIVATION_NAME = f"{BUS_NAME}.service"
 LAUNCHD_LABEL = BUS_NAME
 PLIST_NAME = f"{LAUNCHD_LABEL}.plist"
 
+DISTRO_EXECUTABLE = "/usr/bin/agent-console"
+HOMEBREW_EXECUTABLE = "/usr/local/bin/agent-console"
+
 UNSAFE_PATH_CHARACTERS = frozenset("\"'\\$%`")
 
 
@@ -89,30 +92,30 @@ def _xdg_dir(env: Mapping[str, str], name: str, home: Path, default: str) -> Pat
     return Path(value) if os.path.isabs(value) else home / default
 
 
-def unit_file(env: Mapping[str, str], home: Path) -> ServiceFile:
+def _freedesktop_file(
+    role: str, managed: bool, name: str, directory: Path, key: str, quote: Callable[[str], str]
+) -> ServiceFile:
+    """The unit and the activation file: both name /usr/bin/agent-console on a ``Key=... daemon`` line."""
     return ServiceFile(
-        role="systemd unit",
-        managed=True,
-        template=UNIT_NAME,
-        target=_xdg_dir(env, "XDG_CONFIG_HOME", home, ".config") / "systemd" / "user" / UNIT_NAME,
-        default_executable="/usr/bin/agent-console",
-        prefix="ExecStart=",
+        role=role,
+        managed=managed,
+        template=name,
+        target=directory / name,
+        default_executable=DISTRO_EXECUTABLE,
+        prefix=f"{key}=",
         suffix=" daemon",
-        quote=_systemd_quoted,
+        quote=quote,
     )
+
+
+def unit_file(env: Mapping[str, str], home: Path) -> ServiceFile:
+    directory = _xdg_dir(env, "XDG_CONFIG_HOME", home, ".config") / "systemd" / "user"
+    return _freedesktop_file("systemd unit", True, UNIT_NAME, directory, "ExecStart", _systemd_quoted)
 
 
 def activation_file(env: Mapping[str, str], home: Path) -> ServiceFile:
-    return ServiceFile(
-        role="D-Bus activation file",
-        managed=False,
-        template=ACTIVATION_NAME,
-        target=_xdg_dir(env, "XDG_DATA_HOME", home, ".local/share") / "dbus-1" / "services" / ACTIVATION_NAME,
-        default_executable="/usr/bin/agent-console",
-        prefix="Exec=",
-        suffix=" daemon",
-        quote=_dbus_quoted,
-    )
+    directory = _xdg_dir(env, "XDG_DATA_HOME", home, ".local/share") / "dbus-1" / "services"
+    return _freedesktop_file("D-Bus activation file", False, ACTIVATION_NAME, directory, "Exec", _dbus_quoted)
 
 
 def launchd_file(home: Path) -> ServiceFile:
@@ -121,7 +124,7 @@ def launchd_file(home: Path) -> ServiceFile:
         managed=True,
         template=PLIST_NAME,
         target=home / "Library" / "LaunchAgents" / PLIST_NAME,
-        default_executable="/usr/local/bin/agent-console",
+        default_executable=HOMEBREW_EXECUTABLE,
         prefix="<string>",
         suffix="</string>",
         quote=_xml_text,
