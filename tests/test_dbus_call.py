@@ -15,7 +15,13 @@ from dbus_next._private.marshaller import Marshaller
 from agent_console.bus.names import BUS_NAME, INTERFACE, OBJECT_PATH
 from agent_console.bus.private_bus import session_config
 from agent_console.hook.address import AddressError, session_bus_sockets
-from agent_console.hook.dbus_call import BusError, BusUnavailable, Connection, DBusError
+from agent_console.hook.dbus_call import (
+    BusError,
+    BusUnavailable,
+    Connection,
+    DBusError,
+    MethodCall,
+)
 from agent_console.hook.wire import Reader, Variant, WireError, Writer
 
 DBUS = ("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus")
@@ -126,10 +132,10 @@ def open_bus(address: str, seconds: float = 5.0) -> Connection:
 def test_calls_to_the_bus_itself(bus_address: str) -> None:
     bus = open_bus(bus_address)
     try:
-        (machine_id,) = bus.call(*DBUS, "GetId").body()
+        (machine_id,) = bus.call(MethodCall(*DBUS, "GetId")).body()
         assert isinstance(machine_id, str) and len(machine_id) == 32
-        assert bus.call(*DBUS, "NameHasOwner", "s", ["org.freedesktop.DBus"]).body() == [True]
-        assert bus.call(*DBUS, "NameHasOwner", "s", [BUS_NAME]).body() == [False]
+        assert bus.call(MethodCall(*DBUS, "NameHasOwner", "s", ["org.freedesktop.DBus"])).body() == [True]
+        assert bus.call(MethodCall(*DBUS, "NameHasOwner", "s", [BUS_NAME])).body() == [False]
     finally:
         bus.close()
 
@@ -138,7 +144,7 @@ def test_an_error_reply_carries_its_name_and_message(bus_address: str) -> None:
     bus = open_bus(bus_address)
     try:
         with pytest.raises(DBusError) as raised:
-            bus.call(*DBUS, "GetNameOwner", "s", ["no.such.Name"])
+            bus.call(MethodCall(*DBUS, "GetNameOwner", "s", ["no.such.Name"]))
     finally:
         bus.close()
     assert raised.value.name == "org.freedesktop.DBus.Error.NameHasNoOwner"
@@ -149,9 +155,10 @@ def test_set_on_the_daemon_returns_the_session(daemon: RunningDaemon) -> None:
     bus = open_bus(daemon.address)
     try:
         attributes = {"working_dir": Variant("s", "/srv/shop"), "agent_type": Variant("s", "claude-code")}
-        (session,) = bus.call(BUS_NAME, OBJECT_PATH, INTERFACE, "Set", "ssa{sv}", ["s1", "question", attributes]).body()
+        set_question = MethodCall(BUS_NAME, OBJECT_PATH, INTERFACE, "Set", "ssa{sv}", ["s1", "question", attributes])
+        (session,) = bus.call(set_question).body()
         with pytest.raises(DBusError) as raised:
-            bus.call(BUS_NAME, OBJECT_PATH, INTERFACE, "Set", "ssa{sv}", ["s1", "sleeping", {}])
+            bus.call(MethodCall(BUS_NAME, OBJECT_PATH, INTERFACE, "Set", "ssa{sv}", ["s1", "sleeping", {}]))
     finally:
         bus.close()
     assert isinstance(session, dict)
@@ -173,7 +180,7 @@ def test_an_abstract_socket(tmp_path: Path) -> None:
         assert address.startswith("unix:abstract=")
         bus = open_bus(address)
         try:
-            assert bus.call(*DBUS, "NameHasOwner", "s", ["org.freedesktop.DBus"]).body() == [True]
+            assert bus.call(MethodCall(*DBUS, "NameHasOwner", "s", ["org.freedesktop.DBus"])).body() == [True]
         finally:
             bus.close()
     finally:

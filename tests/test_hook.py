@@ -267,10 +267,10 @@ def silent_service(bus_address: str) -> Iterator[None]:
     script = (
         "import sys, time\n"
         "from agent_console.hook.address import session_bus_sockets\n"
-        "from agent_console.hook.dbus_call import Connection\n"
+        "from agent_console.hook.dbus_call import Connection, MethodCall\n"
         "bus = Connection.open(session_bus_sockets({'DBUS_SESSION_BUS_ADDRESS': sys.argv[1]}), 3600)\n"
-        "bus.call('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus',\n"
-        "         'RequestName', 'su', [sys.argv[2], 4])\n"
+        "bus.call(MethodCall('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus',\n"
+        "         'RequestName', 'su', [sys.argv[2], 4]))\n"
         "print('owned', flush=True)\n"
         "time.sleep(3600)\n"
     )

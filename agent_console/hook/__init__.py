@@ -18,7 +18,7 @@ from collections.abc import Mapping
 
 from agent_console.bus.names import BUS_NAME, INTERFACE, OBJECT_PATH
 from agent_console.hook.address import AddressError, session_bus_sockets
-from agent_console.hook.dbus_call import BusError, Connection
+from agent_console.hook.dbus_call import BusError, Connection, MethodCall
 from agent_console.hook.events import status_for
 from agent_console.hook.payload import MalformedPayload, top_level_fields
 from agent_console.hook.stdin import drain, read_head
@@ -98,8 +98,9 @@ def _record_fields(event: Mapping[str, object], environ: Mapping[str, str]) -> s
 
 
 def _call_set(session_id: str, status: str, attributes: dict[str, object], environ: Mapping[str, str]) -> None:
+    set_status = MethodCall(BUS_NAME, OBJECT_PATH, INTERFACE, "Set", "ssa{sv}", [session_id, status, attributes])
     connection = Connection.open(session_bus_sockets(environ), BUS_SECONDS)
     try:
-        connection.call(BUS_NAME, OBJECT_PATH, INTERFACE, "Set", "ssa{sv}", [session_id, status, attributes])
+        connection.call(set_status)
     finally:
         connection.close()

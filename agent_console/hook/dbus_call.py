@@ -54,6 +54,45 @@ class DBusError(BusError):
         self.name = name
 
 
+class MethodCall:
+    """A method call to send; marshalled only once it has its serial."""
+
+    def __init__(
+        self,
+        destination: str,
+        path: str,
+        interface: str,
+        member: str,
+        signature: str = "",
+        args: list[object] | tuple[object, ...] = (),
+    ) -> None:
+        self.destination = destination
+        self.path = path
+        self.interface = interface
+        self.member = member
+        self.signature = signature
+        self.args = args
+
+    def marshal(self, serial: int) -> bytes:
+        body = Writer()
+        body.write(self.signature, self.args)
+        fields: list[object] = [
+            (_PATH, Variant("o", self.path)),
+            (_INTERFACE, Variant("s", self.interface)),
+            (_MEMBER, Variant("s", self.member)),
+            (_DESTINATION, Variant("s", self.destination)),
+        ]
+        if self.signature:
+            fields.append((_SIGNATURE, Variant("g", self.signature)))
+        header = Writer()
+        header.write("yyyyuua(yv)", [ord("l"), METHOD_CALL, 0, 1, len(body.buffer), serial, fields])
+        header.pad(8)
+        return bytes(header.buffer + body.buffer)
+
+
+_HELLO = MethodCall("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "Hello")
+
+
 class Message:
     """A received message; its body is decoded only if asked for, so an unexpected
     type in a reply nobody reads cannot fail the call."""
@@ -96,7 +135,7 @@ class Connection:
         connection = cls(_connect(socket_paths, deadline), deadline, seconds)
         try:
             connection._authenticate()
-            connection._send("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "Hello")
+            connection._send(_HELLO)
         except BaseException:
             connection.close()
             raise
@@ -105,17 +144,9 @@ class Connection:
     def close(self) -> None:
         self._socket.close()
 
-    def call(
-        self,
-        destination: str,
-        path: str,
-        interface: str,
-        member: str,
-        signature: str = "",
-        args: list[object] | tuple[object, ...] = (),
-    ) -> Message:
+    def call(self, method: MethodCall) -> Message:
         """Waits for this call's reply; an error to an earlier call (Hello) fails it too."""
-        serial = self._send(destination, path, interface, member, signature, args)
+        serial = self._send(method)
         while True:
             message = self._receive()
             if not message.answers(1, serial):
@@ -125,30 +156,9 @@ class Connection:
             if message.fields[_REPLY_SERIAL] == serial:
                 return message
 
-    def _send(
-        self,
-        destination: str,
-        path: str,
-        interface: str,
-        member: str,
-        signature: str = "",
-        args: list[object] | tuple[object, ...] = (),
-    ) -> int:
+    def _send(self, method: MethodCall) -> int:
         self._serial += 1
-        body = Writer()
-        body.write(signature, args)
-        fields: list[object] = [
-            (_PATH, Variant("o", path)),
-            (_INTERFACE, Variant("s", interface)),
-            (_MEMBER, Variant("s", member)),
-            (_DESTINATION, Variant("s", destination)),
-        ]
-        if signature:
-            fields.append((_SIGNATURE, Variant("g", signature)))
-        header = Writer()
-        header.write("yyyyuua(yv)", [ord("l"), METHOD_CALL, 0, 1, len(body.buffer), self._serial, fields])
-        header.pad(8)
-        self._send_bytes(bytes(header.buffer + body.buffer))
+        self._send_bytes(method.marshal(self._serial))
         return self._serial
 
     def _authenticate(self) -> None:
