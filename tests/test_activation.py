@@ -73,6 +73,16 @@ def busctl_set(address: str, session_id: str, status: str) -> dict:
     return json.loads(done.stdout)["data"][0]
 
 
+def busctl_list(address: str) -> list[dict]:
+    done = subprocess.run(
+        ["busctl", f"--address={address}", "--json=short", "call", BUS_NAME, OBJECT_PATH, INTERFACE, "ListAll"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)["data"][0]
+
+
 def gdbus_set(address: str, session_id: str, status: str) -> str:
     done = subprocess.run(
         ["gdbus", "call", "--address", address, "--dest", BUS_NAME, "--object-path", OBJECT_PATH,
@@ -99,14 +109,23 @@ def test_a_second_call_reuses_the_started_daemon(activating_bus: str) -> None:
     started = bus_owner_pid(activating_bus)
     assert "'status': <'question'>" in gdbus_set(activating_bus, "second", "question")
     assert bus_owner_pid(activating_bus) == started
-    listed = subprocess.run(
-        ["busctl", f"--address={activating_bus}", "--json=short", "call", BUS_NAME, OBJECT_PATH, INTERFACE, "ListAll"],
-        capture_output=True,
-        text=True,
-    )
-    assert sorted(s["id"]["data"] for s in json.loads(listed.stdout)["data"][0]) == ["first", "second"]
+    assert sorted(s["id"]["data"] for s in busctl_list(activating_bus)) == ["first", "second"]
 
 
 def test_the_first_gdbus_call_starts_it_too(activating_bus: str) -> None:
     assert "'status': <'attention'>" in gdbus_set(activating_bus, "g", "attention")
     assert bus_owner_pid(activating_bus) is not None
+
+
+HOOK_PAYLOAD = json.dumps({"session_id": "from-a-hook", "hook_event_name": "UserPromptSubmit", "cwd": "/srv/project"})
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("hook", [[AGENT_CONSOLE, "hook"], ["sh", str(REPO / "hooks" / "agent-console-hook")]], ids=["python", "sh"])
+def test_the_first_hook_event_starts_it(activating_bus: str, hook: list[str]) -> None:
+    """What Claude Code runs: the hook's bounded call must cover the daemon's start."""
+    env = {**os.environ, "DBUS_SESSION_BUS_ADDRESS": activating_bus}
+    done = subprocess.run(hook, input=HOOK_PAYLOAD, env=env, capture_output=True, text=True)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    [session] = busctl_list(activating_bus)
+    assert session["id"]["data"] == "from-a-hook" and session["status"]["data"] == "working"
