@@ -15,7 +15,6 @@ import asyncio
 import os
 import signal
 import statistics
-import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -84,12 +83,13 @@ async def measure_busctl(address: str, repeat: int) -> list[float]:
     samples = []
     for n in range(repeat):
         started = time.perf_counter()
-        subprocess.run(
-            ["busctl", f"--address={address}", "call", BUS_NAME, OBJECT_PATH, INTERFACE, "Set", "ssa{sv}",
-             f"busctl-{n}", "working", "0"],
-            check=True,
-            stdout=subprocess.DEVNULL,
+        busctl = await asyncio.create_subprocess_exec(
+            *("busctl", f"--address={address}", "call", BUS_NAME, OBJECT_PATH, INTERFACE, "Set"),
+            *("ssa{sv}", f"busctl-{n}", "working", "0"),
+            stdout=asyncio.subprocess.DEVNULL,
         )
+        if await busctl.wait() != 0:
+            raise RuntimeError(f"busctl failed with exit status {busctl.returncode}")
         samples.append(time.perf_counter() - started)
         await stop_daemon(watcher)
     watcher.disconnect()
@@ -112,7 +112,9 @@ def stderr_into(path: Path) -> Iterator[None]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=20, metavar="N", help="cold starts per figure (default 20)")
+    parser.add_argument(
+        "--repeat", type=int, default=20, metavar="N", help="cold starts per figure (default 20)"
+    )
     repeat = parser.parse_args().repeat
     with tempfile.TemporaryDirectory(prefix="agent-console-activation-") as scratch:
         services = Path(scratch) / "services"

@@ -28,18 +28,35 @@ pytestmark = pytest.mark.skipif(
 
 def isolated_env(root: Path) -> dict[str, str]:
     """HOME and XDG dirs under ``root``, and no session bus or user manager to find."""
-    env = {key: value for key, value in os.environ.items() if key not in ("DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR")}
-    env.update(HOME=str(root / "home"), XDG_CONFIG_HOME=str(root / "config"), XDG_DATA_HOME=str(root / "data"))
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR")
+    }
+    env.update(
+        HOME=str(root / "home"), XDG_CONFIG_HOME=str(root / "config"), XDG_DATA_HOME=str(root / "data")
+    )
     return env
 
 
 def bus_owner_pid(address: str) -> int | None:
     """The pid owning the name, asked without activating it."""
     asked = subprocess.run(
-        ["busctl", f"--address={address}", "--json=short", "call", "org.freedesktop.DBus", "/org/freedesktop/DBus",
-         "org.freedesktop.DBus", "GetConnectionUnixProcessID", "s", BUS_NAME],
+        [
+            "busctl",
+            f"--address={address}",
+            "--json=short",
+            "call",
+            "org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus",
+            "GetConnectionUnixProcessID",
+            "s",
+            BUS_NAME,
+        ],
         capture_output=True,
         text=True,
+        check=False,
     )
     return json.loads(asked.stdout)["data"][0] if asked.returncode == 0 else None
 
@@ -48,7 +65,9 @@ def bus_owner_pid(address: str) -> int | None:
 def activating_bus(tmp_path: Path) -> Iterator[str]:
     """A bus whose only service directory is where ``service install`` put the activation file."""
     env = isolated_env(tmp_path)
-    installed = subprocess.run([AGENT_CONSOLE, "service", "install"], env=env, capture_output=True, text=True)
+    installed = subprocess.run(
+        [AGENT_CONSOLE, "service", "install"], env=env, capture_output=True, text=True, check=False
+    )
     assert installed.returncode == 0, installed.stderr
     services = Path(env["XDG_DATA_HOME"]) / "dbus-1" / "services"
     assert (services / f"{BUS_NAME}.service").is_file(), installed.stdout
@@ -64,10 +83,23 @@ def activating_bus(tmp_path: Path) -> Iterator[str]:
 
 def busctl_set(address: str, session_id: str, status: str) -> dict:
     done = subprocess.run(
-        ["busctl", f"--address={address}", "--json=short", "call", BUS_NAME, OBJECT_PATH, INTERFACE, "Set",
-         "ssa{sv}", session_id, status, "0"],
+        [
+            "busctl",
+            f"--address={address}",
+            "--json=short",
+            "call",
+            BUS_NAME,
+            OBJECT_PATH,
+            INTERFACE,
+            "Set",
+            "ssa{sv}",
+            session_id,
+            status,
+            "0",
+        ],
         capture_output=True,
         text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)["data"][0]
@@ -75,9 +107,19 @@ def busctl_set(address: str, session_id: str, status: str) -> dict:
 
 def busctl_list(address: str) -> list[dict]:
     done = subprocess.run(
-        ["busctl", f"--address={address}", "--json=short", "call", BUS_NAME, OBJECT_PATH, INTERFACE, "ListAll"],
+        [
+            "busctl",
+            f"--address={address}",
+            "--json=short",
+            "call",
+            BUS_NAME,
+            OBJECT_PATH,
+            INTERFACE,
+            "ListAll",
+        ],
         capture_output=True,
         text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)["data"][0]
@@ -85,10 +127,24 @@ def busctl_list(address: str) -> list[dict]:
 
 def gdbus_set(address: str, session_id: str, status: str) -> str:
     done = subprocess.run(
-        ["gdbus", "call", "--address", address, "--dest", BUS_NAME, "--object-path", OBJECT_PATH,
-         "--method", f"{INTERFACE}.Set", session_id, status, "{}"],
+        [
+            "gdbus",
+            "call",
+            "--address",
+            address,
+            "--dest",
+            BUS_NAME,
+            "--object-path",
+            OBJECT_PATH,
+            "--method",
+            f"{INTERFACE}.Set",
+            session_id,
+            status,
+            "{}",
+        ],
         capture_output=True,
         text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
@@ -117,15 +173,21 @@ def test_the_first_gdbus_call_starts_it_too(activating_bus: str) -> None:
     assert bus_owner_pid(activating_bus) is not None
 
 
-HOOK_PAYLOAD = json.dumps({"session_id": "from-a-hook", "hook_event_name": "UserPromptSubmit", "cwd": "/srv/project"})
+HOOK_PAYLOAD = json.dumps(
+    {"session_id": "from-a-hook", "hook_event_name": "UserPromptSubmit", "cwd": "/srv/project"}
+)
 REPO = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize("hook", [[AGENT_CONSOLE, "hook"], ["sh", str(REPO / "hooks" / "agent-console-hook")]], ids=["python", "sh"])
+@pytest.mark.parametrize(
+    "hook",
+    [[AGENT_CONSOLE, "hook"], ["sh", str(REPO / "hooks" / "agent-console-hook")]],
+    ids=["python", "sh"],
+)
 def test_the_first_hook_event_starts_it(activating_bus: str, hook: list[str]) -> None:
     """What Claude Code runs: the hook's bounded call must cover the daemon's start."""
     env = {**os.environ, "DBUS_SESSION_BUS_ADDRESS": activating_bus}
-    done = subprocess.run(hook, input=HOOK_PAYLOAD, env=env, capture_output=True, text=True)
+    done = subprocess.run(hook, input=HOOK_PAYLOAD, env=env, capture_output=True, text=True, check=False)
     assert done.returncode == 0 and done.stderr == "", done.stderr
     [session] = busctl_list(activating_bus)
     assert session["id"]["data"] == "from-a-hook" and session["status"]["data"] == "working"

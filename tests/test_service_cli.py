@@ -18,7 +18,9 @@ from processes import AGENT_CONSOLE, RunningDaemon
 from agent_console.bus.names import BUS_NAME
 from agent_console.service_manager.actions import Context, install, status, uninstall
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the CLI tests drive the Linux layout")
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="the CLI tests drive the Linux layout"
+)
 
 FAKE_SYSTEMCTL = """\
 #!/bin/sh
@@ -47,17 +49,27 @@ esac
 
 def isolated_env(root: Path) -> dict[str, str]:
     """HOME and XDG dirs under ``root``; no session bus and so no user manager to reach."""
-    env = {key: value for key, value in os.environ.items() if key not in ("DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR")}
-    env.update(HOME=str(root / "home"), XDG_CONFIG_HOME=str(root / "config"), XDG_DATA_HOME=str(root / "data"))
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR")
+    }
+    env.update(
+        HOME=str(root / "home"), XDG_CONFIG_HOME=str(root / "config"), XDG_DATA_HOME=str(root / "data")
+    )
     return env
 
 
 def service(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([AGENT_CONSOLE, "service", *args], env=env, capture_output=True, text=True)
+    return subprocess.run(
+        [AGENT_CONSOLE, "service", *args], env=env, capture_output=True, text=True, check=False
+    )
 
 
 def files_under(root: Path) -> dict[str, str]:
-    return {str(path.relative_to(root)): path.read_text() for path in sorted(root.rglob("*")) if path.is_file()}
+    return {
+        str(path.relative_to(root)): path.read_text() for path in sorted(root.rglob("*")) if path.is_file()
+    }
 
 
 def unit_path(root: Path) -> Path:
@@ -88,7 +100,10 @@ def test_install_points_both_files_at_the_running_executable(tmp_path: Path) -> 
     assert done.returncode == 0, done.stderr
     assert f"ExecStart={AGENT_CONSOLE} daemon --address unix:path=%t/bus\n" in unit_path(tmp_path).read_text()
     assert f"Exec={AGENT_CONSOLE} daemon\n" in activation_path(tmp_path).read_text()
-    assert done.stdout.splitlines()[:2] == [f"wrote {unit_path(tmp_path)}", f"wrote {activation_path(tmp_path)}"]
+    assert done.stdout.splitlines()[:2] == [
+        f"wrote {unit_path(tmp_path)}",
+        f"wrote {activation_path(tmp_path)}",
+    ]
 
 
 def test_without_a_user_manager_it_says_so_in_one_line_and_still_writes_activation(tmp_path: Path) -> None:
@@ -105,7 +120,10 @@ def test_installing_again_changes_nothing(tmp_path: Path) -> None:
     before = {path: path.stat().st_mtime_ns for path in (unit_path(tmp_path), activation_path(tmp_path))}
     again = service(env, "install")
     assert again.returncode == 0, again.stderr
-    assert again.stdout.splitlines()[:2] == [f"unchanged {unit_path(tmp_path)}", f"unchanged {activation_path(tmp_path)}"]
+    assert again.stdout.splitlines()[:2] == [
+        f"unchanged {unit_path(tmp_path)}",
+        f"unchanged {activation_path(tmp_path)}",
+    ]
     assert {path: path.stat().st_mtime_ns for path in before} == before
 
 
@@ -125,7 +143,9 @@ def test_uninstall_removes_exactly_what_install_wrote(tmp_path: Path) -> None:
     env = isolated_env(tmp_path)
     neighbours = {
         unit_path(tmp_path).with_name("other.service"): "[Service]\nExecStart=/bin/true\n",
-        activation_path(tmp_path).with_name("org.example.Other.service"): "[D-BUS Service]\nName=org.example.Other\n",
+        activation_path(tmp_path).with_name(
+            "org.example.Other.service"
+        ): "[D-BUS Service]\nName=org.example.Other\n",
         tmp_path / "home" / ".bashrc": "export X=1\n",
     }
     for path, text in neighbours.items():
@@ -176,7 +196,9 @@ def test_a_reachable_systemd_is_reloaded_started_and_stopped(tmp_path: Path) -> 
     env = with_stand_ins(isolated_env(tmp_path), tmp_path, systemctl=FAKE_SYSTEMCTL, busctl=FAKE_BUSCTL)
     installed = service(env, "install", "--now")
     assert installed.returncode == 0, installed.stderr
-    reload_bus = "busctl --user call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus ReloadConfig"
+    reload_bus = (
+        "busctl --user call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus ReloadConfig"
+    )
     assert calls(tmp_path) == [
         "systemctl --user show-environment",
         "systemctl --user daemon-reload",
@@ -197,7 +219,9 @@ def test_a_reachable_systemd_is_reloaded_started_and_stopped(tmp_path: Path) -> 
 
 
 def test_a_failing_step_is_one_line_on_stderr(tmp_path: Path) -> None:
-    failing = FAKE_SYSTEMCTL.replace('case "$*" in', 'case "$*" in\n    *daemon-reload*) echo "Access denied" >&2; exit 1 ;;')
+    failing = FAKE_SYSTEMCTL.replace(
+        'case "$*" in', 'case "$*" in\n    *daemon-reload*) echo "Access denied" >&2; exit 1 ;;'
+    )
     env = with_stand_ins(isolated_env(tmp_path), tmp_path, systemctl=failing, busctl=FAKE_BUSCTL)
     done = service(env, "install")
     assert done.returncode == 1
@@ -214,7 +238,9 @@ def test_an_unwritable_target_is_one_line_on_stderr(tmp_path: Path) -> None:
 
 def test_every_command_has_an_example() -> None:
     for command in ("install", "uninstall", "status"):
-        shown = subprocess.run([AGENT_CONSOLE, "service", command, "--help"], capture_output=True, text=True)
+        shown = subprocess.run(
+            [AGENT_CONSOLE, "service", command, "--help"], capture_output=True, text=True, check=False
+        )
         assert f"agent-console service {command}" in shown.stdout.split("Example:")[1]
 
 
@@ -231,8 +257,11 @@ def test_launchd_agent_is_bootstrapped_once_and_booted_out_on_uninstall(
     ctx = Context(platform="darwin", env={}, home=home, executable="/opt/a&b/bin/agent-console")
 
     install(ctx)
-    assert calls(tmp_path) == [f"launchctl print {domain}", f"launchctl print {domain}/{BUS_NAME}",
-                               f"launchctl bootstrap {domain} {plist}"]
+    assert calls(tmp_path) == [
+        f"launchctl print {domain}",
+        f"launchctl print {domain}/{BUS_NAME}",
+        f"launchctl bootstrap {domain} {plist}",
+    ]
     assert "<string>/opt/a&amp;b/bin/agent-console</string>" in plist.read_text()
     assert status(ctx)["running"] is True and status(ctx)["state"] == "running, pid 77"
 

@@ -20,7 +20,13 @@ from dbus_next.aio import MessageBus
 from agent_console.bus.connection import connect, session_bus_address
 from agent_console.bus.names import BUS_NAME
 from agent_console.errors import Unavailable
-from agent_console.service_manager.actions import Context, ServiceError, install, status, uninstall
+from agent_console.service_manager.actions import (
+    Context,
+    ServiceError,
+    install,
+    status,
+    uninstall,
+)
 from agent_console.service_manager.files import UnsupportedPath, running_executable
 
 EXIT_NOT_RUNNING = 3

@@ -94,8 +94,14 @@ def status(ctx: Context) -> dict[str, Any]:
     ]
     manager = ctx.manager
     if manager is None:
-        return {"manager": None, "reachable": False, "detail": f"no supported service manager on {ctx.platform}",
-                "files": files, "running": None, "state": None}
+        return {
+            "manager": None,
+            "reachable": False,
+            "detail": f"no supported service manager on {ctx.platform}",
+            "files": files,
+            "running": None,
+            "state": None,
+        }
     reason = manager.unreachable_reason()
     state = manager.state() if reason is None else None
     return {

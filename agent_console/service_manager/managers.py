@@ -16,6 +16,9 @@ from typing import Protocol
 
 from agent_console.service_manager.files import LAUNCHD_LABEL, UNIT_NAME
 
+BUS_DRIVER = ("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus")
+"""Destination, object and interface of the bus itself."""
+
 COMMAND_TIMEOUT_S = 30.0
 """A manager that takes longer than this to answer is as good as absent."""
 
@@ -54,6 +57,7 @@ def run(argv: Sequence[str]) -> Outcome:
             capture_output=True,
             text=True,
             timeout=COMMAND_TIMEOUT_S,
+            check=False,
         )
     except FileNotFoundError:
         return Outcome(127, f"{argv[0]} not found")
@@ -85,13 +89,7 @@ class Manager(Protocol):
 
 class Systemd:
     name = "systemd"
-    _reload_bus = Step(
-        (
-            "busctl", "--user", "call", "org.freedesktop.DBus", "/org/freedesktop/DBus",
-            "org.freedesktop.DBus", "ReloadConfig",
-        ),
-        may_fail=True,
-    )
+    _reload_bus = Step(("busctl", "--user", "call", *BUS_DRIVER, "ReloadConfig"), may_fail=True)
     """dbus-daemon notices new activation files by itself, dbus-broker only when told."""
 
     def unreachable_reason(self) -> str | None:
@@ -112,7 +110,9 @@ class Systemd:
         return [Step(("systemctl", "--user", "daemon-reload")), self._reload_bus]
 
     def state(self) -> ServiceState:
-        outcome = run(["systemctl", "--user", "show", UNIT_NAME, "--property=LoadState,ActiveState,SubState,MainPID"])
+        outcome = run(
+            ["systemctl", "--user", "show", UNIT_NAME, "--property=LoadState,ActiveState,SubState,MainPID"]
+        )
         props = dict(line.partition("=")[::2] for line in outcome.output.splitlines() if "=" in line)
         if not outcome.ok or props.get("LoadState") in (None, "not-found"):
             return ServiceState(False, "not loaded")
