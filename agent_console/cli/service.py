@@ -76,7 +76,7 @@ def install_command(
         report = install(_context(), start=now, dry_run=dry_run)
     except (ServiceError, UnsupportedPath, OSError) as error:
         _fail(error)
-    typer.echo("\n".join(report.lines))
+    typer.echo("\n".join(report))
 
 
 @app.command("uninstall")
@@ -98,7 +98,7 @@ def uninstall_command(dry_run: DryRunOption = False) -> None:
         report = uninstall(_context(), dry_run=dry_run)
     except (ServiceError, OSError) as error:
         _fail(error)
-    typer.echo("\n".join(report.lines))
+    typer.echo("\n".join(report))
 
 
 @app.command("status")

@@ -9,7 +9,7 @@ sees the old file or the new one, never half of one.
 import os
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,26 +40,20 @@ class Context:
         return manager_for(self.platform, managed)
 
 
-@dataclass
-class Report:
+def install(ctx: Context, *, start: bool = False, dry_run: bool = False) -> list[str]:
     """What was done (or, for a dry run, would be), one line each."""
-
-    lines: list[str] = field(default_factory=list)
-
-
-def install(ctx: Context, *, start: bool = False, dry_run: bool = False) -> Report:
-    report = Report()
+    report: list[str] = []
     verb = "would write" if dry_run else "wrote"
     manager_file_changed = False
     for service_file in ctx.files:
         content = service_file.render(ctx.executable)
         if _read(service_file.target) == content:
-            report.lines.append(f"unchanged {service_file.target}")
+            report.append(f"unchanged {service_file.target}")
             continue
         manager_file_changed |= service_file.managed
         if not dry_run:
             _write_atomically(service_file.target, content)
-        report.lines.append(f"{verb} {service_file.target}")
+        report.append(f"{verb} {service_file.target}")
     manager = ctx.manager
     if _manager_answers(manager, report, "D-Bus activation starts the daemon on first use"):
         assert manager is not None
@@ -67,8 +61,9 @@ def install(ctx: Context, *, start: bool = False, dry_run: bool = False) -> Repo
     return report
 
 
-def uninstall(ctx: Context, *, dry_run: bool = False) -> Report:
-    report = Report()
+def uninstall(ctx: Context, *, dry_run: bool = False) -> list[str]:
+    """What was done (or, for a dry run, would be), one line each."""
+    report: list[str] = []
     manager = ctx.manager
     answers = _manager_answers(manager, report, "only the files are removed")
     if answers:
@@ -76,11 +71,11 @@ def uninstall(ctx: Context, *, dry_run: bool = False) -> Report:
         _run_steps(manager.before_uninstall(), dry_run, report)
     for service_file in ctx.files:
         if not service_file.target.exists():
-            report.lines.append(f"absent {service_file.target}")
+            report.append(f"absent {service_file.target}")
             continue
         if not dry_run:
             service_file.target.unlink()
-        report.lines.append(f"{'would remove' if dry_run else 'removed'} {service_file.target}")
+        report.append(f"{'would remove' if dry_run else 'removed'} {service_file.target}")
     if answers:
         assert manager is not None
         _run_steps(manager.after_uninstall(), dry_run, report)
@@ -122,27 +117,27 @@ def _file_state(service_file: ServiceFile, executable: str) -> str:
     return "installed" if current == service_file.render(executable) else "different"
 
 
-def _manager_answers(manager: Manager | None, report: Report, consequence: str) -> bool:
+def _manager_answers(manager: Manager | None, report: list[str], consequence: str) -> bool:
     """Say in one line why no manager takes part, and what that means for this action."""
     if manager is None:
-        report.lines.append(f"no supported service manager here: {consequence}")
+        report.append(f"no supported service manager here: {consequence}")
         return False
     reason = manager.unreachable_reason()
     if reason is not None:
-        report.lines.append(f"no {manager.name} user manager is reachable ({reason}): {consequence}")
+        report.append(f"no {manager.name} user manager is reachable ({reason}): {consequence}")
         return False
     return True
 
 
-def _run_steps(steps: list[Step], dry_run: bool, report: Report) -> None:
+def _run_steps(steps: list[Step], dry_run: bool, report: list[str]) -> None:
     for step in steps:
         if dry_run:
-            report.lines.append(f"would run {step}")
+            report.append(f"would run {step}")
             continue
         outcome = run(step.argv)
         if not outcome.ok and not step.may_fail:
             raise ServiceError(f"{step} failed: {outcome.first_line or f'exit status {outcome.returncode}'}")
-        report.lines.append(f"ran {step}" if outcome.ok else f"ran {step} ({outcome.first_line})")
+        report.append(f"ran {step}" if outcome.ok else f"ran {step} ({outcome.first_line})")
 
 
 def _read(path: Path) -> str | None:

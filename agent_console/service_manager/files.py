@@ -1,9 +1,10 @@
 """The files ``agent-console service install`` writes, and how each is rendered.
 
 The repository's copies (``systemd/``, ``packaging/``; ``templates/`` here
-links to them) are complete, valid files that name the distro path of the
-executable.  Rendering swaps that one path, on its one line, for the
-executable the user actually runs, quoted the way that file format reads it.
+links to them) are complete, valid files that name the executable where a
+package puts it (``/usr/bin`` on Linux, Homebrew's ``/usr/local/bin`` on
+macOS).  Rendering swaps that one path, on its one line, for the executable
+the user actually runs, quoted the way that file format reads it.
 Comments stay as they are, so an installed file still explains itself.
 """
 
@@ -15,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
 
 from agent_console.bus.names import BUS_NAME
 
@@ -45,7 +47,7 @@ def _dbus_quoted(path: str) -> str:
 
 def _xml_text(path: str) -> str:
     """The plist passes the path as an argument of its own: no splitting, only XML."""
-    return path.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return xml_escape(path)
 
 
 @dataclass(frozen=True)
