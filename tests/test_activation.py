@@ -16,9 +16,11 @@ from pathlib import Path
 
 import pytest
 from processes import AGENT_CONSOLE
+from service_env import isolated_env
 
 from agent_console.bus.names import BUS_NAME, INTERFACE, OBJECT_PATH
 from agent_console.bus.private_bus import start_private_bus
+from agent_console.service_manager.managers import BUS_DRIVER
 
 pytestmark = pytest.mark.skipif(
     not (shutil.which("busctl") and shutil.which("gdbus")),
@@ -26,39 +28,23 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def isolated_env(root: Path) -> dict[str, str]:
-    """HOME and XDG dirs under ``root``, and no session bus or user manager to find."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR")
-    }
-    env.update(
-        HOME=str(root / "home"), XDG_CONFIG_HOME=str(root / "config"), XDG_DATA_HOME=str(root / "data")
-    )
-    return env
+def busctl(address: str, destination: str, path: str, interface: str, member: str, *args: str):
+    """A ``busctl --json=short call``: its reply's first value, or None after an error reply."""
+    command = ["busctl", f"--address={address}", "--json=short", "call"]
+    argv = [*command, destination, path, interface, member, *args]
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    return json.loads(done.stdout)["data"][0] if done.returncode == 0 else None
 
 
 def bus_owner_pid(address: str) -> int | None:
     """The pid owning the name, asked without activating it."""
-    asked = subprocess.run(
-        [
-            "busctl",
-            f"--address={address}",
-            "--json=short",
-            "call",
-            "org.freedesktop.DBus",
-            "/org/freedesktop/DBus",
-            "org.freedesktop.DBus",
-            "GetConnectionUnixProcessID",
-            "s",
-            BUS_NAME,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return json.loads(asked.stdout)["data"][0] if asked.returncode == 0 else None
+    return busctl(address, *BUS_DRIVER, "GetConnectionUnixProcessID", "s", BUS_NAME)
+
+
+def sessions_call(address: str, member: str, *args: str):
+    reply = busctl(address, BUS_NAME, OBJECT_PATH, INTERFACE, member, *args)
+    assert reply is not None, f"{member} failed"
+    return reply
 
 
 @pytest.fixture
@@ -81,67 +67,10 @@ def activating_bus(tmp_path: Path) -> Iterator[str]:
     bus.stop()
 
 
-def busctl_set(address: str, session_id: str, status: str) -> dict:
-    done = subprocess.run(
-        [
-            "busctl",
-            f"--address={address}",
-            "--json=short",
-            "call",
-            BUS_NAME,
-            OBJECT_PATH,
-            INTERFACE,
-            "Set",
-            "ssa{sv}",
-            session_id,
-            status,
-            "0",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)["data"][0]
-
-
-def busctl_list(address: str) -> list[dict]:
-    done = subprocess.run(
-        [
-            "busctl",
-            f"--address={address}",
-            "--json=short",
-            "call",
-            BUS_NAME,
-            OBJECT_PATH,
-            INTERFACE,
-            "ListAll",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)["data"][0]
-
-
 def gdbus_set(address: str, session_id: str, status: str) -> str:
+    argv = ["gdbus", "call", "--address", address, "--dest", BUS_NAME, "--object-path", OBJECT_PATH]
     done = subprocess.run(
-        [
-            "gdbus",
-            "call",
-            "--address",
-            address,
-            "--dest",
-            BUS_NAME,
-            "--object-path",
-            OBJECT_PATH,
-            "--method",
-            f"{INTERFACE}.Set",
-            session_id,
-            status,
-            "{}",
-        ],
+        [*argv, "--method", f"{INTERFACE}.Set", session_id, status, "{}"],
         capture_output=True,
         text=True,
         check=False,
@@ -152,7 +81,7 @@ def gdbus_set(address: str, session_id: str, status: str) -> str:
 
 def test_the_first_busctl_call_starts_the_installed_daemon(activating_bus: str) -> None:
     assert bus_owner_pid(activating_bus) is None
-    reply = busctl_set(activating_bus, "first", "working")
+    reply = sessions_call(activating_bus, "Set", "ssa{sv}", "first", "working", "0")
     assert reply["status"] == {"type": "s", "data": "working"}
     pid = bus_owner_pid(activating_bus)
     assert pid is not None
@@ -161,11 +90,11 @@ def test_the_first_busctl_call_starts_the_installed_daemon(activating_bus: str) 
 
 
 def test_a_second_call_reuses_the_started_daemon(activating_bus: str) -> None:
-    busctl_set(activating_bus, "first", "working")
+    sessions_call(activating_bus, "Set", "ssa{sv}", "first", "working", "0")
     started = bus_owner_pid(activating_bus)
     assert "'status': <'question'>" in gdbus_set(activating_bus, "second", "question")
     assert bus_owner_pid(activating_bus) == started
-    assert sorted(s["id"]["data"] for s in busctl_list(activating_bus)) == ["first", "second"]
+    assert sorted(s["id"]["data"] for s in sessions_call(activating_bus, "ListAll")) == ["first", "second"]
 
 
 def test_the_first_gdbus_call_starts_it_too(activating_bus: str) -> None:
@@ -189,5 +118,5 @@ def test_the_first_hook_event_starts_it(activating_bus: str, hook: list[str]) ->
     env = {**os.environ, "DBUS_SESSION_BUS_ADDRESS": activating_bus}
     done = subprocess.run(hook, input=HOOK_PAYLOAD, env=env, capture_output=True, text=True, check=False)
     assert done.returncode == 0 and done.stderr == "", done.stderr
-    [session] = busctl_list(activating_bus)
+    [session] = sessions_call(activating_bus, "ListAll")
     assert session["id"]["data"] == "from-a-hook" and session["status"]["data"] == "working"

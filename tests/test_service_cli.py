@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from processes import AGENT_CONSOLE, RunningDaemon
+from service_env import isolated_env
 
 from agent_console.bus.names import BUS_NAME
 from agent_console.service_manager.actions import Context, install, status, uninstall
@@ -45,19 +46,6 @@ case "$1 $2" in
     "bootout "*) rm -f "$FAKE_LOADED" ;;
 esac
 """
-
-
-def isolated_env(root: Path) -> dict[str, str]:
-    """HOME and XDG dirs under ``root``; no session bus and so no user manager to reach."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR")
-    }
-    env.update(
-        HOME=str(root / "home"), XDG_CONFIG_HOME=str(root / "config"), XDG_DATA_HOME=str(root / "data")
-    )
-    return env
 
 
 def service(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

@@ -1,0 +1,17 @@
+"""The environment of a user whose HOME and XDG directories are a test's own."""
+
+import os
+from pathlib import Path
+
+
+def isolated_env(root: Path) -> dict[str, str]:
+    """HOME and XDG dirs under ``root``; no session bus, and so no user manager, to find."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR")
+    }
+    env.update(
+        HOME=str(root / "home"), XDG_CONFIG_HOME=str(root / "config"), XDG_DATA_HOME=str(root / "data")
+    )
+    return env
