@@ -120,3 +120,24 @@ def test_the_first_hook_event_starts_it(activating_bus: str, hook: list[str]) ->
     assert done.returncode == 0 and done.stderr == "", done.stderr
     [session] = sessions_call(activating_bus, "ListAll")
     assert session["id"]["data"] == "from-a-hook" and session["status"]["data"] == "working"
+
+
+def cli_has_set() -> bool:
+    return subprocess.run([AGENT_CONSOLE, "set", "--help"], capture_output=True, check=False).returncode == 0
+
+
+def cli_set(address: str, session_id: str) -> None:
+    env = {**os.environ, "DBUS_SESSION_BUS_ADDRESS": address}
+    argv = [AGENT_CONSOLE, "set", session_id, "attention"]
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.skipif(not cli_has_set(), reason="this agent-console has no 'set' command yet")
+def test_the_first_cli_set_starts_it_and_the_second_reuses_it(activating_bus: str) -> None:
+    cli_set(activating_bus, "cli-1")
+    started = bus_owner_pid(activating_bus)
+    assert started is not None
+    cli_set(activating_bus, "cli-2")
+    assert bus_owner_pid(activating_bus) == started
+    assert sorted(s["id"]["data"] for s in sessions_call(activating_bus, "ListAll")) == ["cli-1", "cli-2"]
