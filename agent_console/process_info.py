@@ -11,7 +11,6 @@ ticks since boot, read without starting a subprocess; on macOS it is
 """
 
 import os
-import subprocess
 import sys
 import time
 
@@ -34,6 +33,9 @@ def _linux_stat(pid: int) -> tuple[str, str, int, int] | None:
 
 
 def _ps(pid: int, column: str) -> str | None:
+    """macOS only; imported here because subprocess costs the hook ~2 ms on every Linux event."""
+    import subprocess
+
     try:
         shown = subprocess.run(
             ["ps", "-o", f"{column}=", "-p", str(pid)], capture_output=True, text=True, timeout=PS_TIMEOUT_S

@@ -172,6 +172,34 @@ def test_a_session_lifecycle(hook: Hook, shared_daemon: RunningDaemon) -> None:
     assert session["closed"] is True
 
 
+def run_under_a_shell(hook: Hook, payload: bytes, env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
+    """As Claude Code runs a hook: through ``sh -c``, which stays in between (no exec)."""
+    return subprocess.run(
+        ["/bin/sh", "-c", '"$@"; true', "sh", *hook.command], input=payload, env=hook.env(env),
+        check=False, capture_output=True, timeout=RUN_TIMEOUT_S,
+    )
+
+
+def test_the_owner_process_and_the_close_reason_are_sent(hook: Hook, shared_daemon: RunningDaemon) -> None:
+    """The owner is the first ancestor that is not a shell: here this test process."""
+    session_id = fresh_id()
+    env = env_with_bus(shared_daemon.address)
+    assert_silent_success(run_under_a_shell(hook, event_payload("UserPromptSubmit", session_id, prompt="hi"), env))
+    assert stored_session(shared_daemon.address, session_id)["pid"] == os.getpid()
+    assert_silent_success(run_under_a_shell(hook, event_payload("SessionEnd", session_id, reason="exit"), env))
+    session = stored_session(shared_daemon.address, session_id)
+    assert (session["status"], session["close_reason"]) == ("closed", "session-end")
+
+
+def test_clear_in_the_same_process_replaces_the_old_session(hook: Hook, shared_daemon: RunningDaemon) -> None:
+    before, after = fresh_id(), fresh_id()
+    env = env_with_bus(shared_daemon.address)
+    assert_silent_success(run_under_a_shell(hook, event_payload("UserPromptSubmit", before, prompt="hi"), env))
+    assert_silent_success(run_under_a_shell(hook, event_payload("SessionStart", after, source="clear"), env))
+    assert stored_session(shared_daemon.address, before)["close_reason"] == "replaced"
+    assert stored_session(shared_daemon.address, after)["status"] == "attention"
+
+
 @pytest.mark.parametrize("cwd", UNUSUAL_DIRS)
 @pytest.mark.parametrize("ascii_only", [False, True], ids=["raw-utf8", "escaped"])
 def test_working_dir_arrives_exactly(hook: Hook, shared_daemon: RunningDaemon, cwd: str, ascii_only: bool) -> None:
@@ -366,8 +394,9 @@ def test_python_hook_records_even_if_stdin_is_never_closed(shared_daemon: Runnin
 
 
 def test_python_hook_imports_nothing_heavy() -> None:
-    """The hook path runs on every tool call: no dbus_next, asyncio, typer, pydantic or
-    typing, and of agent_console only the hook and the bus names.  Modules that the
+    """The hook path runs on every tool call: no dbus_next, asyncio, typer, pydantic,
+    typing or subprocess, and of agent_console only the hook, the bus names and the
+    stdlib-only process_info.  Modules that the
     interpreter's own start-up (site, .pth files) loaded are not the hook's doing."""
     script = (
         "import sys\n"
@@ -386,7 +415,10 @@ def test_python_hook_imports_nothing_heavy() -> None:
     )
     imported = set(result.stdout.decode().split())
     assert "agent_console.hook.dbus_call" in imported
-    heavy = {"dbus_next", "asyncio", "typer", "pydantic", "click", "typing"}
+    heavy = {"dbus_next", "asyncio", "typer", "pydantic", "click", "typing", "subprocess"}
     assert {name.partition(".")[0] for name in imported} & heavy == set()
     ours = {name for name in imported if name.startswith("agent_console") and not name.startswith("agent_console.hook")}
-    assert ours <= {"agent_console", "agent_console.cli", "agent_console.bus", "agent_console.bus.names"}
+    assert ours <= {
+        "agent_console", "agent_console.cli", "agent_console.bus", "agent_console.bus.names",
+        "agent_console.process_info",
+    }

@@ -17,14 +17,16 @@ import sys
 from collections.abc import Mapping
 
 from agent_console.bus.names import BUS_NAME, INTERFACE, OBJECT_PATH
+from agent_console.process_info import owner_process
 from agent_console.hook.address import AddressError, session_bus_sockets
 from agent_console.hook.dbus_call import BusError, Connection, MethodCall
-from agent_console.hook.events import status_for
+from agent_console.hook.events import CLOSED, status_for
 from agent_console.hook.payload import MalformedPayload, top_level_fields
 from agent_console.hook.stdin import drain, read_head
 from agent_console.hook.wire import Variant, WireError
 
 AGENT_TYPE = "claude-code"
+CLOSE_REASON = "session-end"
 
 STDIN_LIMIT_BYTES = 64 * 1024
 """The head that is parsed: the fields needed come first and fit many times over."""
@@ -87,14 +89,26 @@ def _record_fields(event: Mapping[str, object], environ: Mapping[str, str]) -> s
     session_id = event.get("session_id")
     if not isinstance(session_id, str) or not session_id:
         return f"{event.get('hook_event_name')} without a session_id; ignored"
-    attributes: dict[str, object] = {"agent_type": Variant("s", AGENT_TYPE)}
-    if isinstance(event.get("cwd"), str):
-        attributes["working_dir"] = Variant("s", event["cwd"])
+    attributes = _attributes(event, status)
     try:
         _call_set(session_id, status, attributes, environ)
     except (AddressError, BusError, WireError) as error:
         return f"{event.get('hook_event_name')} of session {session_id} not recorded as {status}: {error}"
     return None
+
+
+def _attributes(event: Mapping[str, object], status: str) -> dict[str, object]:
+    """The owner process lets the daemon close the session when Claude Code dies without a SessionEnd."""
+    attributes: dict[str, object] = {"agent_type": Variant("s", AGENT_TYPE)}
+    if isinstance(event.get("cwd"), str):
+        attributes["working_dir"] = Variant("s", event["cwd"])
+    if status == CLOSED:
+        attributes["reason"] = Variant("s", CLOSE_REASON)
+    owner = owner_process()
+    if owner is not None:
+        attributes["pid"] = Variant("u", owner[0])
+        attributes["pid_start"] = Variant("t", owner[1])
+    return attributes
 
 
 def _call_set(session_id: str, status: str, attributes: dict[str, object], environ: Mapping[str, str]) -> None:
