@@ -27,7 +27,7 @@ from processes import AGENT_CONSOLE
 from agent_console.bus.connection import ResilientMessageBus, connect
 from agent_console.bus.names import BUS_NAME, INTERFACE, OBJECT_PATH
 from agent_console.bus.private_bus import start_private_bus
-from agent_console.cli.service import name_owner_pid
+from agent_console.bus.connection import name_owner_pid
 from agent_console.client import SessionsClient
 from agent_console.service_manager.files import activation_file
 

@@ -27,6 +27,7 @@ from dbus_next import Message, MessageType
 from dbus_next.aio import MessageBus
 from dbus_next.errors import DBusError
 
+from agent_console.bus.names import BUS_NAME
 from agent_console.errors import Unavailable
 
 
@@ -88,3 +89,18 @@ async def connect(address: str | None = None) -> ResilientMessageBus:
         return await ResilientMessageBus(address).connect()
     except Exception as error:
         raise Unavailable(f"cannot connect to the D-Bus bus at {address}: {error}") from None
+
+
+async def name_owner_pid(bus: MessageBus, name: str = BUS_NAME) -> int | None:
+    """The pid of the process owning ``name``, or None if nobody does; asking never activates it."""
+    reply = await bus.call(
+        Message(
+            destination="org.freedesktop.DBus",
+            path="/org/freedesktop/DBus",
+            interface="org.freedesktop.DBus",
+            member="GetConnectionUnixProcessID",
+            signature="s",
+            body=[name],
+        )
+    )
+    return reply.body[0] if reply is not None and reply.message_type is MessageType.METHOD_RETURN else None

@@ -19,12 +19,12 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from dbus_next import Message, MessageType
+from dbus_next import Message
 from dbus_next.aio import MessageBus
 from dbus_next.constants import NameFlag, RequestNameReply
 
 from agent_console import process_info
-from agent_console.bus.connection import connect, session_bus_address
+from agent_console.bus.connection import connect, name_owner_pid, session_bus_address
 from agent_console.bus.names import BUS_NAME, OBJECT_PATH
 from agent_console.bus.private_bus import start_private_bus
 from agent_console.bus.service import SessionsInterface
@@ -117,25 +117,11 @@ async def _own_name(bus: MessageBus, replace: bool) -> bool:
     reply = await bus.request_name(BUS_NAME, flags)
     if reply in (RequestNameReply.PRIMARY_OWNER, RequestNameReply.ALREADY_OWNER):
         return True
-    owner = await _owner_pid(bus)
+    pid = await name_owner_pid(bus)
+    owner = f" (pid {pid})" if pid is not None else ""
     hint = "it does not allow replacement" if replace else "stop it, or pass --replace"
     log.error("%s is already owned by another process%s; %s", BUS_NAME, owner, hint)
     return False
-
-
-async def _owner_pid(bus: MessageBus) -> str:
-    """" (pid N)" for the error message, or nothing if the bus will not say."""
-    reply = await bus.call(
-        Message(
-            destination="org.freedesktop.DBus",
-            path="/org/freedesktop/DBus",
-            interface="org.freedesktop.DBus",
-            member="GetConnectionUnixProcessID",
-            signature="s",
-            body=[BUS_NAME],
-        )
-    )
-    return f" (pid {reply.body[0]})" if reply and reply.message_type is MessageType.METHOD_RETURN else ""
 
 
 async def _wait_until_done(bus: MessageBus, housekeeping: "asyncio.Future[None]") -> int:

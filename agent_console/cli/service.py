@@ -14,10 +14,8 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
-from dbus_next import Message, MessageType
-from dbus_next.aio import MessageBus
 
-from agent_console.bus.connection import connect, session_bus_address
+from agent_console.bus.connection import connect, name_owner_pid, session_bus_address
 from agent_console.bus.names import BUS_NAME
 from agent_console.errors import Unavailable
 from agent_console.service_manager.actions import (
@@ -142,21 +140,6 @@ def _status_text(report: dict[str, Any]) -> str:
     else:
         lines.append(f"bus: {bus['detail']}")
     return "\n".join(lines)
-
-
-async def name_owner_pid(bus: MessageBus) -> int | None:
-    """The pid owning io.github.AgentConsole1, asked without activating it."""
-    reply = await bus.call(
-        Message(
-            destination="org.freedesktop.DBus",
-            path="/org/freedesktop/DBus",
-            interface="org.freedesktop.DBus",
-            member="GetConnectionUnixProcessID",
-            signature="s",
-            body=[BUS_NAME],
-        )
-    )
-    return reply.body[0] if reply is not None and reply.message_type is MessageType.METHOD_RETURN else None
 
 
 async def _bus_owner() -> dict[str, Any]:
