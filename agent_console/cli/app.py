@@ -47,3 +47,13 @@ app.command("uninstall-hooks")(hook_settings.uninstall_hooks)
 from agent_console.cli import service  # noqa: E402
 
 app.add_typer(service.app, name="service", help="Run the daemon as a service: systemd, D-Bus activation, launchd.")
+
+from agent_console.cli import runner, sessions, status, watch  # noqa: E402
+
+app.command("set")(sessions.set_status)
+app.command("get")(sessions.get_session)
+app.command("rm")(sessions.remove_session)
+app.command("list")(sessions.list_sessions)
+app.command("status")(status.show_status)
+app.command("watch")(watch.watch)
+app.info.epilog = runner.EXIT_STATUS_HELP
