@@ -11,7 +11,7 @@ from typing import Any
 
 from dbus_next import Message, MessageType, Variant
 
-from agent_console.bus.connection import ResilientMessageBus, connect
+from agent_console.bus.connection import ResilientMessageBus, connect, name_owner_pid
 from agent_console.bus.names import BUS_NAME, ERROR_PREFIX, INTERFACE, OBJECT_PATH
 from agent_console.bus.wire import ATTRIBUTE_TYPES, unwrap
 from agent_console.errors import ERRORS_BY_NAME, AgentConsoleError, Unavailable
@@ -82,15 +82,19 @@ class SessionsClient:
         """Whether the bus would start the daemon on the first call (a service file is installed)."""
         return BUS_NAME in await self._call_bus_driver("ListActivatableNames", "", [])
 
-    async def daemon_pid(self) -> int:
-        """The daemon's process id as the bus saw it connect; Unavailable if none runs."""
-        return await self._call_bus_driver("GetConnectionUnixProcessID", "s", [BUS_NAME])
+    async def daemon_pid(self) -> int | None:
+        """The daemon's process id as the bus saw it connect; None if none runs or the bus cannot tell."""
+        return await name_owner_pid(self.bus)
 
     async def wait_disconnected(self) -> None:
-        """Return once the bus connection is gone, for whatever reason."""
+        """Return once the bus connection is gone, for whatever reason.
+
+        dbus-next re-raises whatever broke the connection (EOF, a reset, a
+        parse error); the caller only needs to know that it is gone.
+        """
         try:
             await self.bus.wait_for_disconnect()
-        except Exception:
+        except Exception:  # noqa: BLE001
             return
 
     async def _call(self, member: str, signature: str, body: list[Any]) -> Any:

@@ -19,7 +19,6 @@ from agent_console.cli.runner import (
     run_with_client,
 )
 from agent_console.client import SessionDict, SessionsClient
-from agent_console.errors import AgentConsoleError
 
 BYTES_PER_MIB = 1024 * 1024
 
@@ -63,7 +62,7 @@ async def _collect(client: SessionsClient) -> DaemonStatus:
     activatable = await client.daemon_activatable()
     if not await client.daemon_running():
         return DaemonStatus(running=False, activatable=activatable)
-    pid = await _pid(client)
+    pid = await client.daemon_pid()
     version = await client.version()
     sessions = await client.list_all()
     process = read_process_info(pid) if pid is not None else None
@@ -76,14 +75,6 @@ async def _collect(client: SessionsClient) -> DaemonStatus:
         rss_bytes=process.rss_bytes if process else None,
         sessions=count_by_status(sessions),
     )
-
-
-async def _pid(client: SessionsClient) -> int | None:
-    """None where the bus cannot tell (a TCP bus, another PID namespace)."""
-    try:
-        return await client.daemon_pid()
-    except AgentConsoleError:
-        return None
 
 
 def count_by_status(sessions: list[SessionDict]) -> dict[str, int]:
