@@ -1,68 +1,57 @@
-"""Memory and age of a process, for ``agent-console status``.
+"""Age and memory of the daemon's process, for ``agent-console status``.
 
 Linux answers from /proc without starting a process; elsewhere (macOS, the
 BSDs) ``ps`` knows the same.  Either may have nothing to say, e.g. when the
-daemon runs in another PID namespace, so every reader returns None then
-rather than failing the whole status report.
+daemon runs in another PID namespace, so each reader returns None then
+rather than failing the whole report.  The start time is read by
+:mod:`agent_console.process_info`, the one place that knows its format.
 """
 
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
+import time
 from pathlib import Path
 
-STARTTIME_FIELD = 19
-"""Index of ``starttime`` (field 22 of proc_pid_stat(5)) among the fields after the ``)``."""
+from agent_console.process_info import start_time
+
 PS_TIMEOUT_S = 5.0
+BYTES_PER_KIB = 1024
 
 
-@dataclass(frozen=True)
-class ProcessInfo:
-    rss_bytes: int
-    uptime_s: float
-
-
-def read_process_info(pid: int) -> ProcessInfo | None:
-    if sys.platform.startswith("linux"):
-        return _from_proc(Path("/proc"), pid)
-    return _from_ps(pid)
-
-
-def _from_proc(proc: Path, pid: int) -> ProcessInfo | None:
+def uptime_s(pid: int) -> float | None:
+    """Seconds since ``pid`` started."""
+    started = start_time(pid)
+    if started is None:
+        return None
+    if sys.platform != "linux":
+        return max(0.0, time.time() - started)
     try:
-        stat = (proc / str(pid) / "stat").read_text()
-        status = (proc / str(pid) / "status").read_text()
-        system_uptime_s = float((proc / "uptime").read_text().split()[0])
-        start_ticks = int(stat.rpartition(")")[2].split()[STARTTIME_FIELD])
+        system_uptime_s = float(Path("/proc/uptime").read_text().split()[0])
     except (OSError, ValueError, IndexError):
         return None
-    rss_kib = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), None)
-    if rss_kib is None:
+    return max(0.0, system_uptime_s - started / os.sysconf("SC_CLK_TCK"))
+
+
+def rss_bytes(pid: int) -> int | None:
+    """Resident memory of ``pid``."""
+    kib = _linux_rss_kib(pid) if sys.platform == "linux" else _ps_rss_kib(pid)
+    return None if kib is None else kib * BYTES_PER_KIB
+
+
+def _linux_rss_kib(pid: int) -> int | None:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
         return None
-    uptime_s = system_uptime_s - start_ticks / os.sysconf("SC_CLK_TCK")
-    return ProcessInfo(rss_bytes=rss_kib * 1024, uptime_s=max(0.0, uptime_s))
+    return next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), None)
 
 
-def _from_ps(pid: int) -> ProcessInfo | None:
+def _ps_rss_kib(pid: int) -> int | None:
     try:
         shown = subprocess.run(
-            ["ps", "-o", "rss=,etime=", "-p", str(pid)],
-            capture_output=True,
-            text=True,
-            timeout=PS_TIMEOUT_S,
-            check=False,
+            ["ps", "-o", "rss=", "-p", str(pid)], capture_output=True, text=True, timeout=PS_TIMEOUT_S, check=False
         )
-        rss_kib, etime = shown.stdout.split()
-        return ProcessInfo(rss_bytes=int(rss_kib) * 1024, uptime_s=parse_etime(etime))
+        return int(shown.stdout)
     except (OSError, subprocess.SubprocessError, ValueError):
         return None
-
-
-def parse_etime(etime: str) -> float:
-    """Seconds from ps's ``[[dd-]hh:]mm:ss``."""
-    days, _, clock = etime.rpartition("-")
-    seconds = 0
-    for part in clock.split(":"):
-        seconds = seconds * 60 + int(part)
-    return float(seconds + int(days or 0) * 86_400)

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from pydantic import BaseModel
 
-from agent_console.cli.process_info import read_process_info
+from agent_console.cli.process_info import rss_bytes, uptime_s
 from agent_console.cli.render import URGENCY, escape, human_duration, json_text, table
 from agent_console.cli.runner import (
     EXIT_UNAVAILABLE,
@@ -65,14 +65,14 @@ async def _collect(client: SessionsClient) -> DaemonStatus:
     pid = await client.daemon_pid()
     version = await client.version()
     sessions = await client.list_all()
-    process = read_process_info(pid) if pid is not None else None
+    uptime = uptime_s(pid) if pid is not None else None
     return DaemonStatus(
         running=True,
         activatable=activatable,
         pid=pid,
         version=version,
-        uptime_s=int(process.uptime_s) if process else None,
-        rss_bytes=process.rss_bytes if process else None,
+        uptime_s=int(uptime) if uptime is not None else None,
+        rss_bytes=rss_bytes(pid) if pid is not None else None,
         sessions=count_by_status(sessions),
     )
 
