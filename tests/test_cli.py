@@ -1,0 +1,188 @@
+"""The user commands as a person runs them: the real executable against a private bus."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import AGENT_CONSOLE, READY_TIMEOUT_S
+from test_activation import activating_bus, bus_owner_pid  # noqa: F401 (a fixture)
+
+HOSTILE_DIR = "/tmp/\x1b]0;pwned\x07/\x1b[31mred"
+ESCAPED_DIR = "/tmp/\\x1b]0;pwned\\x07/\\x1b[31mred"
+EXIT_USAGE, EXIT_NOT_FOUND, EXIT_UNAVAILABLE = 2, 4, 5
+COMMANDS = ["set", "get", "rm", "list", "status", "watch"]
+
+
+def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [AGENT_CONSOLE, *args], env=env, capture_output=True, text=True, timeout=READY_TIMEOUT_S, check=False
+    )
+
+
+def ok(*args: str, env: dict[str, str] | None = None) -> str:
+    done = cli(*args, env=env)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    return done.stdout
+
+
+def failure(code: int, *args: str, env: dict[str, str] | None = None) -> str:
+    """The one stderr line of a command that must fail with ``code``."""
+    done = cli(*args, env=env)
+    assert done.returncode == code, (done.returncode, done.stdout, done.stderr)
+    assert "Traceback" not in done.stderr
+    [line] = done.stderr.splitlines()
+    return line
+
+
+def test_set_get_rm_round_trip_through_the_session_bus(daemon, bus_env: dict[str, str]) -> None:
+    assert ok("set", "s1", "working", "--cwd", "/srv/api", env=bus_env) == ""
+    assert ok("set", "s1", "QUESTION", env=bus_env) == ""
+    shown = ok("get", "s1", env=bus_env)
+    assert "question for" in shown and "/srv/api" in shown and "working -> question" in shown
+    assert ok("rm", "s1", env=bus_env) == ""
+    assert "no session with id 's1'" in failure(EXIT_NOT_FOUND, "get", "s1", env=bus_env)
+    assert "no session with id 's1'" in failure(EXIT_NOT_FOUND, "rm", "s1", env=bus_env)
+
+
+def test_address_option_and_a_relative_cwd(daemon) -> None:
+    ok("set", "s1", "attention", "--cwd", ".", "--agent", "claude-code", "--address", daemon.address)
+    session = json.loads(ok("get", "s1", "--json", "--address", daemon.address))
+    assert session["working_dir"] == str(Path.cwd())
+    assert session["agent_type"] == "claude-code"
+
+
+def test_get_json_is_the_wire_dict_with_history(daemon, bus_env: dict[str, str]) -> None:
+    ok("set", "s1", "working", env=bus_env)
+    ok("set", "s1", "attention", env=bus_env)
+    session = json.loads(ok("get", "s1", "--json", env=bus_env))
+    assert {"id", "agent_type", "status", "working_dir", "display_name", "since", "last_activity", "closed"} <= set(
+        session
+    )
+    assert isinstance(session["since"], int) and session["status"] == "attention"
+    assert [(t["from"], t["to"]) for t in session["history"]] == [("working", "attention")]
+
+
+def test_list_puts_what_needs_a_person_first(daemon, bus_env: dict[str, str]) -> None:
+    for session_id, status in [("w", "working"), ("q-old", "question"), ("c", "closed"), ("a", "attention")]:
+        ok("set", session_id, status, "--cwd", f"/src/{session_id}", env=bus_env)
+    ok("set", "q-new", "question", "--cwd", "/src/q-new", env=bus_env)
+    header, *rows = (re.split(r"\s{2,}", line) for line in ok("list", env=bus_env).splitlines())
+    assert header == ["STATUS", "NAME", "FOR", "DIRECTORY"]
+    assert [row[1] for row in rows] == ["q-old", "q-new", "a", "w", "c"]
+    assert rows[0][0] == "question" and rows[-1][0] == "closed, user" and rows[-1][3] == "/src/c"
+
+
+def test_list_json_and_status_filter(daemon, bus_env: dict[str, str]) -> None:
+    ok("set", "w", "working", env=bus_env)
+    ok("set", "q", "question", env=bus_env)
+    listed = json.loads(ok("list", "--json", env=bus_env))
+    assert sorted(s["id"] for s in listed) == ["q", "w"]
+    assert "history" not in listed[0]
+    assert [s["id"] for s in json.loads(ok("list", "--json", "--status", "question", env=bus_env))] == ["q"]
+    assert ok("list", "--status", "closed", env=bus_env) == "no sessions\n"
+    assert "'sleeping' is not one of" in cli("list", "--status", "sleeping", env=bus_env).stderr
+
+
+def test_invalid_values_exit_2_with_one_line(daemon, bus_env: dict[str, str]) -> None:
+    assert "status" in failure(EXIT_USAGE, "set", "s1", "sleeping", env=bus_env)
+    assert "working_dir" in failure(EXIT_USAGE, "set", "s1", "working", "--cwd", "/" + "d" * 5000, env=bus_env)
+    assert cli("set", "s1", env=bus_env).returncode == EXIT_USAGE
+
+
+def test_no_daemon_exits_5_with_one_line(bus_env: dict[str, str]) -> None:
+    for args in [("list",), ("set", "s1", "working"), ("get", "s1"), ("rm", "s1")]:
+        assert "daemon is not running" in failure(EXIT_UNAVAILABLE, *args, env=bus_env)
+
+
+def test_unreachable_bus_exits_5_with_one_line(tmp_path: Path) -> None:
+    for args in [("list",), ("status",), ("watch",)]:
+        line = failure(EXIT_UNAVAILABLE, *args, "--address", f"unix:path={tmp_path}/nothing")
+        assert "cannot connect to the D-Bus bus" in line
+
+
+def test_hostile_text_is_escaped_everywhere(daemon, bus_env: dict[str, str]) -> None:
+    ok("set", "evil", "question", "--cwd", HOSTILE_DIR, env=bus_env)
+    outputs = [
+        ok("list", env=bus_env),
+        ok("get", "evil", env=bus_env),
+        ok("list", "--json", env=bus_env),
+        failure(EXIT_NOT_FOUND, "get", "\x1b]0;pwned\x07", env=bus_env),
+    ]
+    for output in outputs:
+        assert "\x1b" not in output and "\x07" not in output, output
+    assert ESCAPED_DIR in outputs[0] and ESCAPED_DIR in outputs[1]
+    assert json.loads(outputs[2])[0]["working_dir"] == HOSTILE_DIR
+    assert "\\x1b]0;pwned\\x07" in outputs[3]
+
+
+def test_status_with_the_daemon_up(daemon, bus_env: dict[str, str]) -> None:
+    ok("set", "q", "question", env=bus_env)
+    ok("set", "w", "working", env=bus_env)
+    rows = dict(line.split(None, 1) for line in ok("status", env=bus_env).splitlines())
+    assert rows["daemon:"] == "running"
+    assert rows["pid:"] == str(daemon.process.pid)
+    assert rows["sessions:"] == "2 (1 question, 1 working)"
+    assert rows["memory:"].endswith("MiB") and rows["uptime:"][-1] in "smhd"
+    report = json.loads(ok("status", "--json", env=bus_env))
+    assert report["running"] is True and report["pid"] == daemon.process.pid
+    assert report["version"] == rows["version:"]
+    assert report["sessions"] == {"question": 1, "working": 1}
+    assert report["rss_bytes"] > 0 and report["uptime_s"] >= 0
+
+
+def test_status_with_the_daemon_down_exits_5(bus_env: dict[str, str]) -> None:
+    done = cli("status", env=bus_env)
+    assert done.returncode == EXIT_UNAVAILABLE and done.stderr == ""
+    assert "not running" in done.stdout and "agent-console daemon" in done.stdout
+    done = cli("status", "--json", env=bus_env)
+    assert done.returncode == EXIT_UNAVAILABLE
+    assert json.loads(done.stdout) == {
+        "running": False, "activatable": False, "pid": None, "version": None,
+        "uptime_s": None, "rss_bytes": None, "sessions": {},
+    }
+
+
+@pytest.mark.skipif(not shutil.which("busctl"), reason="busctl is needed (Debian: systemd)")
+def test_status_does_not_start_an_activatable_daemon(activating_bus: str) -> None:  # noqa: F811
+    done = cli("status", "--address", activating_bus)
+    assert done.returncode == EXIT_UNAVAILABLE
+    assert "D-Bus starts it on first use" in done.stdout
+    assert bus_owner_pid(activating_bus) is None
+    assert ok("list", "--address", activating_bus) == "no sessions\n"
+    assert bus_owner_pid(activating_bus) is not None
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(command: str) -> None:
+    shown = ok(command, "--help")
+    assert "Example:" in shown and f"agent-console {command}" in shown
+    assert "Exit status:" in shown
+
+
+def test_top_level_help_lists_the_exit_codes() -> None:
+    shown = ok("--help")
+    assert "4 no such session" in shown and "5 daemon not running" in shown
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        (["set", "s1", "q"], ["question"]),
+        (["list", "--status", ""], ["question", "attention", "working", "closed"]),
+        (["watch", "--format", "w"], ["waybar"]),
+    ],
+)
+def test_status_values_complete(words: list[str], expected: list[str]) -> None:
+    """Click's bash completion protocol: the words so far, and the index of the one being completed."""
+    env = {
+        **os.environ,
+        "_AGENT_CONSOLE_COMPLETE": "complete_bash",
+        "COMP_WORDS": " ".join(["agent-console", *words]),
+        "COMP_CWORD": str(len(words)),
+    }
+    completed = subprocess.run([AGENT_CONSOLE], env=env, capture_output=True, text=True, check=False)
+    assert completed.stdout.split() == expected
