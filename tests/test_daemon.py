@@ -8,8 +8,10 @@ import time
 from pathlib import Path
 
 import pytest
+from dbus_next.errors import DBusError
 from conftest import AGENT_CONSOLE, READY_TIMEOUT_S, start_daemon
 
+from agent_console.bus.connection import connect
 from agent_console.bus.names import BUS_NAME
 from agent_console.bus.private_bus import start_private_bus
 
@@ -103,3 +105,25 @@ def test_journal_stream_gets_priorities_and_no_timestamps(
     lines = running.log.splitlines()
     assert lines and all(re.match(r"<[0-7]>", line) for line in lines), lines
     assert f"<6>serving {BUS_NAME}" in lines[0]
+
+
+def test_stop_signal_just_after_the_bus_died_still_exits(tmp_path: Path) -> None:
+    """Both arrive together: the daemon must not wait forever to release a name on a dead bus."""
+    bus = start_private_bus(tmp_path)
+    running = start_daemon(bus.address, tmp_path / "daemon.log")
+    running.process.send_signal(signal.SIGSTOP)
+    bus.stop()
+    running.process.send_signal(signal.SIGTERM)
+    running.process.send_signal(signal.SIGCONT)
+    assert running.process.wait(timeout=READY_TIMEOUT_S) in (0, 1), running.log
+    assert "Traceback" not in running.log
+
+
+async def test_a_call_on_a_closed_connection_fails_at_once(daemon) -> None:
+    bus = await connect(daemon.address)
+    bus.disconnect()
+    with pytest.raises(DBusError, match="closed"):
+        await bus.release_name(BUS_NAME)
+    await bus.wait_for_disconnect()
+    with pytest.raises(DBusError, match="closed"):
+        await bus.release_name(BUS_NAME)

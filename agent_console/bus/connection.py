@@ -1,4 +1,4 @@
-"""Connecting to a bus, with two dbus-next flaws fixed where they live.
+"""Connecting to a bus, with three dbus-next flaws fixed where they live.
 
 EAGAIN.
 dbus-next 0.2.3 writes queued messages in a loop from the event loop's
@@ -17,14 +17,23 @@ dbus-next sends it as the error reply, but its reply context manager then
 forgets to swallow the exception, which reaches the top of the message loop
 and is logged as an "unexpected error" with a traceback, on every refused
 call.  The bus here drops exactly that exception after it was sent.
+
+Calls after a disconnect.  Once the connection is gone, dbus-next still
+queues a call and registers its reply handler, which nothing will ever
+invoke: the caller waits forever.  A daemon told to stop just after its bus
+died hung that way, releasing its name.  Here such a call fails at once with
+``org.freedesktop.DBus.Error.Disconnected``.
 """
 
 import os
 import socket
 from pathlib import Path
 
+from collections.abc import Callable
+
 from dbus_next import Message, MessageType
 from dbus_next.aio import MessageBus
+from dbus_next.constants import ErrorType
 from dbus_next.errors import DBusError
 
 from agent_console.bus.names import BUS_NAME
@@ -52,6 +61,12 @@ class ResilientMessageBus(MessageBus):
     def __init__(self, bus_address: str) -> None:
         super().__init__(bus_address=bus_address)
         self._writer.sock = _EagainTolerantSocket(self._writer.sock)
+
+    def _call(self, msg: Message, callback: Callable[[Message | None, Exception | None], None]) -> None:
+        if not self.connected:
+            callback(None, DBusError(ErrorType.DISCONNECTED, "the bus connection is closed"))
+            return
+        super()._call(msg, callback)
 
     def _process_message(self, msg: Message) -> None:
         try:

@@ -22,6 +22,7 @@ from pathlib import Path
 from dbus_next import Message
 from dbus_next.aio import MessageBus
 from dbus_next.constants import NameFlag, RequestNameReply
+from dbus_next.errors import DBusError
 
 from agent_console import process_info
 from agent_console.bus.connection import connect, name_owner_pid, session_bus_address
@@ -146,11 +147,19 @@ async def _wait_until_done(bus: MessageBus, housekeeping: "asyncio.Future[None]"
         return EXIT_FAILURE
     disconnected.cancel()
     reason = stopped.result()
-    if reason != "replaced":
-        await bus.release_name(BUS_NAME)
+    if reason != "replaced" and bus.connected:
+        await _release_name(bus)
     bus.disconnect()
     log.info("stopped (%s)", reason)
     return EXIT_OK
+
+
+async def _release_name(bus: MessageBus) -> None:
+    """A courtesy to whoever waits for the name; a bus that just went away has dropped it anyway."""
+    try:
+        await bus.release_name(BUS_NAME)
+    except DBusError as error:
+        log.info("could not release %s: %s", BUS_NAME, error.text)
 
 
 def _on_name_lost(msg: Message, stop: Callable[[str], None]) -> bool:
