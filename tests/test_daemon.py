@@ -69,9 +69,11 @@ def test_unreachable_bus_exits_1_with_one_line(tmp_path: Path) -> None:
 
 
 def test_without_any_session_bus_it_brings_its_own(tmp_path: Path) -> None:
+    """And Ctrl-C in its terminal (SIGINT to the whole process group) stops both cleanly."""
     env = {k: v for k, v in os.environ.items() if k not in ("DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR")}
     with subprocess.Popen(
-        [AGENT_CONSOLE, "daemon"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [AGENT_CONSOLE, "daemon"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        process_group=0,
     ) as process:
         line = process.stdout.readline()
         address = re.fullmatch(r"DBUS_SESSION_BUS_ADDRESS='(.+)'; export DBUS_SESSION_BUS_ADDRESS;\n", line)
@@ -80,8 +82,8 @@ def test_without_any_session_bus_it_brings_its_own(tmp_path: Path) -> None:
         while name_owner_pid(address.group(1)) is None:
             assert time.monotonic() < deadline and process.poll() is None
             time.sleep(0.02)
-        process.terminate()
-        assert process.wait(timeout=READY_TIMEOUT_S) == 0
+        os.killpg(process.pid, signal.SIGINT)
+        assert process.wait(timeout=READY_TIMEOUT_S) == 0, process.stderr.read()
     assert not _processes_mentioning("agent-console-bus-"), "the private dbus-daemon outlived the daemon"
 
 

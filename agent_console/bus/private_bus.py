@@ -45,7 +45,11 @@ def session_config(service_dirs: Sequence[Path] = ()) -> str:
 
 
 def start_private_bus(config_dir: Path, service_dirs: Sequence[Path] = ()) -> PrivateBus:
-    """Start dbus-daemon with a config written to ``config_dir``; returns once it listens."""
+    """Start dbus-daemon with a config written to ``config_dir``; returns once it listens.
+
+    It gets a session of its own, so a Ctrl-C in the terminal reaches only
+    its owner, which then releases its name and stops the bus in that order.
+    """
     config = config_dir / "session.conf"
     config.write_text(session_config(service_dirs))
     try:
@@ -53,6 +57,7 @@ def start_private_bus(config_dir: Path, service_dirs: Sequence[Path] = ()) -> Pr
             ["dbus-daemon", "--nofork", "--print-address=1", f"--config-file={config}"],
             stdout=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
     except FileNotFoundError:
         raise Unavailable("dbus-daemon is not installed (Debian: apt install dbus)") from None
