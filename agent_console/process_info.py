@@ -1,4 +1,5 @@
-"""Which process owns a session, and whether it still runs: read from the OS.
+"""Facts about a process, read from the OS: who owns a session, whether it
+still runs, and how old and how big the daemon is.
 
 Shared by the hook (which names its owner) and the daemon (which checks it),
 so both read the start time the same way.  Standard library only, because
@@ -18,6 +19,7 @@ SHELLS = frozenset({"sh", "bash", "dash", "zsh", "fish", "ksh", "mksh", "busybox
 """Wrappers between Claude Code and its hook; the owner is the first ancestor not named here."""
 
 PS_TIMEOUT_S = 1.0
+BYTES_PER_KIB = 1024
 
 
 def _linux_stat(pid: int) -> tuple[str, str, int, int] | None:
@@ -83,3 +85,35 @@ def owner_process(pid: int | None = None) -> tuple[int, int] | None:
             return (current, started) if started is not None else None
         current = parent
     return None
+
+
+def uptime_s(pid: int) -> float | None:
+    """Seconds since ``pid`` started, or None if it does not run."""
+    started = start_time(pid)
+    if started is None:
+        return None
+    if sys.platform != "linux":
+        return max(0.0, time.time() - started)
+    try:
+        with open("/proc/uptime") as uptime:
+            system_uptime_s = float(uptime.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return max(0.0, system_uptime_s - started / os.sysconf("SC_CLK_TCK"))
+
+
+def rss_bytes(pid: int) -> int | None:
+    """Resident memory of ``pid`` (what the kernel charges it now), or None if unknown."""
+    kib = _linux_rss_kib(pid) if sys.platform == "linux" else _ps(pid, "rss")
+    try:
+        return None if kib is None else int(kib) * BYTES_PER_KIB
+    except ValueError:
+        return None
+
+
+def _linux_rss_kib(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return next((int(line.split()[1]) for line in status if line.startswith("VmRSS:")), None)
+    except OSError:
+        return None

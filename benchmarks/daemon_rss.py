@@ -5,10 +5,11 @@
 
 import asyncio
 
-from harness import private_daemon, rss_kib
+from harness import private_daemon
 
 from agent_console.client import SessionsClient
 from agent_console.limits import MAX_SESSIONS
+from agent_console.process_info import rss_bytes
 
 BATCH = 500
 
@@ -28,9 +29,9 @@ async def fill(address: str, sessions: int) -> None:
 
 def main() -> None:
     with private_daemon() as daemon:
-        idle = rss_kib(daemon.process.pid)
+        idle = rss_bytes(daemon.process.pid) / 1024
         asyncio.run(fill(daemon.address, MAX_SESSIONS))
-        full = rss_kib(daemon.process.pid)
+        full = rss_bytes(daemon.process.pid) / 1024
     print(f"daemon RSS idle: {idle / 1024:.1f} MiB")
     print(f"daemon RSS with {MAX_SESSIONS} sessions: {full / 1024:.1f} MiB (+{(full - idle) / MAX_SESSIONS:.2f} KiB per session)")
 

@@ -32,14 +32,6 @@ def private_daemon() -> Iterator[RunningDaemon]:
             bus.stop()
 
 
-def rss_kib(pid: int) -> int:
-    """Resident set size from /proc: what the kernel charges the process now."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError(f"no VmRSS for pid {pid}")
-
-
 def percentile(samples: list[float], fraction: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from pydantic import BaseModel
 
-from agent_console.cli.process_info import rss_bytes, uptime_s
+from agent_console.process_info import rss_bytes, uptime_s
 from agent_console.cli.render import URGENCY, escape, human_duration, json_text, table
 from agent_console.cli.runner import (
     EXIT_UNAVAILABLE,
