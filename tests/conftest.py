@@ -2,12 +2,17 @@
 distribution's session.conf limits, the real ``agent-console`` executable, and
 the daemon running as a subprocess on that bus."""
 
+import os
+import signal
+import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from processes import AGENT_CONSOLE, READY_TIMEOUT_S, RunningDaemon, env_with_bus, start_daemon
+from processes import AGENT_CONSOLE, READY_TIMEOUT_S, RunningDaemon, bus_owner_pid, env_with_bus, start_daemon
+from service_env import isolated_env
 
+from agent_console.bus.names import BUS_NAME
 from agent_console.bus.private_bus import start_private_bus
 from agent_console.client import SessionsClient
 
@@ -43,3 +48,23 @@ async def client(daemon: RunningDaemon) -> AsyncIterator[SessionsClient]:
     connected = await SessionsClient.connect(daemon.address)
     yield connected
     connected.close()
+
+
+@pytest.fixture
+def activating_bus(tmp_path: Path) -> Iterator[str]:
+    """A bus whose only service directory is where ``service install`` put the activation file."""
+    env = isolated_env(tmp_path)
+    installed = subprocess.run(
+        [AGENT_CONSOLE, "service", "install"], env=env, capture_output=True, text=True, check=False
+    )
+    assert installed.returncode == 0, installed.stderr
+    services = Path(env["XDG_DATA_HOME"]) / "dbus-1" / "services"
+    assert (services / f"{BUS_NAME}.service").is_file(), installed.stdout
+    config_dir = tmp_path / "bus"
+    config_dir.mkdir()
+    bus = start_private_bus(config_dir, [services])
+    yield bus.address
+    pid = bus_owner_pid(bus.address)
+    if pid is not None:
+        os.kill(pid, signal.SIGTERM)
+    bus.stop()

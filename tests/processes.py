@@ -3,6 +3,7 @@
 No pytest here, so ``benchmarks/`` can use it with only the package installed.
 """
 
+import json
 import os
 import shutil
 import signal
@@ -63,3 +64,13 @@ def start_daemon(address: str, log_path: Path, *extra_args: str) -> RunningDaemo
 
 def env_with_bus(address: str) -> dict[str, str]:
     return {**os.environ, "DBUS_SESSION_BUS_ADDRESS": address}
+
+
+def bus_owner_pid(address: str, name: str = "io.github.AgentConsole1") -> int | None:
+    """The pid owning ``name``, asked with busctl (a foreign client) and without activating it."""
+    done = subprocess.run(
+        ["busctl", f"--address={address}", "--json=short", "call", "org.freedesktop.DBus",
+         "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetConnectionUnixProcessID", "s", name],
+        capture_output=True, text=True, check=False, timeout=READY_TIMEOUT_S,
+    )
+    return json.loads(done.stdout)["data"][0] if done.returncode == 0 else None

@@ -7,20 +7,14 @@ manager is involved anywhere: the bus runs ``Exec=`` itself.
 """
 
 import json
-import os
 import shutil
-import signal
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from processes import AGENT_CONSOLE
-from service_env import isolated_env
+from processes import AGENT_CONSOLE, bus_owner_pid, env_with_bus
 
 from agent_console.bus.names import BUS_NAME, INTERFACE, OBJECT_PATH
-from agent_console.bus.private_bus import start_private_bus
-from agent_console.service_manager.managers import BUS_DRIVER
 
 pytestmark = pytest.mark.skipif(
     not (shutil.which("busctl") and shutil.which("gdbus")),
@@ -36,35 +30,10 @@ def busctl(address: str, destination: str, path: str, interface: str, member: st
     return json.loads(done.stdout)["data"][0] if done.returncode == 0 else None
 
 
-def bus_owner_pid(address: str) -> int | None:
-    """The pid owning the name, asked without activating it."""
-    return busctl(address, *BUS_DRIVER, "GetConnectionUnixProcessID", "s", BUS_NAME)
-
-
 def sessions_call(address: str, member: str, *args: str):
     reply = busctl(address, BUS_NAME, OBJECT_PATH, INTERFACE, member, *args)
     assert reply is not None, f"{member} failed"
     return reply
-
-
-@pytest.fixture
-def activating_bus(tmp_path: Path) -> Iterator[str]:
-    """A bus whose only service directory is where ``service install`` put the activation file."""
-    env = isolated_env(tmp_path)
-    installed = subprocess.run(
-        [AGENT_CONSOLE, "service", "install"], env=env, capture_output=True, text=True, check=False
-    )
-    assert installed.returncode == 0, installed.stderr
-    services = Path(env["XDG_DATA_HOME"]) / "dbus-1" / "services"
-    assert (services / f"{BUS_NAME}.service").is_file(), installed.stdout
-    config_dir = tmp_path / "bus"
-    config_dir.mkdir()
-    bus = start_private_bus(config_dir, [services])
-    yield bus.address
-    pid = bus_owner_pid(bus.address)
-    if pid is not None:
-        os.kill(pid, signal.SIGTERM)
-    bus.stop()
 
 
 def gdbus_set(address: str, session_id: str, status: str) -> str:
@@ -115,25 +84,20 @@ REPO = Path(__file__).resolve().parent.parent
 )
 def test_the_first_hook_event_starts_it(activating_bus: str, hook: list[str]) -> None:
     """What Claude Code runs: the hook's bounded call must cover the daemon's start."""
-    env = {**os.environ, "DBUS_SESSION_BUS_ADDRESS": activating_bus}
+    env = env_with_bus(activating_bus)
     done = subprocess.run(hook, input=HOOK_PAYLOAD, env=env, capture_output=True, text=True, check=False)
     assert done.returncode == 0 and done.stderr == "", done.stderr
     [session] = sessions_call(activating_bus, "ListAll")
     assert session["id"]["data"] == "from-a-hook" and session["status"]["data"] == "working"
 
 
-def cli_has_set() -> bool:
-    return subprocess.run([AGENT_CONSOLE, "set", "--help"], capture_output=True, check=False).returncode == 0
-
-
 def cli_set(address: str, session_id: str) -> None:
-    env = {**os.environ, "DBUS_SESSION_BUS_ADDRESS": address}
+    env = env_with_bus(address)
     argv = [AGENT_CONSOLE, "set", session_id, "attention"]
     done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
 
 
-@pytest.mark.skipif(not cli_has_set(), reason="this agent-console has no 'set' command yet")
 def test_the_first_cli_set_starts_it_and_the_second_reuses_it(activating_bus: str) -> None:
     cli_set(activating_bus, "cli-1")
     started = bus_owner_pid(activating_bus)

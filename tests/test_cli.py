@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import AGENT_CONSOLE, READY_TIMEOUT_S
-from test_activation import activating_bus, bus_owner_pid  # noqa: F401 (a fixture)
+from processes import bus_owner_pid
 
 HOSTILE_DIR = "/tmp/\x1b]0;pwned\x07/\x1b[31mred"
 ESCAPED_DIR = "/tmp/\\x1b]0;pwned\\x07/\\x1b[31mred"
@@ -147,7 +147,7 @@ def test_status_with_the_daemon_down_exits_5(bus_env: dict[str, str]) -> None:
 
 
 @pytest.mark.skipif(not shutil.which("busctl"), reason="busctl is needed (Debian: systemd)")
-def test_status_does_not_start_an_activatable_daemon(activating_bus: str) -> None:  # noqa: F811
+def test_status_does_not_start_an_activatable_daemon(activating_bus: str) -> None:
     done = cli("status", "--address", activating_bus)
     assert done.returncode == EXIT_UNAVAILABLE
     assert "D-Bus starts it on first use" in done.stdout

@@ -10,19 +10,11 @@ from pathlib import Path
 import pytest
 from dbus_next.errors import DBusError
 from conftest import AGENT_CONSOLE, READY_TIMEOUT_S, start_daemon
+from processes import bus_owner_pid
 
 from agent_console.bus.connection import connect
 from agent_console.bus.names import BUS_NAME
 from agent_console.bus.private_bus import start_private_bus
-
-
-def name_owner_pid(address: str) -> str | None:
-    shown = subprocess.run(
-        ["busctl", f"--address={address}", "status", BUS_NAME],
-        capture_output=True, text=True, timeout=READY_TIMEOUT_S,
-    )
-    found = re.search(r"^PID=(\d+)$", shown.stdout, re.M)
-    return found.group(1) if shown.returncode == 0 and found else None
 
 
 def test_second_instance_exits_3_with_one_line(daemon, tmp_path: Path) -> None:
@@ -38,16 +30,16 @@ def test_replace_takes_over_and_the_old_one_exits_0(daemon, tmp_path: Path) -> N
     newer = start_daemon(daemon.address, tmp_path / "newer.log", "--replace")
     assert daemon.process.wait(timeout=READY_TIMEOUT_S) == 0
     assert "stopped (replaced)" in daemon.log
-    assert name_owner_pid(daemon.address) == str(newer.process.pid)
+    assert bus_owner_pid(daemon.address) == newer.process.pid
     assert newer.stop() == 0
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_signal_releases_the_name_and_exits_0(daemon, signum: int) -> None:
-    assert name_owner_pid(daemon.address) == str(daemon.process.pid)
+    assert bus_owner_pid(daemon.address) == daemon.process.pid
     assert daemon.stop(signum) == 0
     assert f"stopped ({signal.Signals(signum).name})" in daemon.log
-    assert name_owner_pid(daemon.address) is None
+    assert bus_owner_pid(daemon.address) is None
 
 
 def test_lost_bus_exits_1_so_a_supervisor_restarts(tmp_path: Path) -> None:
@@ -79,7 +71,7 @@ def test_without_any_session_bus_it_brings_its_own(tmp_path: Path) -> None:
         address = re.fullmatch(r"DBUS_SESSION_BUS_ADDRESS='(.+)'; export DBUS_SESSION_BUS_ADDRESS;\n", line)
         assert address, line
         deadline = time.monotonic() + READY_TIMEOUT_S
-        while name_owner_pid(address.group(1)) is None:
+        while bus_owner_pid(address.group(1)) is None:
             assert time.monotonic() < deadline and process.poll() is None
             time.sleep(0.02)
         os.killpg(process.pid, signal.SIGINT)
