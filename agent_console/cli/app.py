@@ -1,7 +1,9 @@
 """The typer application: one place that lists every command.
 
 Each command lives in a module of its own beside this one; this file only
-registers them, so ``--help`` reads like a table of contents.
+registers them, in the order a person reaches for them (what the sessions
+are doing first, the plumbing last), so ``--help`` reads like a table of
+contents.
 """
 
 from typing import Annotated
@@ -35,25 +37,16 @@ def _main(
     ask a question, or have closed."""
 
 
-from agent_console.cli import daemon  # noqa: E402
+from agent_console.cli import daemon, hook_settings, runner, service, sessions, status, watch  # noqa: E402
 
-app.command("daemon")(daemon.run_daemon)
-
-from agent_console.cli import hook_settings  # noqa: E402
-
+app.command("list")(sessions.list_sessions)
+app.command("get")(sessions.get_session)
+app.command("set")(sessions.set_status)
+app.command("rm")(sessions.remove_session)
+app.command("watch")(watch.watch)
+app.command("status")(status.show_status)
 app.command("install-hooks")(hook_settings.install_hooks)
 app.command("uninstall-hooks")(hook_settings.uninstall_hooks)
-
-from agent_console.cli import service  # noqa: E402
-
 app.add_typer(service.app, name="service", help="Run the daemon as a service: systemd, D-Bus activation, launchd.")
-
-from agent_console.cli import runner, sessions, status, watch  # noqa: E402
-
-app.command("set")(sessions.set_status)
-app.command("get")(sessions.get_session)
-app.command("rm")(sessions.remove_session)
-app.command("list")(sessions.list_sessions)
-app.command("status")(status.show_status)
-app.command("watch")(watch.watch)
+app.command("daemon")(daemon.run_daemon)
 app.info.epilog = runner.EXIT_STATUS_HELP
