@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from dbus_next import Message, MessageType, Variant
+from dbus_next.errors import DBusError
 
 from agent_console.bus.connection import ResilientMessageBus, connect, name_owner_pid
 from agent_console.bus.names import BUS_NAME, ERROR_PREFIX, INTERFACE, OBJECT_PATH
@@ -106,16 +107,13 @@ class SessionsClient:
     async def _call_on(
         self, destination: str, path: str, interface: str, member: str, signature: str, body: list[Any]
     ) -> Any:
-        reply = await self.bus.call(
-            Message(
-                destination=destination,
-                path=path,
-                interface=interface,
-                member=member,
-                signature=signature,
-                body=body,
-            )
+        message = Message(
+            destination=destination, path=path, interface=interface, member=member, signature=signature, body=body
         )
+        try:
+            reply = await self.bus.call(message)
+        except (DBusError, EOFError, OSError) as error:
+            raise Unavailable(f"lost the connection to the bus: {error or type(error).__name__}") from None
         assert reply is not None
         if reply.message_type is MessageType.ERROR:
             raise _error_from_reply(reply)

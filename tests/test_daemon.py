@@ -15,6 +15,8 @@ from processes import bus_owner_pid
 from agent_console.bus.connection import connect
 from agent_console.bus.names import BUS_NAME
 from agent_console.bus.private_bus import start_private_bus
+from agent_console.client import SessionsClient
+from agent_console.errors import Unavailable
 
 
 def test_second_instance_exits_3_with_one_line(daemon, tmp_path: Path) -> None:
@@ -121,3 +123,11 @@ async def test_a_call_on_a_closed_connection_fails_at_once(daemon) -> None:
     await bus.wait_for_disconnect()
     with pytest.raises(DBusError, match="closed"):
         await bus.release_name(BUS_NAME)
+
+
+async def test_a_client_whose_bus_died_gets_unavailable_not_a_traceback(tmp_path: Path) -> None:
+    bus = start_private_bus(tmp_path)
+    client = await SessionsClient.connect(bus.address)
+    bus.stop()
+    with pytest.raises(Unavailable, match="lost the connection to the bus"):
+        await client.list_all()

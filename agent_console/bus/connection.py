@@ -25,6 +25,7 @@ died hung that way, releasing its name.  Here such a call fails at once with
 ``org.freedesktop.DBus.Error.Disconnected``.
 """
 
+import asyncio
 import os
 import socket
 from pathlib import Path
@@ -55,12 +56,21 @@ class _EagainTolerantSocket:
             return 0
 
 
+def _observe(future: "asyncio.Future[None]") -> None:
+    """A lost connection is reported by the calls that fail and by wait_for_disconnect;
+    unobserved, dbus-next's disconnect future would also print "Future exception was
+    never retrieved" with a traceback when it is collected."""
+    if not future.cancelled():
+        future.exception()
+
+
 class ResilientMessageBus(MessageBus):
     """A dbus-next ``MessageBus`` that survives a full socket buffer and refuses calls quietly."""
 
     def __init__(self, bus_address: str) -> None:
         super().__init__(bus_address=bus_address)
         self._writer.sock = _EagainTolerantSocket(self._writer.sock)
+        self._disconnect_future.add_done_callback(_observe)
 
     def _call(self, msg: Message, callback: Callable[[Message | None, Exception | None], None]) -> None:
         if not self.connected:
