@@ -15,7 +15,7 @@ from dbus_next.errors import DBusError
 from agent_console.bus.connection import ResilientMessageBus, connect, name_owner_pid
 from agent_console.bus.names import BUS_NAME, ERROR_PREFIX, INTERFACE, OBJECT_PATH
 from agent_console.bus.wire import ATTRIBUTE_TYPES, unwrap
-from agent_console.errors import ERRORS_BY_NAME, AgentConsoleError, Unavailable
+from agent_console.errors import ERRORS_BY_NAME, AgentConsoleError, InvalidArgs, Unavailable
 
 SessionDict = dict[str, Any]
 
@@ -113,7 +113,9 @@ class SessionsClient:
         try:
             reply = await self.bus.call(message)
         except (DBusError, EOFError, OSError) as error:
-            raise Unavailable(f"lost the connection to the bus: {error or type(error).__name__}") from None
+            raise Unavailable(f"lost the connection to the bus: {str(error) or type(error).__name__}") from None
+        except UnicodeEncodeError:
+            raise InvalidArgs("ids, statuses and paths must be valid UTF-8 to travel over D-Bus") from None
         assert reply is not None
         if reply.message_type is MessageType.ERROR:
             raise _error_from_reply(reply)

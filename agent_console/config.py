@@ -57,5 +57,5 @@ def _read_toml(path: Path, required: bool) -> dict[str, Any]:
         if required:
             raise InvalidArgs(f"{path}: no such file") from None
         return {}
-    except (tomllib.TOMLDecodeError, OSError) as error:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as error:
         raise InvalidArgs(f"{path}: {error}") from None

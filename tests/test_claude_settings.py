@@ -288,6 +288,17 @@ def test_invalid_or_oddly_shaped_settings_are_refused_and_untouched(
     assert sorted(p.name for p in settings_path.parent.iterdir()) == ["settings.json"]
 
 
+def test_a_hostile_key_in_a_refusal_is_escaped(settings_path: Path) -> None:
+    """A cloned project's .claude/settings.json must not retitle or recolour the terminal."""
+    settings_path.write_text('{"hooks": {"\\u001b]0;pwned\\u0007": {}}}\n')
+
+    result = cli("install-hooks")
+
+    assert result.returncode == 1
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "\\x1b]0;pwned\\x07" in result.stderr
+
+
 def test_non_utf8_settings_are_refused(settings_path: Path) -> None:
     settings_path.write_bytes(b'{"model": "\xff"}\n')
 

@@ -104,6 +104,12 @@ def test_unreachable_bus_exits_5_with_one_line(tmp_path: Path) -> None:
         assert "cannot connect to the D-Bus bus" in line
 
 
+def test_text_that_is_not_utf8_is_refused_in_one_line(daemon, bus_env: dict[str, str]) -> None:
+    not_utf8 = b"\xff".decode(errors="surrogateescape")
+    assert "valid UTF-8" in failure(EXIT_USAGE, "set", not_utf8, "working", env=bus_env)
+    assert "valid UTF-8" in failure(EXIT_USAGE, "set", "ok", "working", "--cwd", f"/tmp/{not_utf8}", env=bus_env)
+
+
 def test_hostile_text_is_escaped_everywhere(daemon, bus_env: dict[str, str]) -> None:
     ok("set", "evil", "question", "--cwd", HOSTILE_DIR, env=bus_env)
     outputs = [

@@ -47,8 +47,10 @@ def test_named_file_must_exist(tmp_path: Path) -> None:
 def test_daemon_refuses_bad_settings_at_start_with_one_line(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text("stale_after = 'ten minutes'\n")
-    for args in (["--config", str(config)], ["--retention", "-5"]):
+    not_utf8 = tmp_path / "latin1.toml"
+    not_utf8.write_bytes(b"# caf\xe9\nretention = 5\n")
+    for args in (["--config", str(config)], ["--retention", "-5"], ["--config", str(not_utf8)]):
         ran = subprocess.run([AGENT_CONSOLE, "daemon", *args], capture_output=True, text=True, timeout=30)
         assert ran.returncode == 2
         [line] = ran.stderr.strip().splitlines()
-        assert line.startswith("agent-console daemon: ")
+        assert line.startswith("agent-console: ")

@@ -152,7 +152,7 @@ def test_status_tells_files_manager_and_bus(tmp_path: Path) -> None:
     env = isolated_env(tmp_path)
     service(env, "install")
     shown = service(env, "status", "--json")
-    assert shown.returncode == 3, shown.stderr
+    assert shown.returncode == 5, shown.stderr
     report = json.loads(shown.stdout)
     assert report["manager"] == "systemd" and report["reachable"] is False and report["detail"]
     assert [(f["path"], f["state"]) for f in report["files"]] == [
@@ -213,14 +213,14 @@ def test_a_failing_step_is_one_line_on_stderr(tmp_path: Path) -> None:
     env = with_stand_ins(isolated_env(tmp_path), tmp_path, systemctl=failing, busctl=FAKE_BUSCTL)
     done = service(env, "install")
     assert done.returncode == 1
-    assert done.stderr == "agent-console service: systemctl --user daemon-reload failed: Access denied\n"
+    assert done.stderr == "agent-console: systemctl --user daemon-reload failed: Access denied\n"
 
 
 def test_an_unwritable_target_is_one_line_on_stderr(tmp_path: Path) -> None:
     env = isolated_env(tmp_path)
     (tmp_path / "config").write_text("a file where a directory belongs")
     done = service(env, "install")
-    assert done.returncode == 1 and done.stderr.startswith("agent-console service: ")
+    assert done.returncode == 1 and done.stderr.startswith("agent-console: ")
     assert len(done.stderr.splitlines()) == 1 and "Traceback" not in done.stderr
 
 

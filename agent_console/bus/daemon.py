@@ -143,7 +143,8 @@ async def _wait_until_done(bus: MessageBus, housekeeping: "asyncio.Future[None]"
         return EXIT_FAILURE
     if not stopped.done():
         error = disconnected.exception() if not disconnected.cancelled() else None
-        log.error("lost the bus connection%s; exiting so a supervisor can restart", f": {error}" if error else "")
+        detail = f": {str(error) or type(error).__name__}" if error else ""
+        log.error("lost the bus connection%s; exiting so a supervisor can restart", detail)
         return EXIT_FAILURE
     disconnected.cancel()
     reason = stopped.result()

@@ -5,11 +5,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from agent_console.bus import daemon
+from agent_console.cli.runner import fail
 from agent_console.config import load_config
 from agent_console.errors import InvalidArgs
-
-EXIT_BAD_CONFIG = 2
 
 
 def run_daemon(
@@ -48,11 +46,12 @@ def run_daemon(
     Example:
       agent-console daemon --replace
     """
+    from agent_console.bus import daemon  # here, so that no other command loads the service
+
     daemon.configure_logging(verbose)
     overrides = {"check_interval": check_interval, "stale_after": stale_after, "retention": retention}
     try:
         settings = load_config(config, overrides)
     except InvalidArgs as error:
-        typer.echo(f"agent-console daemon: {error}", err=True)
-        raise typer.Exit(EXIT_BAD_CONFIG) from None
+        fail(error)
     raise typer.Exit(daemon.run(address, replace, settings))

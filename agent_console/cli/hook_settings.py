@@ -5,12 +5,13 @@ only turns options into a call and the outcome into one line for a person.
 """
 
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
 from agent_console import claude_settings
 from agent_console.claude_settings import Change, SettingsError
+from agent_console.cli.runner import fail
 
 SettingsOption = Annotated[
     Path | None,
@@ -61,7 +62,7 @@ def install_hooks(
         )
         change = claude_settings.install(path, command, dry_run)
     except SettingsError as error:
-        _fail(error)
+        fail(error)
     _report(
         change,
         dry_run,
@@ -87,7 +88,7 @@ def uninstall_hooks(settings: SettingsOption = None, dry_run: DryRunOption = Fal
     try:
         change = claude_settings.uninstall(path, dry_run)
     except SettingsError as error:
-        _fail(error)
+        fail(error)
     _report(change, dry_run, done="Removed the agent-console hooks from", unchanged="not in")
 
 
@@ -100,9 +101,3 @@ def _report(change: Change, dry_run: bool, done: str, unchanged: str) -> None:
     else:
         backup = f" (original saved as {change.backup})" if change.backup else ""
         typer.echo(f"{done} {change.path}{backup}. New Claude Code sessions pick this up.")
-
-
-def _fail(error: SettingsError) -> NoReturn:
-    """One clear line on stderr and exit 1: a person should never see a traceback."""
-    typer.echo(f"agent-console: {error}", err=True)
-    raise typer.Exit(1)

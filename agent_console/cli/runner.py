@@ -56,9 +56,13 @@ def exit_code(error: AgentConsoleError) -> int:
 
 
 def fail(error: AgentConsoleError) -> NoReturn:
-    """One line on stderr, escaped: messages quote ids and paths that came from outside."""
-    typer.echo(f"agent-console: {escape(str(error))}", err=True)
-    raise typer.Exit(exit_code(error))
+    fail_with(str(error), exit_code(error))
+
+
+def fail_with(message: str, code: int) -> NoReturn:
+    """One line on stderr, escaped: messages quote ids, paths and settings keys that came from outside."""
+    typer.echo(f"agent-console: {escape(message)}", err=True)
+    raise typer.Exit(code)
 
 
 def run_with_client(address: str | None, action: Callable[[SessionsClient], Awaitable[T]]) -> T:

@@ -11,12 +11,14 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 
-from agent_console.bus.connection import connect, name_owner_pid, session_bus_address
+from agent_console.bus.connection import session_bus_address
 from agent_console.bus.names import BUS_NAME
+from agent_console.cli.runner import EXIT_ERROR, EXIT_UNAVAILABLE, AddressOption, fail_with
+from agent_console.client import SessionsClient
 from agent_console.errors import Unavailable
 from agent_console.service_manager.actions import (
     Context,
@@ -26,9 +28,6 @@ from agent_console.service_manager.actions import (
     uninstall,
 )
 from agent_console.service_manager.files import UnsupportedPath, running_executable
-
-EXIT_NOT_RUNNING = 3
-"""As for ``systemctl status`` and LSB init scripts: the service is not running."""
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -41,11 +40,6 @@ DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Print what would 
 
 def _context() -> Context:
     return Context(platform=sys.platform, env=os.environ, home=Path.home(), executable=running_executable())
-
-
-def _fail(error: Exception) -> NoReturn:
-    typer.echo(f"agent-console service: {error}", err=True)
-    raise typer.Exit(1)
 
 
 @app.command("install")
@@ -73,7 +67,7 @@ def install_command(
     try:
         report = install(_context(), start=now, dry_run=dry_run)
     except (ServiceError, UnsupportedPath, OSError) as error:
-        _fail(error)
+        fail_with(str(error), EXIT_ERROR)
     typer.echo("\n".join(report))
 
 
@@ -95,20 +89,21 @@ def uninstall_command(dry_run: DryRunOption = False) -> None:
     try:
         report = uninstall(_context(), dry_run=dry_run)
     except (ServiceError, OSError) as error:
-        _fail(error)
+        fail_with(str(error), EXIT_ERROR)
     typer.echo("\n".join(report))
 
 
 @app.command("status")
 def status_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    address: AddressOption = None,
 ) -> None:
     """Say what is installed, where, and whether it runs.
 
     \b
     A file is "installed" when it is exactly what install would write now,
     "different" when it exists but points elsewhere or was edited, "missing"
-    otherwise. Exit status: 0 the daemon runs, 3 it does not.
+    otherwise. Exit status: 0 the daemon runs, 5 it does not.
 
     \b
     Example:
@@ -118,12 +113,12 @@ def status_command(
     try:
         report = status(_context())
     except (UnsupportedPath, OSError) as error:
-        _fail(error)
-    report["bus"] = asyncio.run(_bus_owner())
+        fail_with(str(error), EXIT_ERROR)
+    report["bus"] = asyncio.run(_bus_owner(address))
     running = bool(report["running"]) or report["bus"]["owner_pid"] is not None
     typer.echo(json.dumps(report, indent=2) if as_json else _status_text(report))
     if not running:
-        raise typer.Exit(EXIT_NOT_RUNNING)
+        raise typer.Exit(EXIT_UNAVAILABLE)
 
 
 def _status_text(report: dict[str, Any]) -> str:
@@ -142,16 +137,15 @@ def _status_text(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-async def _bus_owner() -> dict[str, Any]:
-    address = session_bus_address()
-    if address is None:
-        return {"address": None, "owner_pid": None, "detail": "no session bus"}
+async def _bus_owner(address: str | None) -> dict[str, Any]:
+    """Who owns the name, asked without activating it: status must not start what it reports on."""
+    address = address or session_bus_address()
     try:
-        bus = await connect(address)
+        client = await SessionsClient.connect(address)
     except Unavailable as error:
         return {"address": address, "owner_pid": None, "detail": str(error)}
     try:
-        pid = await name_owner_pid(bus)
+        pid = await client.daemon_pid()
     finally:
-        bus.disconnect()
+        client.close()
     return {"address": address, "owner_pid": pid, "detail": None if pid else f"{BUS_NAME} has no owner"}
