@@ -17,39 +17,21 @@ import os
 import re
 import shlex
 import shutil
-import sys
-import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from agent_console.atomic_file import read_text, write_atomically
 from agent_console.errors import AgentConsoleError
+from agent_console.hook.events import REGISTRATIONS
+from agent_console.service_manager.files import running_executable
 
 HOOK_TIMEOUT_SECONDS = 5
 """Per-hook timeout: the handler itself gives up on the bus after about 1 s,
 so 5 s covers a cold Python start and still bounds what a hung handler costs
 Claude (whose own default is 10 minutes)."""
-
-HOOK_EVENTS: tuple[tuple[str, str | None], ...] = (
-    ("SessionStart", None),
-    ("UserPromptSubmit", None),
-    ("PreToolUse", "AskUserQuestion"),
-    ("PostToolUse", None),
-    ("PostToolUseFailure", None),
-    ("PreCompact", None),
-    ("PermissionRequest", None),
-    ("Notification", "permission_prompt"),
-    ("Notification", "elicitation_dialog"),
-    ("Notification", "idle_prompt"),
-    ("Stop", None),
-    ("StopFailure", None),
-    ("SessionEnd", None),
-)
-"""(event, matcher) pairs the handler needs; ``None`` registers without a
-matcher.  Notification gets one exact matcher each rather than a regex
-alternation, so it works however a Claude version interprets that matcher."""
 
 PYTHON_HANDLER = "agent-console"
 SHELL_HANDLER = "agent-console-hook"
@@ -95,16 +77,13 @@ def default_settings_path() -> Path:
 
 
 def python_handler_command() -> str:
-    """``agent-console hook`` by absolute path where it can be found.
+    """``agent-console hook`` by the absolute path of the ``agent-console`` running now.
 
     Claude Code may be started from a desktop launcher whose PATH lacks the
-    user's bin directories, so a bare name could fail where a path does not.
+    user's bin directories, so a bare name could fail where a path does not;
+    and it is the same path ``service install`` writes into the unit.
     """
-    found = shutil.which(PYTHON_HANDLER)
-    if found is None and Path(sys.argv[0]).name == PYTHON_HANDLER:
-        found = sys.argv[0]
-    program = os.path.abspath(found) if found else PYTHON_HANDLER
-    return f"{shlex.quote(program)} hook"
+    return f"{shlex.quote(running_executable())} hook"
 
 
 def shell_handler_command(
@@ -155,7 +134,7 @@ def our_groups(command: str) -> dict[str, list[Settings]]:
     """
     hook = {"type": "command", "command": command, "timeout": HOOK_TIMEOUT_SECONDS}
     groups: dict[str, list[Settings]] = {}
-    for event, matcher in HOOK_EVENTS:
+    for event, matcher in REGISTRATIONS:
         group: Settings = {} if matcher is None else {"matcher": matcher}
         group["hooks"] = [dict(hook)]
         groups.setdefault(event, []).append(group)
@@ -282,9 +261,7 @@ def _plan(path: Path, target: Path, transform: Callable[[Settings], Settings]) -
 
 def _read(target: Path) -> str | None:
     try:
-        return target.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
+        return read_text(target)
     except UnicodeDecodeError as error:
         raise SettingsError(f"{target} is not UTF-8 text; left it untouched") from error
 
@@ -357,8 +334,8 @@ def _apply(change: Change, target: Path) -> Change:
     backup = change.path.with_name(change.path.name + ".bak")
     wrote_backup = _is_original(change) and not os.path.lexists(backup)
     if wrote_backup:
-        _write_atomically(backup, change.before or "", mode)
-    _write_atomically(target, change.after or "", mode)
+        write_atomically(backup, change.before or "", mode)
+    write_atomically(target, change.after or "", mode)
     return Change(change.path, change.before, change.after, backup if wrote_backup else None)
 
 
@@ -372,32 +349,6 @@ def _is_original(change: Change) -> bool:
         return False
     settings = _parse(change.before, change.path)
     return without_hooks(settings) == settings
-
-
-def _write_atomically(target: Path, text: str, mode: int) -> None:
-    """Replace ``target`` by a fully written, synced file: never half of one."""
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fchmod(file.fileno(), mode)
-            os.fsync(file.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        with suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-    _fsync_directory(target.parent)
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename itself durable."""
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 @contextmanager

@@ -49,7 +49,7 @@ Always exits 0 and prints nothing on stdout, so it can never block or steer
 Claude Code; when an event is not recorded, one line on stderr says why.
 Register it in ~/.claude/settings.json, e.g. for PostToolUse:
   {"hooks": {"PostToolUse": [{"hooks": [
-    {"type": "command", "command": "agent-console hook", "timeout": 10}]}]}}
+    {"type": "command", "command": "agent-console hook", "timeout": 5}]}]}}
 """
 
 

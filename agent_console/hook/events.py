@@ -8,6 +8,7 @@ events and notification types (Claude Code adds them in new releases) map to
 nothing, so they leave the session as it was.
 
 ``hooks/agent-console-hook`` carries the same table in shell; change both.
+``install-hooks`` registers exactly the events listed here.
 """
 
 from collections.abc import Mapping
@@ -35,7 +36,17 @@ _BY_NOTIFICATION = {
     "elicitation_dialog": QUESTION,
 }
 
-_QUESTION_TOOLS = {"AskUserQuestion"}
+_QUESTION_TOOLS = ("AskUserQuestion",)
+
+REGISTRATIONS: tuple[tuple[str, str | None], ...] = (
+    *((event, None) for event in _BY_EVENT),
+    *(("PreToolUse", tool) for tool in _QUESTION_TOOLS),
+    *(("Notification", kind) for kind in _BY_NOTIFICATION),
+)
+"""(event, matcher) pairs to register in Claude Code's settings: exactly the
+events this table reads, so install-hooks cannot drift from the handler.
+``None`` registers without a matcher; Notification gets one exact matcher
+each rather than a regex alternation, which every Claude version reads alike."""
 
 
 def status_for(event: Mapping[str, object]) -> str | None:

@@ -6,15 +6,17 @@ Files go in atomically, so a manager or bus reading its directory mid-install
 sees the old file or the new one, never half of one.
 """
 
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from agent_console.atomic_file import read_text, write_atomically
 from agent_console.service_manager.files import ServiceFile, files_for
 from agent_console.service_manager.managers import Manager, Step, manager_for, run
+
+SERVICE_FILE_MODE = 0o644
+"""Readable by the service manager and the bus, which may run as other users."""
 
 
 class ServiceError(Exception):
@@ -47,12 +49,13 @@ def install(ctx: Context, *, start: bool = False, dry_run: bool = False) -> list
     manager_file_changed = False
     for service_file in ctx.files:
         content = service_file.render(ctx.executable)
-        if _read(service_file.target) == content:
+        if read_text(service_file.target) == content:
             report.append(f"unchanged {service_file.target}")
             continue
         manager_file_changed |= service_file.managed
         if not dry_run:
-            _write_atomically(service_file.target, content)
+            service_file.target.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(service_file.target, content, SERVICE_FILE_MODE)
         report.append(f"{verb} {service_file.target}")
     manager = ctx.manager
     if _manager_answers(manager, report, "D-Bus activation starts the daemon on first use"):
@@ -111,7 +114,7 @@ def status(ctx: Context) -> dict[str, Any]:
 
 def _file_state(service_file: ServiceFile, executable: str) -> str:
     """``different`` when the file exists but install would write something else (another executable, an edit)."""
-    current = _read(service_file.target)
+    current = read_text(service_file.target)
     if current is None:
         return "missing"
     return "installed" if current == service_file.render(executable) else "different"
@@ -138,23 +141,3 @@ def _run_steps(steps: list[Step], dry_run: bool, report: list[str]) -> None:
         if not outcome.ok and not step.may_fail:
             raise ServiceError(f"{step} failed: {outcome.first_line or f'exit status {outcome.returncode}'}")
         report.append(f"ran {step}" if outcome.ok else f"ran {step} ({outcome.first_line})")
-
-
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text()
-    except FileNotFoundError:
-        return None
-
-
-def _write_atomically(path: Path, content: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w") as out:
-            out.write(content)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
