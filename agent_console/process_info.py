@@ -35,12 +35,20 @@ def _linux_stat(pid: int) -> tuple[str, str, int, int] | None:
 
 
 def _ps(pid: int, column: str) -> str | None:
-    """macOS only; imported here because subprocess costs the hook ~2 ms on every Linux event."""
+    """macOS only; imported here because subprocess costs the hook ~2 ms on every Linux event.
+
+    The C locale keeps ``lstart`` in the one format ``start_time`` parses,
+    whatever language the user's session speaks.
+    """
     import subprocess
 
     try:
         shown = subprocess.run(
-            ["ps", "-o", f"{column}=", "-p", str(pid)], capture_output=True, text=True, timeout=PS_TIMEOUT_S
+            ["ps", "-o", f"{column}=", "-p", str(pid)],
+            capture_output=True,
+            text=True,
+            timeout=PS_TIMEOUT_S,
+            env={**os.environ, "LC_ALL": "C"},
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
@@ -53,7 +61,10 @@ def start_time(pid: int) -> int | None:
         stat = _linux_stat(pid)
         return None if stat is None or stat[1] in ("Z", "X") else stat[3]
     started = _ps(pid, "lstart")
-    return int(time.mktime(time.strptime(started, "%a %b %d %H:%M:%S %Y"))) if started else None
+    try:
+        return int(time.mktime(time.strptime(started, "%a %b %d %H:%M:%S %Y"))) if started else None
+    except ValueError:
+        return None
 
 
 def is_running(pid: int, started: int) -> bool:

@@ -108,8 +108,11 @@ def test_reading_a_malformed_string_fails_clearly(data: bytes) -> None:
         ({"DBUS_SESSION_BUS_ADDRESS": "tcp:host=x,port=1;unix:path=/s;unix:abstract=t"}, ["/s", "\0t"]),
         ({"XDG_RUNTIME_DIR": "/run/user/7"}, ["/run/user/7/bus"]),
         ({"DBUS_SESSION_BUS_ADDRESS": "", "XDG_RUNTIME_DIR": "/run/user/7"}, ["/run/user/7/bus"]),
+        ({"DBUS_LAUNCHD_SESSION_BUS_SOCKET": "/private/tmp/com.apple.launchd.x/unix_domain_listener"},
+         ["/private/tmp/com.apple.launchd.x/unix_domain_listener"]),
+        ({"XDG_RUNTIME_DIR": "/run/user/7", "DBUS_LAUNCHD_SESSION_BUS_SOCKET": "/l"}, ["/run/user/7/bus", "/l"]),
     ],
-    ids=["path", "abstract", "escaped", "mixed", "runtime-dir", "empty-address"],
+    ids=["path", "abstract", "escaped", "mixed", "runtime-dir", "empty-address", "launchd", "both"],
 )
 def test_socket_addresses(environ: dict[str, str], sockets: list[str]) -> None:
     assert session_bus_sockets(environ) == sockets

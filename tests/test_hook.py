@@ -88,6 +88,7 @@ IGNORED = [
     ("Notification", {"message": "Signed in", "notification_type": "auth_success"}),
     ("SubagentStop", {"stop_hook_active": False, "agent_id": "a1", "agent_type": "Explore"}),
     ("SomeFutureEvent", {"novel_field": {"session_id": "decoy"}}),
+    ("PreToolUse", {"tool_name": ["AskUserQuestion"], "tool_input": {}}),
 ]
 
 UNUSUAL_DIRS = [
@@ -237,6 +238,16 @@ def test_whitespace_between_tokens_is_allowed(hook: Hook, shared_daemon: Running
     assert_silent_success(hook.run(payload.encode(), env_with_bus(shared_daemon.address)))
     session = stored_session(shared_daemon.address, session_id)
     assert session is not None and session["working_dir"] == "/spaced"
+
+
+def test_a_long_escaped_prompt_before_cwd_is_skipped_not_decoded(hook: Hook, shared_daemon: RunningDaemon) -> None:
+    """Members the status does not need are not unescaped: decoding thousands of
+    escapes in sh took minutes (the run timeout guards against that hang)."""
+    session_id = fresh_id()
+    body = {"session_id": session_id, "prompt": 'say \\"hi\\" \\\\ \n' * 2000, "cwd": "/w/p",
+            "hook_event_name": "UserPromptSubmit"}
+    assert_silent_success(hook.run(json.dumps(body).encode(), env_with_bus(shared_daemon.address)))
+    assert stored_session(shared_daemon.address, session_id)["working_dir"] == "/w/p"
 
 
 @pytest.mark.parametrize(

@@ -19,13 +19,23 @@ def session_bus_sockets(environ: Mapping[str, str]) -> list[str]:
     """The socket paths to try in order; abstract names start with a NUL."""
     address = environ.get("DBUS_SESSION_BUS_ADDRESS", "")
     if not address:
-        runtime_dir = environ.get("XDG_RUNTIME_DIR", "")
-        if not runtime_dir:
-            raise AddressError("neither DBUS_SESSION_BUS_ADDRESS nor XDG_RUNTIME_DIR is set")
-        return [os.path.join(runtime_dir, "bus")]
+        return _well_known_sockets(environ)
     sockets = [path for path in map(_unix_socket, address.split(";")) if path is not None]
     if not sockets:
         raise AddressError(f"no unix:path= or unix:abstract= in DBUS_SESSION_BUS_ADDRESS={address!r}")
+    return sockets
+
+
+def _well_known_sockets(environ: Mapping[str, str]) -> list[str]:
+    """Where a session bus lives when no address is exported: systemd's
+    ``$XDG_RUNTIME_DIR/bus``, then Homebrew's launchd socket on macOS."""
+    runtime_dir = environ.get("XDG_RUNTIME_DIR", "")
+    candidates = [os.path.join(runtime_dir, "bus") if runtime_dir else "", environ.get("DBUS_LAUNCHD_SESSION_BUS_SOCKET", "")]
+    sockets = [candidate for candidate in candidates if candidate]
+    if not sockets:
+        raise AddressError(
+            "none of DBUS_SESSION_BUS_ADDRESS, XDG_RUNTIME_DIR and DBUS_LAUNCHD_SESSION_BUS_SOCKET is set"
+        )
     return sockets
 
 
