@@ -13,14 +13,12 @@ from dbus_next import Message, MessageType, Variant
 from dbus_next.errors import DBusError
 
 from agent_console.bus.connection import ResilientMessageBus, connect, name_owner_pid
-from agent_console.bus.names import BUS_NAME, ERROR_PREFIX, INTERFACE, OBJECT_PATH
+from agent_console.bus.names import BUS_DRIVER, BUS_DRIVER_PATH, BUS_NAME, ERROR_PREFIX, INTERFACE, OBJECT_PATH
 from agent_console.bus.wire import ATTRIBUTE_TYPES, unwrap
 from agent_console.errors import ERRORS_BY_NAME, AgentConsoleError, InvalidArgs, Unavailable
 
 SessionDict = dict[str, Any]
 
-BUS_DRIVER = "org.freedesktop.DBus"
-BUS_DRIVER_PATH = "/org/freedesktop/DBus"
 PROPERTIES_INTERFACE = "org.freedesktop.DBus.Properties"
 
 UNAVAILABLE_ERRORS = {

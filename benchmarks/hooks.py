@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from agent_console.bus.names import BUS_NAME, INTERFACE, OBJECT_PATH
+from agent_console.bus.names import BUS_DRIVER, BUS_DRIVER_PATH, BUS_NAME, INTERFACE, OBJECT_PATH
 from agent_console.bus.private_bus import start_private_bus
 from agent_console.hook.address import session_bus_sockets
 from agent_console.hook.dbus_call import Connection, MethodCall
@@ -27,7 +27,7 @@ HOOK_SCRIPT = REPO / "hooks" / "agent-console-hook"
 SESSION_ID = "0b1c5f0e-3a2b-4f7a-9d61-2f4f1f0c9e11"
 WARM_UP_RUNS = 5
 DAEMON_START_S = 15.0
-DBUS = ("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus")
+DBUS = (BUS_DRIVER, BUS_DRIVER_PATH, BUS_DRIVER)
 
 
 def agent_console_executable() -> str:

@@ -191,16 +191,20 @@ def test_a_reachable_systemd_is_reloaded_started_and_stopped(tmp_path: Path) -> 
         "systemctl --user show-environment",
         "systemctl --user daemon-reload",
         reload_bus,
+        "systemctl --user try-restart agent-console.service",
         "systemctl --user start agent-console.service",
     ]
     assert "ran systemctl --user start agent-console.service" in installed.stdout
+    (tmp_path / "calls.log").unlink()
+    assert service(env, "install", "--now").returncode == 0
+    assert "systemctl --user try-restart agent-console.service" not in calls(tmp_path), "nothing changed"
     shown = service(env, "status")
     assert shown.returncode == 0 and "service: active (running), pid 4242" in shown.stdout
     (tmp_path / "calls.log").unlink()
     assert service(env, "uninstall").returncode == 0
     assert calls(tmp_path) == [
         "systemctl --user show-environment",
-        "systemctl --user stop agent-console.service",
+        "systemctl --user disable --now agent-console.service",
         "systemctl --user daemon-reload",
         reload_bus,
     ]

@@ -37,7 +37,7 @@ from dbus_next.aio import MessageBus
 from dbus_next.constants import ErrorType
 from dbus_next.errors import DBusError
 
-from agent_console.bus.names import BUS_NAME
+from agent_console.bus.names import BUS_DRIVER, BUS_DRIVER_PATH, BUS_NAME
 from agent_console.errors import Unavailable
 
 
@@ -120,9 +120,9 @@ async def name_owner_pid(bus: MessageBus, name: str = BUS_NAME) -> int | None:
     """The pid of the process owning ``name``, or None if nobody does; asking never activates it."""
     reply = await bus.call(
         Message(
-            destination="org.freedesktop.DBus",
-            path="/org/freedesktop/DBus",
-            interface="org.freedesktop.DBus",
+            destination=BUS_DRIVER,
+            path=BUS_DRIVER_PATH,
+            interface=BUS_DRIVER,
             member="GetConnectionUnixProcessID",
             signature="s",
             body=[name],

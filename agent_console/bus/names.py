@@ -11,3 +11,7 @@ BUS_NAME = "io.github.AgentConsole1"
 OBJECT_PATH = "/io/github/AgentConsole1"
 INTERFACE = "io.github.AgentConsole1.Sessions"
 ERROR_PREFIX = "io.github.AgentConsole1.Error"
+
+BUS_DRIVER = "org.freedesktop.DBus"
+"""The bus itself: its name and interface, for Hello, name owners and match rules."""
+BUS_DRIVER_PATH = "/org/freedesktop/DBus"

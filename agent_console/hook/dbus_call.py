@@ -18,6 +18,7 @@ import socket
 import struct
 import time
 
+from agent_console.bus.names import BUS_DRIVER, BUS_DRIVER_PATH
 from agent_console.hook.wire import Reader, Variant, WireError, Writer
 
 METHOD_CALL = 1
@@ -90,7 +91,7 @@ class MethodCall:
         return bytes(header.buffer + body.buffer)
 
 
-_HELLO = MethodCall("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "Hello")
+_HELLO = MethodCall(BUS_DRIVER, BUS_DRIVER_PATH, BUS_DRIVER, "Hello")
 
 
 class Message:

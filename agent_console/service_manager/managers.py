@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from agent_console.bus.names import BUS_DRIVER, BUS_DRIVER_PATH
 from agent_console.service_manager.files import LAUNCHD_LABEL, UNIT_NAME
 
-BUS_DRIVER = ("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus")
+BUS_DRIVER_CALL = (BUS_DRIVER, BUS_DRIVER_PATH, BUS_DRIVER)
 """Destination, object and interface of the bus itself."""
 
 COMMAND_TIMEOUT_S = 30.0
@@ -89,7 +90,7 @@ class Manager(Protocol):
 
 class Systemd:
     name = "systemd"
-    _reload_bus = Step(("busctl", "--user", "call", *BUS_DRIVER, "ReloadConfig"), may_fail=True)
+    _reload_bus = Step(("busctl", "--user", "call", *BUS_DRIVER_CALL, "ReloadConfig"), may_fail=True)
     """dbus-daemon notices new activation files by itself, dbus-broker only when told."""
 
     def unreachable_reason(self) -> str | None:
@@ -99,12 +100,15 @@ class Systemd:
     def after_install(self, changed: bool, start: bool) -> list[Step]:
         """Reload even when nothing changed: an earlier install may have run while the manager was away."""
         steps = [Step(("systemctl", "--user", "daemon-reload")), self._reload_bus]
+        if changed:
+            steps.append(Step(("systemctl", "--user", "try-restart", UNIT_NAME), may_fail=True))
         if start:
             steps.append(Step(("systemctl", "--user", "start", UNIT_NAME)))
         return steps
 
     def before_uninstall(self) -> list[Step]:
-        return [Step(("systemctl", "--user", "stop", UNIT_NAME), may_fail=True)]
+        """disable, not just stop: a user who enabled the unit would keep a dangling wants/ link."""
+        return [Step(("systemctl", "--user", "disable", "--now", UNIT_NAME), may_fail=True)]
 
     def after_uninstall(self) -> list[Step]:
         return [Step(("systemctl", "--user", "daemon-reload")), self._reload_bus]
