@@ -114,6 +114,10 @@ def name_of(session: SessionDict) -> str:
     return text_of(session, "display_name") or text_of(session, "id")
 
 
+def directory_of(session: SessionDict) -> str:
+    return short_path(str(session.get("working_dir", "")))
+
+
 def short_path(path: str, home: str | None = None) -> str:
     """The home directory as ``~``, as a shell prompt shows it; escaped."""
     home = str(Path.home()) if home is None else home
@@ -131,7 +135,7 @@ def table(rows: Sequence[Sequence[str]]) -> list[str]:
 def session_table(sessions: Iterable[SessionDict], at_us: int) -> list[str]:
     """The ``list`` table, most urgent first; no lines at all for no sessions."""
     rows = [
-        [status_label(s, at_us), name_of(s), elapsed(s.get("since"), at_us), short_path(str(s.get("working_dir", "")))]
+        [status_label(s, at_us), name_of(s), elapsed(s.get("since"), at_us), directory_of(s)]
         for s in by_urgency(sessions)
     ]
     return table([["STATUS", "NAME", "FOR", "DIRECTORY"], *rows]) if rows else []
@@ -153,7 +157,7 @@ def session_details(session: SessionDict, at_us: int) -> list[str]:
         ["name:", name_of(session)],
         ["status:", f"{text_of(session, 'status')} for {elapsed(session.get('since'), at_us)}{note}"],
         ["agent:", text_of(session, "agent_type")],
-        ["directory:", short_path(str(session.get("working_dir", "")))],
+        ["directory:", directory_of(session)],
         ["last activity:", f"{elapsed(session.get('last_activity'), at_us)} ago"],
         *(
             [f"{escape(str(key))}:", text_of(session, key)]
@@ -192,7 +196,7 @@ def event_lines(event: WatchEvent, at_us: int) -> list[str]:
             plural = "" if len(sessions) == 1 else "s"
             return [f"{stamp}  daemon running, {len(sessions)} session{plural}", *session_table(sessions, at_us)]
         case Changed(session, previous):
-            where = short_path(str(session.get("working_dir", "")))
+            where = directory_of(session)
             line = f"{stamp}  {status_label(session, at_us):<{STATUS_WIDTH}}  {name_of(session)}  {where}"
             return [line.rstrip() + _previous_status(session, previous)]
         case Removed(session_id, previous):

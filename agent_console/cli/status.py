@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 from pydantic import BaseModel
 
-from agent_console.process_info import rss_bytes, uptime_s
 from agent_console.cli.render import URGENCY, escape, human_duration, json_text, table
 from agent_console.cli.runner import (
     EXIT_UNAVAILABLE,
@@ -19,6 +18,7 @@ from agent_console.cli.runner import (
     run_with_client,
 )
 from agent_console.client import SessionDict, SessionsClient
+from agent_console.process_info import rss_bytes, uptime_s
 
 BYTES_PER_MIB = 1024 * 1024
 

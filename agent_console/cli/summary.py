@@ -16,9 +16,9 @@ from agent_console.cli.render import (
     URGENCY,
     by_urgency,
     clock,
+    directory_of,
     json_text,
     name_of,
-    short_path,
     text_of,
 )
 from agent_console.client import SessionDict
@@ -77,7 +77,7 @@ def _tooltip_line(session: SessionDict) -> str:
         status += f", quiet since {clock(session.get('last_activity'))}"
     elif session.get("close_reason"):
         status += f", {text_of(session, 'close_reason')}"
-    where = short_path(str(session.get("working_dir", "")))
+    where = directory_of(session)
     line = f"{status}  {name_of(session)}  since {clock(session.get('since'))}  {where}"
     return html.escape(line.rstrip(), quote=False)
 

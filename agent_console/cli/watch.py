@@ -31,8 +31,8 @@ from agent_console.errors import Unavailable
 
 Step = Callable[[], Awaitable[bool]]
 """A queued notice; returns False to end the watch."""
-Render = Callable[[WatchEvent, list[SessionDict] | None], list[str]]
-"""Output lines for an event, given the sessions after it (None: no daemon)."""
+Render = Callable[[WatchEvent, SessionMirror], list[str]]
+"""Output lines for an event, given the watcher's copy of the sessions after it."""
 
 
 class WatchFormat(StrEnum):
@@ -87,8 +87,8 @@ class _WhenChanged:
         self._summary_line = summary_line
         self._last: str | None = None
 
-    def __call__(self, event: WatchEvent, sessions: list[SessionDict] | None) -> list[str]:
-        line = self._summary_line(sessions)
+    def __call__(self, event: WatchEvent, mirror: SessionMirror) -> list[str]:
+        line = self._summary_line(mirror.current())
         if line == self._last:
             return []
         self._last = line
@@ -122,7 +122,7 @@ class _Watcher:
 
     def _show(self, event: WatchEvent | None) -> None:
         if event is not None:
-            emit(self._render(event, self._mirror.current()))
+            emit(self._render(event, self._mirror))
 
     async def _resync(self) -> None:
         try:
