@@ -13,11 +13,22 @@ from dbus_next import Message, MessageType, Variant
 from dbus_next.errors import DBusError
 
 from agent_console.bus.connection import ResilientMessageBus, connect, name_owner_pid
-from agent_console.bus.names import BUS_DRIVER, BUS_DRIVER_PATH, BUS_NAME, ERROR_PREFIX, INTERFACE, OBJECT_PATH
+from agent_console.bus.names import (
+    BUS_DRIVER,
+    BUS_DRIVER_PATH,
+    BUS_NAME,
+    ERROR_PREFIX,
+    INTERFACE,
+    OBJECT_PATH,
+)
 from agent_console.bus.wire import ATTRIBUTE_TYPES, unwrap
-from agent_console.errors import ERRORS_BY_NAME, AgentConsoleError, InvalidArgs, Unavailable
-
-SessionDict = dict[str, Any]
+from agent_console.errors import (
+    ERRORS_BY_NAME,
+    AgentConsoleError,
+    InvalidArgs,
+    Unavailable,
+)
+from agent_console.mirror import SessionDict
 
 PROPERTIES_INTERFACE = "org.freedesktop.DBus.Properties"
 

@@ -4,25 +4,27 @@ import json
 
 import pytest
 
-from agent_console.cli.mirror import (
+from agent_console.cli.render import (
+    event_json,
+    event_lines,
+    session_details,
+    session_table,
+)
+from agent_console.cli.summary import i3blocks_line, summarize, waybar_line
+from agent_console.mirror import (
     Changed,
     NotRunning,
     Removed,
     SessionMirror,
     Snapshot,
 )
-from agent_console.cli.render import (
+from agent_console.presentation import (
     by_urgency,
     escape,
-    event_json,
-    event_lines,
     human_duration,
-    session_details,
-    session_table,
     short_path,
     status_label,
 )
-from agent_console.cli.summary import i3blocks_line, summarize, waybar_line
 
 S = 1_000_000
 NOW = 1_800_000_000 * S

@@ -13,9 +13,9 @@ from typing import Annotated, NoReturn, TypeVar
 
 import typer
 
-from agent_console.cli.render import escape
 from agent_console.client import SessionsClient
 from agent_console.errors import AgentConsoleError, InvalidArgs, NotFound, Unavailable
+from agent_console.presentation import escape
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2

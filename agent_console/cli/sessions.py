@@ -5,16 +5,11 @@ from typing import Annotated
 
 import typer
 
-from agent_console.cli.render import (
-    URGENCY,
-    json_text,
-    now_us,
-    session_details,
-    session_table,
-)
+from agent_console.cli.render import session_details, session_table
 from agent_console.cli.runner import AddressOption, emit, run_with_client
 from agent_console.client import SessionsClient
 from agent_console.errors import NotFound
+from agent_console.presentation import URGENCY, json_text, now_us
 
 
 def complete_status(incomplete: str) -> list[str]:

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from pydantic import BaseModel
 
-from agent_console.cli.render import URGENCY, escape, human_duration, json_text, table
+from agent_console.cli.render import table
 from agent_console.cli.runner import (
     EXIT_UNAVAILABLE,
     AddressOption,
@@ -18,6 +18,7 @@ from agent_console.cli.runner import (
     run_with_client,
 )
 from agent_console.client import SessionDict, SessionsClient
+from agent_console.presentation import URGENCY, escape, human_duration, json_text
 from agent_console.process_info import rss_bytes, uptime_s
 
 BYTES_PER_MIB = 1024 * 1024

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
-from agent_console.cli.render import (
+from agent_console.mirror import SessionDict
+from agent_console.presentation import (
     URGENCY,
     by_urgency,
     clock,
@@ -21,7 +22,6 @@ from agent_console.cli.render import (
     name_of,
     text_of,
 )
-from agent_console.client import SessionDict
 
 NONE = "none"
 NOT_RUNNING = "not-running"

@@ -22,12 +22,13 @@ from typing import Annotated
 
 import typer
 
-from agent_console.cli.mirror import SessionMirror, WatchEvent
-from agent_console.cli.render import event_json, event_lines, now_us
+from agent_console.cli.render import event_json, event_lines
 from agent_console.cli.runner import AddressOption, emit, run_with_client
 from agent_console.cli.summary import i3blocks_line, waybar_line
-from agent_console.client import SessionDict, SessionsClient
+from agent_console.client import SessionsClient
 from agent_console.errors import Unavailable
+from agent_console.mirror import SessionDict, SessionMirror, WatchEvent
+from agent_console.presentation import now_us
 
 Step = Callable[[], Awaitable[bool]]
 """A queued notice; returns False to end the watch."""

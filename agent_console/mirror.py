@@ -1,4 +1,4 @@
-"""A watcher's copy of the daemon's sessions, kept current by signals.
+"""A subscriber's copy of the daemon's sessions, kept current by signals.
 
 Every signal carries a whole session (or a removal), so applying one is
 idempotent: a signal that was already reflected in a ``ListAll`` snapshot can
@@ -8,8 +8,10 @@ up meanwhile, without losing or reordering a change.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
-from agent_console.client import SessionDict
+SessionDict = dict[str, Any]
+"""A session as the daemon sends it, variants unwrapped: keys may come and go between versions."""
 
 
 @dataclass(frozen=True)
