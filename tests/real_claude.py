@@ -1,0 +1,282 @@
+"""The real ``claude`` CLI, offline: where it is installed, the environment that
+keeps it on this machine, its hooks installed by ``agent-console install-hooks``,
+and a tmux pane to drive it interactively.
+
+No pytest here, so ``benchmarks/claude_hooks.py`` runs the CLI exactly as the
+tests do.  The CLI itself comes from npm (``packaging/install-deps --test``
+installs it once into the cache); everything it talks to is local: the fake
+Messages API in ``fake_anthropic.py``, and proxy variables pointing at a port
+that refuses, so a request to anywhere else fails instead of leaving.
+"""
+
+import json
+import os
+import shlex
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fake_anthropic import FakeAnthropic, refusing_port
+from processes import AGENT_CONSOLE
+
+CLAUDE_VERSION = "2.1.197"
+CACHE = Path(os.environ.get("AGENT_CONSOLE_CACHE") or Path.home() / ".cache" / "agent-console")
+CLAUDE = CACHE / "npm" / f"claude-code@{CLAUDE_VERSION}" / "node_modules" / ".bin" / "claude"
+"""Where ``packaging/install-deps --test`` puts the CLI (its npm_cached block)."""
+API_KEY = "sk-ant-api03-agent-console-tests-0123456789abcdefghij"
+"""Any string will do for the fake; interactive mode asks once about a new key
+unless its last 20 characters are listed as approved in ``~/.claude.json``."""
+COMMAND_TIMEOUT_S = 60.0
+"""Bound on one ``claude -p`` turn and on the tools around it (install-hooks,
+tmux).  A turn against the fake takes one to two seconds."""
+POLL_S = 0.05
+"""How often a wait looks again at the screen or the recorded timeline."""
+QUIET_ENV = {
+    "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+    "DISABLE_AUTOUPDATER": "1",
+    "DISABLE_TELEMETRY": "1",
+    "DISABLE_ERROR_REPORTING": "1",
+    "CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL": "1",
+}
+"""Without these the CLI phones home, updates itself, or clones a plugin
+marketplace on start (see shared/claude-code-observed.md)."""
+
+
+def claude_executable() -> str:
+    """The cached CLI, or a failure that says how to get it (never a skip: CI installs it)."""
+    if not os.access(CLAUDE, os.X_OK):
+        raise RuntimeError(f"{CLAUDE} is missing: run packaging/install-deps --test (it installs claude once)")
+    return str(CLAUDE)
+
+
+def deadline_wait(ready: Callable[[], object], timeout_s: float, what: Callable[[], str]) -> object:
+    """Poll ``ready`` until it returns something truthy, or fail after ``timeout_s`` saying ``what`` was seen."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        found = ready()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout_s} s; {what()}")
+        time.sleep(POLL_S)
+
+
+def assert_holds(holds: Callable[[], bool], seconds: float, what: Callable[[], str]) -> None:
+    """Fail as soon as ``holds`` turns false within ``seconds``: a window in which something must NOT happen."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if not holds():
+            raise AssertionError(what())
+        if time.monotonic() >= deadline:
+            return
+        time.sleep(POLL_S)
+
+
+@dataclass
+class OfflineClaude:
+    """A home directory for the CLI, the fake API it talks to, and nothing else it can reach."""
+
+    home: Path
+    workdir: Path
+    bus_address: str
+    fake: FakeAnthropic = field(default_factory=FakeAnthropic.start)
+    refused: object = field(default_factory=refusing_port)
+
+    def __post_init__(self) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self._accept_interactive_start()
+
+    @property
+    def env(self) -> dict[str, str]:
+        """What the CLI (and so every hook it runs) sees: the private bus, the fake, a refused proxy."""
+        proxy = f"http://127.0.0.1:{self.refused.getsockname()[1]}"  # type: ignore[attr-defined]
+        return {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(self.home),
+            "LANG": "C.UTF-8",
+            "TERM": "xterm-256color",
+            "DBUS_SESSION_BUS_ADDRESS": self.bus_address,
+            "ANTHROPIC_BASE_URL": self.fake.url,
+            "ANTHROPIC_API_KEY": API_KEY,
+            **QUIET_ENV,
+            **{name: proxy for name in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy", "ALL_PROXY")},
+            "NO_PROXY": "127.0.0.1,localhost",
+            "no_proxy": "127.0.0.1,localhost",
+        }
+
+    def _accept_interactive_start(self) -> None:
+        """``~/.claude.json`` as after onboarding, with the key approved and the workdir trusted."""
+        state = {
+            "hasCompletedOnboarding": True,
+            "theme": "dark",
+            "customApiKeyResponses": {"approved": [API_KEY[-20:]], "rejected": []},
+            "projects": {str(self.workdir): {"hasTrustDialogAccepted": True}},
+        }
+        (self.home / ".claude.json").write_text(json.dumps(state))
+
+    @property
+    def settings_path(self) -> Path:
+        return self.home / ".claude" / "settings.json"
+
+    def install_hooks(self, *options: str) -> dict[str, object]:
+        """Run the real ``agent-console install-hooks`` for this home; return the settings it wrote.
+
+        PATH leaves out the directory of ``agent-console``, so ``--shell``
+        registers the checkout's ``hooks/agent-console-hook`` (the code under
+        test) rather than a copy an earlier ``pip install`` left in the venv.
+        """
+        beside = str(Path(AGENT_CONSOLE).parent)
+        path = os.pathsep.join(p for p in self.env["PATH"].split(os.pathsep) if p != beside)
+        done = subprocess.run([AGENT_CONSOLE, "install-hooks", *options], env={**self.env, "PATH": path},
+                              capture_output=True, text=True, timeout=COMMAND_TIMEOUT_S, check=False)
+        assert done.returncode == 0, done.stderr
+        return json.loads(self.settings_path.read_text())
+
+    def write_settings(self, settings: dict[str, object]) -> None:
+        self.settings_path.parent.mkdir(parents=True, exist_ok=True)
+        self.settings_path.write_text(json.dumps(settings, indent=2))
+
+    def print_turn(self, prompt: str, *options: str) -> subprocess.CompletedProcess[str]:
+        """One ``claude -p`` turn in the workdir (SessionStart … Stop, SessionEnd)."""
+        return subprocess.run([claude_executable(), "-p", prompt, *options], env=self.env, cwd=self.workdir,
+                              capture_output=True, text=True, timeout=COMMAND_TIMEOUT_S, check=False)
+
+    def stop(self) -> None:
+        self.fake.stop()
+        self.refused.close()  # type: ignore[attr-defined]
+
+
+@dataclass
+class TmuxPane:
+    """One pane of a private tmux server, running a command as a terminal would."""
+
+    socket: Path
+    env: dict[str, str]
+    width: int = 160
+    height: int = 50
+
+    def tmux(self, *args: str) -> str:
+        done = subprocess.run(["tmux", "-S", str(self.socket), "-f", "/dev/null", *args], env=self.env,
+                              capture_output=True, text=True, timeout=COMMAND_TIMEOUT_S, check=False)
+        assert done.returncode == 0, f"tmux {' '.join(args)}: {done.stderr}"
+        return done.stdout
+
+    def start(self, command: list[str], cwd: Path) -> int:
+        """Start the server with ``command`` in its only pane (exec'd: the pane's pid is the command's)."""
+        self.tmux("new-session", "-d", "-x", str(self.width), "-y", str(self.height), "-c", str(cwd),
+                  "exec " + shlex.join(command))
+        return self.pid()
+
+    def pid(self) -> int:
+        return int(self.tmux("display-message", "-p", "#{pane_pid}").strip())
+
+    def type(self, text: str) -> None:
+        """Type ``text`` literally, then Enter as a separate key (as a person would)."""
+        self.tmux("send-keys", "-l", text)
+        self.tmux("send-keys", "Enter")
+
+    def keys(self, *names: str) -> None:
+        self.tmux("send-keys", *names)
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-J")
+
+    def wait_for(self, text: str, timeout_s: float = COMMAND_TIMEOUT_S) -> str:
+        """The screen once it shows ``text``; fails with the screen as it was."""
+        def showing() -> str:
+            screen = self.screen()
+            return screen if text in screen else ""
+
+        return deadline_wait(showing, timeout_s, lambda: f"the screen never showed {text!r}:\n{self.screen()}")  # type: ignore[return-value]
+
+    def kill(self) -> None:
+        subprocess.run(["tmux", "-S", str(self.socket), "kill-server"], env=self.env,
+                       capture_output=True, timeout=COMMAND_TIMEOUT_S, check=False)
+
+
+@dataclass
+class Change:
+    """One session as ``watch --format json`` printed it, and when the recorder read it."""
+
+    at: float
+    session: dict[str, object]
+
+    @property
+    def status(self) -> str:
+        return str(self.session["status"])
+
+
+class Timeline:
+    """Every change the daemon signals, recorded by a real subscriber: ``agent-console watch --format json``.
+
+    A thread reads its lines as they come; tests poll ``changes`` with a
+    deadline.  The watcher subscribes before it prints its first snapshot, so
+    once that is seen no later change can be missed.
+    """
+
+    def __init__(self, address: str) -> None:
+        self.changes: list[Change] = []
+        self.removed: list[str] = []
+        self._snapshot = threading.Event()
+        self._process = subprocess.Popen([AGENT_CONSOLE, "watch", "--format", "json", "--address", address],
+                                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
+        threading.Thread(target=self._read, name="timeline", daemon=True).start()
+        if not self._snapshot.wait(COMMAND_TIMEOUT_S):
+            self.stop()
+            raise AssertionError("agent-console watch printed no snapshot")
+
+    def _read(self) -> None:
+        assert self._process.stdout is not None
+        for line in self._process.stdout:
+            event = json.loads(line)
+            if event["event"] == "snapshot":
+                self._snapshot.set()
+            elif event["event"] == "changed":
+                self.changes.append(Change(time.monotonic(), event["session"]))
+            elif event["event"] == "removed":
+                self.removed.append(event["id"])
+
+    def session_ids(self) -> list[str]:
+        """Sessions in the order they first appeared."""
+        return list(dict.fromkeys(str(change.session["id"]) for change in list(self.changes)))
+
+    def of(self, session_id: str) -> list[Change]:
+        return [change for change in list(self.changes) if change.session["id"] == session_id]
+
+    def statuses(self, session_id: str) -> list[str]:
+        """The session's statuses in order, a repeat of the same status dropped."""
+        shown: list[str] = []
+        for change in self.of(session_id):
+            if not shown or shown[-1] != change.status:
+                shown.append(change.status)
+        return shown
+
+    def latest(self, session_id: str) -> dict[str, object]:
+        changes = self.of(session_id)
+        assert changes, f"no change recorded for {session_id}; {self.describe()}"
+        return changes[-1].session
+
+    def wait_for(self, what: str, ready: Callable[[], object], timeout_s: float = COMMAND_TIMEOUT_S) -> object:
+        """What ``ready`` returns once it is truthy; fails naming ``what`` and dumping the timeline."""
+        return deadline_wait(ready, timeout_s, lambda: f"{what}; {self.describe()}")
+
+    def wait_status(self, session_id: str, status: str, timeout_s: float = COMMAND_TIMEOUT_S) -> Change:
+        """The first change after now that shows ``session_id`` with ``status`` (or the current one, if so)."""
+        def reached() -> Change | None:
+            changes = self.of(session_id)
+            return changes[-1] if changes and changes[-1].status == status else None
+
+        return self.wait_for(f"{session_id} did not read {status}", reached, timeout_s)  # type: ignore[return-value]
+
+    def describe(self) -> str:
+        lines = [f"{c.at:.3f} {c.session['id']} {c.status} {c.session.get('detail', '')!r} "
+                 f"{c.session.get('close_reason', '')}" for c in list(self.changes)]
+        return "timeline:\n" + "\n".join(lines)
+
+    def stop(self) -> None:
+        self._process.terminate()
+        self._process.wait(timeout=COMMAND_TIMEOUT_S)
