@@ -16,3 +16,6 @@ MAX_HISTORY = 100
 
 MAX_SESSIONS = 10_000
 """Sessions held at once; a Set that would create one more is refused."""
+
+MAX_TERMINAL_VALUE_BYTES = 256
+"""UTF-8 bytes in one value of the ``terminal`` attribute (a tty path, a tmux socket, a pane id)."""

@@ -25,7 +25,8 @@ from pydantic import (
 )
 
 from agent_console.errors import InvalidArgs
-from agent_console.limits import MAX_HISTORY, MAX_ID_LENGTH, MAX_WORKING_DIR_BYTES
+from agent_console.limits import MAX_HISTORY, MAX_ID_LENGTH, MAX_TERMINAL_VALUE_BYTES, MAX_WORKING_DIR_BYTES
+from agent_console.terminal import TERMINAL_KEYS
 
 
 class Status(StrEnum):
@@ -93,6 +94,8 @@ class Session:
     stale: bool = False
     """Working, yet quiet for longer than the daemon's threshold."""
     close_reason: CloseReason | None = None
+    terminal: tuple[tuple[str, str], ...] = ()
+    """Where the session lives (``agent_console.terminal``), as the latest Set that named it said."""
 
     @property
     def closed(self) -> bool:
@@ -125,12 +128,23 @@ class SessionUpdate(BaseModel):
     pid: StrictInt | None = Field(default=None, ge=1, le=MAX_PID)
     pid_start: StrictInt | None = Field(default=None, ge=0)
     reason: Annotated[CloseReason, BeforeValidator(_lowercase)] | None = None
+    terminal: dict[StrictStr, StrictStr] | None = None
 
     @field_validator("working_dir")
     @classmethod
     def _working_dir_fits(cls, value: str | None) -> str | None:
         if value is not None and len(value.encode()) > MAX_WORKING_DIR_BYTES:
             raise ValueError(f"at most {MAX_WORKING_DIR_BYTES} bytes are allowed")
+        return value
+
+    @field_validator("terminal")
+    @classmethod
+    def _terminal_known_and_bounded(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        for key, item in (value or {}).items():
+            if key not in TERMINAL_KEYS:
+                raise ValueError(f"unknown key {key!r}: the known ones are {', '.join(TERMINAL_KEYS)}")
+            if len(item.encode()) > MAX_TERMINAL_VALUE_BYTES:
+                raise ValueError(f"{key!r}: at most {MAX_TERMINAL_VALUE_BYTES} bytes are allowed")
         return value
 
     @field_validator("reason")
@@ -191,6 +205,7 @@ def new_session(update: SessionUpdate, now: Instant) -> Session:
         activity_monotonic=now.monotonic,
         pid=update.pid or 0,
         pid_start=update.pid_start or 0,
+        terminal=_terminal(update.terminal or {}),
         close_reason=(update.reason or CloseReason.USER) if closed else None,
     )
 
@@ -204,10 +219,17 @@ def apply_update(session: Session, update: SessionUpdate, now: Instant) -> Sessi
         changes["agent_type"] = update.agent_type
     if update.pid is not None:
         changes.update(pid=update.pid, pid_start=update.pid_start)
+    if update.terminal is not None:
+        changes["terminal"] = _terminal(update.terminal)
     if update.status is not session.status:
         reason = (update.reason or CloseReason.USER) if update.status is Status.CLOSED else None
         changes.update(_transition(session, update.status, reason, now))
     return replace(session, **changes)
+
+
+def _terminal(terminal: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """Frozen and in a fixed order, so two equal terminals compare equal."""
+    return tuple(sorted(terminal.items()))
 
 
 def close(session: Session, reason: CloseReason, now: Instant) -> Session:

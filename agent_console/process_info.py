@@ -22,8 +22,8 @@ PS_TIMEOUT_S = 1.0
 BYTES_PER_KIB = 1024
 
 
-def _linux_stat(pid: int) -> tuple[str, str, int, int] | None:
-    """(command name, state, parent pid, start time) from /proc, None if there is no such process."""
+def _linux_stat(pid: int) -> tuple[str, str, int, int, int] | None:
+    """(command name, state, parent pid, start time, tty_nr) from /proc, None if there is no such process."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as stat:
             raw = stat.read().decode(errors="replace")
@@ -31,7 +31,7 @@ def _linux_stat(pid: int) -> tuple[str, str, int, int] | None:
         return None
     name = raw[raw.index("(") + 1 : raw.rindex(")")]
     fields = raw[raw.rindex(")") + 2 :].split()
-    return name, fields[0], int(fields[1]), int(fields[19])
+    return name, fields[0], int(fields[1]), int(fields[19]), int(fields[4])
 
 
 def _ps(pid: int, column: str) -> str | None:
@@ -96,6 +96,32 @@ def owner_process(pid: int | None = None) -> tuple[int, int] | None:
             return (current, started) if started is not None else None
         current = parent
     return None
+
+
+PTY_MAJORS = range(136, 144)
+"""Linux's Unix98 pseudo-terminal slaves, /dev/pts/N: 256 minors per major."""
+
+
+def controlling_tty(pid: int) -> str | None:
+    """The controlling terminal of ``pid`` as a path (``/dev/pts/3``); None without one, or off Linux.
+
+    Decoded from ``tty_nr`` in /proc/PID/stat rather than read from a file
+    descriptor: the agent's stdin may be redirected, its controlling tty is
+    what the terminal window holds.  Other terminals are named by sysfs.
+    """
+    stat = _linux_stat(pid) if sys.platform == "linux" else None
+    if not stat or not stat[4]:
+        return None
+    device = stat[4]
+    major, minor = (device >> 8) & 0xFFF, (device & 0xFF) | ((device >> 12) & 0xFFF00)
+    if major in PTY_MAJORS:
+        return f"/dev/pts/{(major - PTY_MAJORS.start) * 256 + minor}"
+    try:
+        with open(f"/sys/dev/char/{major}:{minor}/uevent") as uevent:
+            name = next((line[8:].strip() for line in uevent if line.startswith("DEVNAME=")), None)
+    except OSError:
+        return None
+    return f"/dev/{name}" if name else None
 
 
 def uptime_s(pid: int) -> float | None:

@@ -407,7 +407,7 @@ def test_python_hook_records_even_if_stdin_is_never_closed(shared_daemon: Runnin
 def test_python_hook_imports_nothing_heavy() -> None:
     """The hook path runs on every tool call: no dbus_next, asyncio, typer, pydantic,
     typing or subprocess, and of agent_console only the hook, the bus names and the
-    stdlib-only process_info.  Modules that the
+    stdlib-only process_info, terminal and limits.  Modules that the
     interpreter's own start-up (site, .pth files) loaded are not the hook's doing."""
     script = (
         "import sys\n"
@@ -431,5 +431,5 @@ def test_python_hook_imports_nothing_heavy() -> None:
     ours = {name for name in imported if name.startswith("agent_console") and not name.startswith("agent_console.hook")}
     assert ours <= {
         "agent_console", "agent_console.cli", "agent_console.bus", "agent_console.bus.names",
-        "agent_console.process_info",
+        "agent_console.process_info", "agent_console.terminal", "agent_console.limits",
     }

@@ -18,6 +18,7 @@ ATTRIBUTE_TYPES: dict[str, str] = {
     "pid": "u",
     "pid_start": "t",
     "reason": "s",
+    "terminal": "a{ss}",
 }
 """The attributes ``Set`` accepts, with their D-Bus types."""
 
@@ -36,6 +37,7 @@ def session_to_wire(session: Session, *, with_history: bool) -> dict[str, Varian
         "close_reason": Variant("s", session.close_reason.value if session.close_reason else ""),
         "stale": Variant("b", session.stale),
         "pid": Variant("u", session.pid),
+        "terminal": Variant("a{ss}", dict(session.terminal)),
     }
     if with_history:
         wire["history"] = Variant("aa{sv}", [_transition_to_wire(t) for t in session.history])

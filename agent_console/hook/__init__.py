@@ -17,7 +17,8 @@ import sys
 from collections.abc import Mapping
 
 from agent_console.bus.names import BUS_NAME, INTERFACE, OBJECT_PATH
-from agent_console.process_info import owner_process
+from agent_console.process_info import controlling_tty, owner_process
+from agent_console.terminal import fits, terminal_from_environment
 from agent_console.hook.address import AddressError, session_bus_sockets
 from agent_console.hook.dbus_call import BusError, Connection, MethodCall
 from agent_console.hook.events import CLOSED, status_for
@@ -89,7 +90,7 @@ def _record_fields(event: Mapping[str, object], environ: Mapping[str, str]) -> s
     session_id = event.get("session_id")
     if not isinstance(session_id, str) or not session_id:
         return f"{event.get('hook_event_name')} without a session_id; ignored"
-    attributes = _attributes(event, status)
+    attributes = _attributes(event, status, environ)
     try:
         _call_set(session_id, status, attributes, environ)
     except (AddressError, BusError, WireError) as error:
@@ -97,8 +98,9 @@ def _record_fields(event: Mapping[str, object], environ: Mapping[str, str]) -> s
     return None
 
 
-def _attributes(event: Mapping[str, object], status: str) -> dict[str, object]:
-    """The owner process lets the daemon close the session when Claude Code dies without a SessionEnd."""
+def _attributes(event: Mapping[str, object], status: str, environ: Mapping[str, str]) -> dict[str, object]:
+    """The owner process lets the daemon close the session when Claude Code dies without a
+    SessionEnd; its terminal lets ``agent-console focus`` bring it in front."""
     attributes: dict[str, object] = {"agent_type": Variant("s", AGENT_TYPE)}
     if isinstance(event.get("cwd"), str):
         attributes["working_dir"] = Variant("s", event["cwd"])
@@ -108,6 +110,12 @@ def _attributes(event: Mapping[str, object], status: str) -> dict[str, object]:
     if owner is not None:
         attributes["pid"] = Variant("u", owner[0])
         attributes["pid_start"] = Variant("t", owner[1])
+    terminal = terminal_from_environment(environ)
+    tty = controlling_tty(owner[0]) if owner is not None else None
+    if tty is not None and fits(tty):
+        terminal["tty"] = tty
+    if terminal:
+        attributes["terminal"] = Variant("a{ss}", terminal)
     return attributes
 
 
