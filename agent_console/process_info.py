@@ -19,6 +19,8 @@ SHELLS = frozenset({"sh", "bash", "dash", "zsh", "fish", "ksh", "mksh", "busybox
 """Wrappers between Claude Code and its hook; the owner is the first ancestor not named here."""
 
 PS_TIMEOUT_S = 1.0
+MAX_ANCESTORS = 64
+"""Ancestors followed at most: far deeper than any real tree, and a bound should /proc change under us."""
 BYTES_PER_KIB = 1024
 
 
@@ -122,6 +124,19 @@ def controlling_tty(pid: int) -> str | None:
     except OSError:
         return None
     return f"/dev/{name}" if name else None
+
+
+def ancestors(pid: int) -> list[int]:
+    """``pid`` and its ancestors up to (not including) init, nearest first; empty if it does not run."""
+    chain: list[int] = []
+    current = pid
+    while current > 1 and len(chain) < MAX_ANCESTORS:
+        found = _parent_and_name(current)
+        if found is None:
+            break
+        chain.append(current)
+        current = found[0]
+    return chain
 
 
 def uptime_s(pid: int) -> float | None:

@@ -28,7 +28,7 @@ EXIT_INTERRUPTED = 130
 EXIT_STATUS_HELP = (
     "Exit status: 0 done, 1 error, 2 usage or invalid value, 3 another daemon "
     "owns the name (daemon only), 4 no such session, 5 daemon not running or bus "
-    "unreachable, 130 interrupted."
+    "unreachable, 6 cannot focus (focus only), 130 interrupted."
 )
 """The table for the top-level ``--help``; each command's help lists the codes it uses."""
 

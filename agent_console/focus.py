@@ -1,0 +1,251 @@
+"""Bring a session's terminal in front: the tmux pane, the terminal's tab, the window.
+
+The hooks record where a session lives (``terminal``, see
+``agent_console.terminal``); this turns that record into command lines, from
+the inside out: the tmux pane (and the attached client switched to it), then
+the kitty window or WezTerm pane, then the desktop window on sway, Hyprland,
+i3 or X11.  A layer whose tool is not installed is passed over as long as a
+layer inside it was focused; if nothing could be focused, ``FocusError``
+says why in one line.
+
+Planning is separate from running (``plan`` is a pure function of the record,
+the environment and which tools exist), so the command lines of terminals
+that cannot run on a test machine are still checked.  Every value from the
+record is checked for its shape before it reaches a command line: anyone on
+the bus can write a session's record.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from agent_console.errors import AgentConsoleError
+from agent_console.presentation import escape
+from agent_console.process_info import ancestors
+
+TOOL_TIMEOUT_S = 2.0
+"""Each tool call; they answer in milliseconds unless the terminal is hung."""
+
+_NUMBER = re.compile(r"[0-9]{1,20}")
+_TMUX_PANE = re.compile(r"%[0-9]{1,20}")
+_X11_WINDOW = re.compile(r"[0-9]{1,20}|0x[0-9a-fA-F]{1,16}")
+
+
+class FocusError(AgentConsoleError):
+    """The session cannot be brought in front: nothing recorded, a tool missing, the pane gone."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One command line, or a query whose answer ``choose`` turns into the command line."""
+
+    what: str
+    """What it focuses, for messages: ``tmux pane %3``."""
+    command: tuple[str, ...]
+    choose: Callable[[str], tuple[str, ...] | None] | None = None
+    """Given the query's output, the command that focuses; None when there is nothing to focus."""
+
+
+Which = Callable[[str], str | None]
+
+
+def plan(session: Mapping[str, Any], environ: Mapping[str, str], which: Which = shutil.which) -> list[Step]:
+    """The steps that focus ``session``, inside out; raises FocusError when no layer can be done."""
+    terminal = session.get("terminal") or {}
+    if not isinstance(terminal, Mapping) or not terminal:
+        raise FocusError("no terminal is recorded for this session (its hooks predate focus, or it was set by hand)")
+    layers = [
+        _tmux(terminal, which),
+        _kitty(terminal, which),
+        _wezterm(terminal, which),
+        _window(terminal, _ancestors(session.get("pid")), environ, which),
+    ]
+    steps: list[Step] = []
+    for layer in layers:
+        if isinstance(layer, Step):
+            steps.append(layer)
+        elif layer and not steps:
+            raise FocusError(layer)
+    if not steps:
+        known = ", ".join(f"{escape(str(k))}={escape(str(v))}" for k, v in sorted(terminal.items()))
+        raise FocusError(f"no way to focus this terminal here ({known}): not tmux, kitty or WezTerm, and no window")
+    return steps
+
+
+def run(steps: Sequence[Step]) -> None:
+    """Run each step; the first that fails ends it with its tool's own first line."""
+    for step in steps:
+        answer = _run(step, step.command)
+        if step.choose is not None:
+            chosen = step.choose(answer)
+            if chosen is None:
+                raise FocusError(f"cannot focus {step.what}: no window of the session's processes was found")
+            _run(step, chosen)
+
+
+def focus(session: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> list[str]:
+    """Focus ``session``'s terminal; returns what was focused, e.g. ``["tmux pane %3"]``."""
+    steps = plan(session, os.environ if environ is None else environ)
+    run(steps)
+    return [step.what for step in steps]
+
+
+def _run(step: Step, command: Sequence[str]) -> str:
+    try:
+        done = subprocess.run(
+            command, capture_output=True, text=True, errors="replace", timeout=TOOL_TIMEOUT_S,
+            stdin=subprocess.DEVNULL, check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise FocusError(f"cannot focus {step.what}: {command[0]} did not answer within {TOOL_TIMEOUT_S:g} s") from None
+    except OSError as error:
+        raise FocusError(f"cannot focus {step.what}: {command[0]}: {error.strerror}") from None
+    if done.returncode != 0:
+        said = (done.stderr.strip() or done.stdout.strip() or f"exit status {done.returncode}").splitlines()[0]
+        raise FocusError(f"cannot focus {step.what}: {command[0]}: {said}")
+    return done.stdout
+
+
+Layer = Step | str | None
+"""A step; or why this layer cannot be done although the record names it; or None: not named."""
+
+
+def _missing(tool: str, what: str) -> str:
+    return f"cannot focus {what}: {tool} is not installed"
+
+
+def _tmux(terminal: Mapping[str, str], which: Which) -> Layer:
+    """Select the pane's window and the pane, and switch the most recently active client to it.
+
+    ``TMUX`` is ``socket,server pid,session``: the socket reaches the very
+    server the session runs under, whichever the caller's own is.  The
+    client is asked for first because outside tmux there is no "current"
+    client to switch; with none attached, the pane is still made the one a
+    person sees on attaching.
+    """
+    pane, where = terminal.get("tmux_pane"), terminal.get("tmux")
+    if not pane or not where:
+        return None
+    if not _TMUX_PANE.fullmatch(pane):
+        return f"the recorded tmux pane {escape(pane)!r} is not a pane id"
+    what = f"tmux pane {pane}"
+    tmux = which("tmux")
+    if tmux is None:
+        return _missing("tmux", what)
+    server = (tmux, "-S", where.rsplit(",", 2)[0])
+
+    def select_and_switch(clients: str) -> tuple[str, ...]:
+        select = (*server, "select-window", "-t", pane, ";", "select-pane", "-t", pane)
+        latest = max((line.split(" ", 1) for line in clients.splitlines() if " " in line), default=None,
+                     key=lambda fields: int(fields[0]) if fields[0].isdigit() else 0)
+        return select if latest is None else (*select, ";", "switch-client", "-c", latest[1], "-t", pane)
+
+    return Step(what, (*server, "list-clients", "-F", "#{client_activity} #{client_name}"), select_and_switch)
+
+
+def _kitty(terminal: Mapping[str, str], which: Which) -> Layer:
+    """``kitten @ focus-window``, through the socket kitty was listening on (``allow_remote_control``)."""
+    window = terminal.get("kitty_window_id")
+    if not window:
+        return None
+    if not _NUMBER.fullmatch(window):
+        return f"the recorded kitty window {escape(window)!r} is not a window id"
+    what = f"kitty window {window}"
+    kitten = which("kitten")
+    command = (kitten, "@") if kitten else (("kitty", "@") if which("kitty") else None)
+    if command is None:
+        return _missing("kitten", what)
+    listen_on = terminal.get("kitty_listen_on")
+    to = ("--to", listen_on) if listen_on else ()
+    return Step(what, (*command, *to, "focus-window", "--match", f"id:{window}"))
+
+
+def _wezterm(terminal: Mapping[str, str], which: Which) -> Layer:
+    pane = terminal.get("wezterm_pane")
+    if not pane:
+        return None
+    if not _NUMBER.fullmatch(pane):
+        return f"the recorded WezTerm pane {escape(pane)!r} is not a pane id"
+    what = f"WezTerm pane {pane}"
+    wezterm = which("wezterm")
+    if wezterm is None:
+        return _missing("wezterm", what)
+    return Step(what, (wezterm, "cli", "activate-pane", "--pane-id", pane))
+
+
+def _window(terminal: Mapping[str, str], ancestors: list[int], environ: Mapping[str, str], which: Which) -> Layer:
+    """The desktop window, by the compositor or window manager the caller runs under.
+
+    sway and Hyprland know each window's process, so the window is the one
+    owned by the nearest ancestor of the session's process (its terminal
+    emulator); i3 and plain X11 go by the X window id the terminal exported
+    as ``WINDOWID``.
+    """
+    window = terminal.get("window_id")
+    if window and not _X11_WINDOW.fullmatch(window):
+        return f"the recorded X11 window {escape(window)!r} is not a window id"
+    if environ.get("SWAYSOCK") and ancestors:
+        return _by_process("sway window", "swaymsg", ("-t", "get_tree"), _sway_focus, ancestors, which)
+    if environ.get("HYPRLAND_INSTANCE_SIGNATURE") and ancestors:
+        return _by_process("Hyprland window", "hyprctl", ("clients", "-j"), _hyprland_focus, ancestors, which)
+    if not window:
+        return None
+    what = f"X11 window {window}"
+    if environ.get("I3SOCK"):
+        i3 = which("i3-msg")
+        return Step(what, (i3, f"[id={int(window, 0)}]", "focus")) if i3 else _missing("i3-msg", what)
+    for tool, arguments in (("xdotool", ("windowactivate", window)), ("wmctrl", ("-i", "-a", window))):
+        found = which(tool)
+        if found:
+            return Step(what, (found, *arguments))
+    return _missing("xdotool or wmctrl", what)
+
+
+def _by_process(
+    what: str,
+    tool: str,
+    query: tuple[str, ...],
+    focus_command: Callable[[Any, list[int]], tuple[str, ...] | None],
+    ancestors: list[int],
+    which: Which,
+) -> Layer:
+    found = which(tool)
+    if found is None:
+        return _missing(tool, what)
+
+    def choose(answer: str) -> tuple[str, ...] | None:
+        try:
+            chosen = focus_command(json.loads(answer), ancestors)
+        except (ValueError, TypeError, KeyError):
+            return None
+        return None if chosen is None else (found, *chosen)
+
+    return Step(what, (found, *query), choose)
+
+
+def _sway_focus(tree: Any, ancestors: list[int]) -> tuple[str, ...] | None:
+    windows: dict[int, int] = {}
+    nodes = [tree]
+    while nodes:
+        node = nodes.pop()
+        if isinstance(node.get("pid"), int):
+            windows.setdefault(node["pid"], node["id"])
+        nodes.extend(node.get("nodes", []) + node.get("floating_nodes", []))
+    pid = next((p for p in ancestors if p in windows), None)
+    return None if pid is None else (f"[con_id={windows[pid]}]", "focus")
+
+
+def _hyprland_focus(clients: Any, ancestors: list[int]) -> tuple[str, ...] | None:
+    windows = {client["pid"]: client["address"] for client in clients}
+    pid = next((p for p in ancestors if p in windows), None)
+    return None if pid is None else ("dispatch", "focuswindow", f"address:{windows[pid]}")
+
+
+def _ancestors(pid: Any) -> list[int]:
+    """The session's process and its ancestors, nearest first; empty when no pid was recorded."""
+    return ancestors(pid) if isinstance(pid, int) and pid > 0 else []
