@@ -1,14 +1,9 @@
 """``agent-console watch``: the sessions now, then every change as it happens.
 
 Status bars start it at login, possibly before the daemon, and keep it for
-the whole session, so it must outlive the daemon: it follows the owner of
-``io.github.AgentConsole1`` and lists the sessions again whenever a new
-daemon takes the name, instead of going stale.  It subscribes to both
-before the first list, so no change can fall between the two.
-
-Every notice from the bus (a signal, an owner change, Ctrl-C) is queued as
-a step and the steps run one at a time in arrival order; that keeps the
-copy of the sessions consistent without a lock.
+the whole session; ``agent_console.follow`` keeps it current across daemon
+restarts.  Ctrl-C, SIGTERM and a reader that went away end it through the
+same queue as the signals, so a change already queued is still printed.
 """
 
 import asyncio
@@ -16,7 +11,7 @@ import os
 import signal
 import stat
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated
 
@@ -26,12 +21,10 @@ from agent_console.cli.render import event_json, event_lines
 from agent_console.cli.runner import AddressOption, emit, run_with_client
 from agent_console.cli.summary import i3blocks_line, waybar_line
 from agent_console.client import SessionsClient
-from agent_console.errors import Unavailable
+from agent_console.follow import SessionFollower
 from agent_console.mirror import SessionDict, SessionMirror, WatchEvent
 from agent_console.presentation import now_us
 
-Step = Callable[[], Awaitable[bool]]
-"""A queued notice; returns False to end the watch."""
 Render = Callable[[WatchEvent, SessionMirror], list[str]]
 """Output lines for an event, given the watcher's copy of the sessions after it."""
 
@@ -68,7 +61,7 @@ def watch(
       agent-console watch --format waybar
     """
     render = _renderer(output_format)
-    run_with_client(address, lambda client: _Watcher(client, render).run())
+    run_with_client(address, lambda client: _watch(client, render))
 
 
 def _renderer(output_format: WatchFormat) -> Render:
@@ -96,73 +89,16 @@ class _WhenChanged:
         return [line]
 
 
-class _Watcher:
-    def __init__(self, client: SessionsClient, render: Render) -> None:
-        self._client = client
-        self._render = render
-        self._mirror = SessionMirror()
-        self._steps: asyncio.Queue[Step] = asyncio.Queue()
+async def _watch(client: SessionsClient, render: Render) -> None:
+    async def show(event: WatchEvent, mirror: SessionMirror) -> None:
+        emit(render(event, mirror))
 
-    async def run(self) -> None:
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, self._steps.put_nowait, self._stop)
-        _when_pipe_reader_leaves(loop, lambda: self._steps.put_nowait(self._stop))
-        await self._client.subscribe(
-            lambda session: self._steps.put_nowait(lambda: self._changed(session)),
-            lambda session_id: self._steps.put_nowait(lambda: self._removed(session_id)),
-        )
-        await self._client.watch_daemon(lambda old, new: self._steps.put_nowait(lambda: self._owner_changed(old, new)))
-        disconnection = asyncio.ensure_future(self._queue_disconnection())
-        try:
-            await self._resync()
-            while await (await self._steps.get())():
-                pass
-        finally:
-            disconnection.cancel()
-
-    def _show(self, event: WatchEvent | None) -> None:
-        if event is not None:
-            emit(self._render(event, self._mirror))
-
-    async def _resync(self) -> None:
-        try:
-            sessions = await self._client.list_all()
-        except Unavailable:
-            self._show(self._mirror.lose())
-            return
-        self._show(self._mirror.replace(sessions))
-
-    async def _changed(self, session: SessionDict) -> bool:
-        self._show(self._mirror.change(session))
-        return True
-
-    async def _removed(self, session_id: str) -> bool:
-        self._show(self._mirror.remove(session_id))
-        return True
-
-    async def _owner_changed(self, old_owner: str, new_owner: str) -> bool:
-        """A new owner means a new, empty-at-start store: list again.
-
-        Skipped when the daemon appeared from nothing while a list is already
-        in hand: that list can only have come from this very daemon (the
-        call that found it running, or that started it by activation).
-        """
-        if not new_owner:
-            self._show(self._mirror.lose())
-        elif old_owner or not self._mirror.running:
-            await self._resync()
-        return True
-
-    async def _stop(self) -> bool:
-        return False
-
-    async def _queue_disconnection(self) -> None:
-        await self._client.wait_disconnected()
-        self._steps.put_nowait(self._disconnected)
-
-    async def _disconnected(self) -> bool:
-        raise Unavailable("lost the connection to the D-Bus bus")
+    follower = SessionFollower(client, show)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, follower.stop)
+    _when_pipe_reader_leaves(loop, follower.stop)
+    await follower.run()
 
 
 def _when_pipe_reader_leaves(loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -> None:
