@@ -21,6 +21,17 @@ from agent_console.mirror import SessionDict
 URGENCY = ("question", "attention", "working", "closed")
 """Statuses, most in need of a person first: the order of ``list`` and of widgets."""
 
+QUIET_COLOR = "#888888"
+STATUS_COLORS = {"question": "#ff5555", "attention": "#ffb86c", "working": "#50fa7b", "closed": QUIET_COLOR}
+"""One colour per status for every face: the status bars' and the terminal's."""
+
+STATUS_GLYPHS = {"question": "?", "attention": "!", "working": "~", "closed": "x"}
+"""A sign per status that survives NO_COLOR and monochrome terminals: the status bars' symbols."""
+
+SHORT_ID_LENGTH = 8
+"""Characters of an id that ``list`` and ``watch`` show, as ``docker ps`` shows 12 of 64:
+eight hex digits of a UUID tell thousands of sessions apart, and ``get``/``rm`` take any unique prefix."""
+
 US_PER_S = 1_000_000
 
 _BIDI_CONTROLS = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
@@ -79,14 +90,14 @@ def _urgency(status: Any) -> int:
     return URGENCY.index(status) if status in URGENCY else len(URGENCY)
 
 
+def urgency_key(session: SessionDict) -> tuple[int, int, str]:
+    """What needs a person first; within a status, whoever has waited longest; then by id."""
+    since = session.get("since")
+    return (_urgency(session.get("status")), since if isinstance(since, int) else 0, str(session.get("id")))
+
+
 def by_urgency(sessions: Iterable[SessionDict]) -> list[SessionDict]:
-    """What needs a person first; within a status, whoever has waited longest."""
-
-    def key(session: SessionDict) -> tuple[int, int, str]:
-        since = session.get("since")
-        return (_urgency(session.get("status")), since if isinstance(since, int) else 0, str(session.get("id")))
-
-    return sorted(sessions, key=key)
+    return sorted(sessions, key=urgency_key)
 
 
 def text_of(session: Mapping[str, Any], key: str) -> str:
@@ -106,6 +117,20 @@ def status_note(session: SessionDict, at_us: int) -> str:
     if session.get("stale") is True:
         return f"quiet {elapsed(session.get('last_activity'), at_us)}"
     return text_of(session, "close_reason")
+
+
+def short_id(session: SessionDict) -> str:
+    """The id's first ``SHORT_ID_LENGTH`` characters, escaped."""
+    return escape(str(session.get("id", ""))[:SHORT_ID_LENGTH])
+
+
+def detail_line(session: SessionDict) -> str:
+    """Why the session needs a person (``Bash: npm test``, a question, ``interrupted``), escaped; "" if unknown.
+
+    The daemon keeps it to one line of at most ``MAX_DETAIL_CHARS``, but a
+    face must not trust that: escaping turns any newline into ``\\x0a``.
+    """
+    return text_of(session, "detail")
 
 
 def name_of(session: SessionDict) -> str:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from agent_console.mirror import SessionDict
 from agent_console.presentation import (
+    STATUS_GLYPHS,
     URGENCY,
     by_urgency,
     clock,
@@ -26,7 +27,7 @@ from agent_console.presentation import (
 NONE = "none"
 NOT_RUNNING = "not-running"
 OPEN_STATUSES = tuple(status for status in URGENCY if status != "closed")
-SYMBOLS = {"question": "?", "attention": "!", "working": "~"}
+SYMBOLS = {status: STATUS_GLYPHS[status] for status in OPEN_STATUSES}
 NEEDS_A_PERSON = ("question", "attention")
 COLORS = {
     "question": "#ff5555",
