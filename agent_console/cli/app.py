@@ -37,13 +37,14 @@ def _main(
     ask a question, or have closed."""
 
 
-from agent_console.cli import daemon, focus, hook_settings, runner, service, sessions, status, watch  # noqa: E402
+from agent_console.cli import daemon, dashboard, focus, hook_settings, runner, service, sessions, status, watch  # noqa: E402
 
 app.command("list")(sessions.list_sessions)
 app.command("get")(sessions.get_session)
 app.command("set")(sessions.set_status)
 app.command("rm")(sessions.remove_session)
 app.command("watch")(watch.watch)
+app.command("dashboard")(dashboard.dashboard)
 app.command("focus")(focus.focus_session)
 app.command("status")(status.show_status)
 app.command("install-hooks")(hook_settings.install_hooks)

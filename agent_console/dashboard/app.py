@@ -1,0 +1,362 @@
+"""The Textual application: one table of sessions, live from the daemon's signals.
+
+The D-Bus client runs on Textual's own asyncio loop: ``SessionFollower``
+subscribes before it lists, resyncs when the daemon restarts and reports
+when it is gone, and each event it hands over touches only the rows it is
+about (a changed cell is updated, the table re-sorted only when a row's
+place in the urgency order moved).  Nothing polls the daemon; a one-second
+tick only rewrites the durations whose text changed.
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.events import Resize
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from agent_console.client import SessionsClient
+from agent_console.dashboard.rows import StatusCell, cells, columns, counts_line, matches, record_lines
+from agent_console.errors import AgentConsoleError
+from agent_console.focus import focus
+from agent_console.follow import SessionFollower
+from agent_console.mirror import Changed, NotRunning, Removed, SessionDict, SessionMirror, Snapshot, WatchEvent
+from agent_console.presentation import escape, name_of, now_us, urgency_key
+
+TICK_S = 1.0
+"""How often durations are brought up to date; the smallest unit shown is a second."""
+RECONNECT_S = 2.0
+"""Wait before connecting again after the bus itself was unreachable or lost."""
+COMPACT_WIDTH = 100
+"""Below this many columns the table drops the id, agent and directory, and shows glyphs only."""
+SHORT_HEIGHT = 12
+"""Below this many lines the header and the footer make room for rows."""
+
+
+def _same(old: Text, new: Text) -> bool:
+    """Text's own ``==`` ignores the base style, and dimming a row changes only that."""
+    return old.plain == new.plain and old.style == new.style and old.spans == new.spans
+
+
+class SessionTable(DataTable[Text]):
+    """Enter jumps to the session (a click only selects); j and k move like ↓ and ↑."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "app.focus_session", "Focus"),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+    ]
+
+
+class FilterInput(Input):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.clear_filter", "Clear filter")]
+
+
+class ConfirmClose(ModalScreen[bool]):
+    """Closing an open session is asked first: its agent keeps running and reports again on its next event."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer(True)", "Close it"),
+        Binding("n,escape", "answer(False)", "Keep it"),
+    ]
+    DEFAULT_CSS = """
+    ConfirmClose { align: center middle; }
+    ConfirmClose > Static { width: auto; max-width: 80%; padding: 1 2; border: thick $warning; background: $surface; }
+    """
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self._name = name
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(f"Close the open session {self._name}?  y: close it   n: keep it"))
+
+    def action_answer(self, close: bool) -> None:
+        self.dismiss(close)
+
+
+class DashboardApp(App[None]):
+    TITLE = "agent-console"
+    ENABLE_COMMAND_PALETTE = False
+    AUTO_FOCUS = "#sessions"
+    """Keys go to the table from the start, not to the hidden filter field."""
+    CSS = """
+    #counts { height: 1; padding: 0 1; background: $panel; }
+    #main { height: 1fr; }
+    #sessions { width: 1fr; height: 1fr; }
+    #info { width: 60; height: 1fr; display: none; border-left: vkey $accent; padding: 0 1; overflow-y: auto; }
+    #info.shown { display: block; }
+    #filter { display: none; }
+    #filter.shown { display: block; }
+    Screen.-compact #info { width: 1fr; }
+    Screen.-short #counts, Screen.-short Footer { display: none; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("i", "toggle_info", "Info"),
+        Binding("slash", "filter", "Filter"),
+        Binding("d", "remove", "Remove"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, address: str | None = None) -> None:
+        super().__init__()
+        self._address = address
+        self._client: SessionsClient | None = None
+        self._mirror = SessionMirror()
+        self._shown: dict[str, dict[str, Text]] = {}
+        """The cells on screen, by session id: what a change is compared with."""
+        self._needle = ""
+        self._compact = False
+        self._problem: str | None = "connecting to the daemon…"
+        """Shown in the header instead of the counts: before the first list, and while the bus is unreachable."""
+        self._info_record: SessionDict | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="counts")
+        with Horizontal(id="main"):
+            yield SessionTable(id="sessions", cursor_type="row", zebra_stripes=False)
+            yield Static(id="info")
+        yield FilterInput(placeholder="filter: text in a name, id, directory, detail, agent or status", id="filter")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """The layout follows the first Resize, which a terminal may send before or after this."""
+        self._rebuild()
+        self.set_interval(TICK_S, self._tick)
+        self._follow()
+
+    @property
+    def table(self) -> SessionTable:
+        return self.query_one(SessionTable)
+
+    # The daemon
+
+    @work(exclusive=True, group="follow")
+    async def _follow(self) -> None:
+        """Connect, follow until the bus connection is lost, connect again: forever, until quit."""
+        while True:
+            try:
+                self._client = await SessionsClient.connect(self._address)
+                follower = SessionFollower(self._client, self._on_event)
+                self._mirror = follower.mirror
+                await follower.run()
+            except AgentConsoleError as error:
+                self._problem = f"{error}; trying again every {RECONNECT_S:g} s"
+            finally:
+                if self._client is not None:
+                    self._client.close()
+                    self._client = None
+            self._mirror.lose()
+            self._rebuild()
+            await asyncio.sleep(RECONNECT_S)
+
+    async def _on_event(self, event: WatchEvent, mirror: SessionMirror) -> None:
+        self._problem = None
+        match event:
+            case Snapshot() | NotRunning():
+                self._rebuild()
+            case Changed(session, _):
+                self._upsert(session)
+            case Removed(session_id, _):
+                self._drop(session_id)
+        self._show_counts()
+        if self._info_record is not None and self._info_record.get("id") == self._selected_id():
+            self._load_info()
+
+    # Rows
+
+    def _rebuild(self) -> None:
+        """The whole table anew: at start, after a resync, a new filter or a new layout."""
+        table = self.table
+        selected = self._selected_id()
+        table.clear(columns=True)
+        for column in columns(self._compact):
+            table.add_column(Text(column.label), key=column.key)
+        self._shown.clear()
+        at_us = now_us()
+        for session in sorted(self._visible_sessions(), key=urgency_key):
+            self._add(session, at_us)
+        self._keep_cursor_on(selected)
+        self._show_counts()
+
+    def _visible_sessions(self) -> list[SessionDict]:
+        return [s for s in self._mirror.current() or [] if matches(s, self._needle)]
+
+    def _add(self, session: SessionDict, at_us: int) -> None:
+        row = cells(session, at_us, self._compact)
+        self.table.add_row(*(row[column.key] for column in columns(self._compact)), key=session["id"])
+        self._shown[session["id"]] = row
+
+    def _upsert(self, session: SessionDict) -> None:
+        session_id = session["id"]
+        if not matches(session, self._needle):
+            self._drop(session_id)
+            return
+        old = self._shown.get(session_id)
+        if old is None:
+            selected = self._selected_id()
+            self._add(session, now_us())
+            self._resort(selected)
+            return
+        new = cells(session, now_us(), self._compact)
+        for key, cell in new.items():
+            if not _same(old[key], cell):
+                self.table.update_cell(session_id, key, cell)
+        self._shown[session_id] = new
+        if _order(old) != _order(new):
+            self._resort(self._selected_id())
+
+    def _drop(self, session_id: str) -> None:
+        if self._shown.pop(session_id, None) is not None:
+            self.table.remove_row(session_id)
+
+    def _resort(self, selected: str | None) -> None:
+        self.table.sort("status", key=lambda cell: cell.order)
+        self._keep_cursor_on(selected)
+
+    def _keep_cursor_on(self, session_id: str | None) -> None:
+        """The cursor follows its session when rows move, so Enter jumps to what was selected."""
+        if session_id in self._shown:
+            self.table.move_cursor(row=self.table.get_row_index(session_id))
+
+    def _selected_id(self) -> str | None:
+        table = self.table
+        if not self._shown or table.cursor_row >= table.row_count:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def _tick(self) -> None:
+        """Durations grow by themselves: rewrite each one whose text changed, nothing else."""
+        at_us = now_us()
+        for session_id, row in self._shown.items():
+            session = (self._mirror.sessions or {}).get(session_id)
+            if session is None:
+                continue
+            fresh = cells(session, at_us, self._compact)["for"]
+            if fresh.plain != row["for"].plain:
+                row["for"] = fresh
+                self.table.update_cell(session_id, "for", fresh)
+        if self._info_record is not None:
+            self.query_one("#info", Static).update(record_lines(self._info_record, at_us))
+
+    def _show_counts(self) -> None:
+        line = Text(self._problem) if self._problem else counts_line(self._mirror.current(), len(self._shown), self._needle)
+        self.query_one("#counts", Static).update(line)
+
+    # Layout
+
+    def on_resize(self, event: Resize) -> None:
+        self._layout(event.size.width, event.size.height)
+
+    def _layout(self, width: int, height: int) -> None:
+        compact = width < COMPACT_WIDTH
+        self.screen.set_class(compact, "-compact")
+        self.screen.set_class(height < SHORT_HEIGHT, "-short")
+        if compact != self._compact:
+            self._compact = compact
+            self._rebuild()
+
+    # Keys
+
+    async def action_focus_session(self) -> None:
+        session = self._selected_session()
+        if session is None:
+            return
+        try:
+            focused = await asyncio.to_thread(focus, session)
+        except AgentConsoleError as error:
+            self.notify(escape(str(error)), severity="error", markup=False)
+            return
+        self.notify(f"focused {escape(', '.join(focused))}", markup=False)
+
+    def action_toggle_info(self) -> None:
+        info = self.query_one("#info", Static)
+        info.toggle_class("shown")
+        if info.has_class("shown"):
+            self._load_info()
+        else:
+            self._info_record = None
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self) -> None:
+        if self.query_one("#info", Static).has_class("shown"):
+            self._load_info()
+
+    @work(exclusive=True, group="info")
+    async def _load_info(self) -> None:
+        """``Get`` for the history, which signals leave out; the mirror's copy while it cannot be had."""
+        session = self._selected_session()
+        info = self.query_one("#info", Static)
+        if session is None:
+            self._info_record = None
+            info.update(Text("no session selected"))
+            return
+        record = session
+        if self._client is not None:
+            try:
+                record = await self._client.get(session["id"])
+            except AgentConsoleError:
+                record = session
+        self._info_record = record
+        info.update(record_lines(record, now_us()))
+
+    def action_filter(self) -> None:
+        field = self.query_one(FilterInput)
+        field.add_class("shown")
+        field.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self._needle = event.value
+        self._rebuild()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.query_one(FilterInput).remove_class("shown")
+        self.table.focus()
+
+    def action_clear_filter(self) -> None:
+        field = self.query_one(FilterInput)
+        field.value = ""
+        self._filter_done()
+
+    def action_remove(self) -> None:
+        """``d``: a closed session goes at once; an open one is closed (reason ``user``) once confirmed."""
+        session = self._selected_session()
+        if session is None or self._client is None:
+            return
+        if session.get("status") == "closed":
+            self._call(lambda client: client.remove(session["id"]))
+            return
+
+        def answered(close: bool | None) -> None:
+            if close:
+                self._call(lambda client: client.set(session["id"], "closed"))
+
+        self.push_screen(ConfirmClose(name_of(session)), answered)
+
+    @work(group="calls")
+    async def _call(self, action: Callable[[SessionsClient], Awaitable[object]]) -> None:
+        """The change shows when its signal comes back, like any other; only a failure is reported here."""
+        if self._client is None:
+            return
+        try:
+            await action(self._client)
+        except AgentConsoleError as error:
+            self.notify(escape(str(error)), severity="error", markup=False)
+
+    def _selected_session(self) -> SessionDict | None:
+        selected = self._selected_id()
+        return None if selected is None else (self._mirror.sessions or {}).get(selected)
+
+
+def _order(row: dict[str, Text]) -> tuple[int, int, str]:
+    status = row["status"]
+    assert isinstance(status, StatusCell)
+    return status.order

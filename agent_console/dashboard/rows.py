@@ -1,0 +1,150 @@
+"""A session as the dashboard's table shows it: cells, order, filter, the info panel's text.
+
+Every cell is a ``rich.text.Text`` built from text that went through
+``presentation.escape``: Textual reads a plain ``str`` cell as markup, and a
+session id or a directory named ``[red]…`` or ``\\x1b]0;…`` must show as
+itself.  Pure functions of the session and the time, so they are tested
+without a terminal.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+
+from agent_console.mirror import SessionDict
+from agent_console.presentation import (
+    STATUS_COLORS,
+    STATUS_GLYPHS,
+    URGENCY,
+    clock,
+    detail_line,
+    directory_of,
+    elapsed,
+    escape,
+    name_of,
+    short_id,
+    status_note,
+    text_of,
+    transition_line,
+    urgency_key,
+)
+
+DIM = "dim"
+"""Stale and closed sessions: present, but not asking for anything."""
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    compact: bool
+    """Shown in the compact layout too (a narrow terminal)."""
+
+
+COLUMNS = (
+    Column("status", "STATUS", True),
+    Column("name", "NAME", True),
+    Column("id", "ID", False),
+    Column("for", "FOR", True),
+    Column("detail", "DETAIL", True),
+    Column("agent", "AGENT", False),
+    Column("directory", "DIRECTORY", False),
+)
+
+
+def columns(compact: bool) -> list[Column]:
+    return [column for column in COLUMNS if column.compact or not compact]
+
+
+class StatusCell(Text):
+    """The status cell carries the row's place in the urgency order, so the table can sort by it."""
+
+    order: tuple[int, int, str]
+
+
+def status_cell(session: SessionDict, compact: bool) -> StatusCell:
+    status = session.get("status")
+    glyph = STATUS_GLYPHS.get(status, "·") if isinstance(status, str) else "·"
+    label = glyph if compact else f"{glyph} {text_of(session, 'status')}"
+    if session.get("stale") is True and not compact:
+        label += " (stale)"
+    cell = StatusCell(label, style=STATUS_COLORS.get(status, "") if isinstance(status, str) else "")
+    cell.order = urgency_key(session)
+    return cell
+
+
+def is_dim(session: SessionDict) -> bool:
+    return session.get("stale") is True or session.get("status") == "closed"
+
+
+def cells(session: SessionDict, at_us: int, compact: bool) -> dict[str, Text]:
+    """The row's cells by column key, for the layout's columns."""
+    style = DIM if is_dim(session) else ""
+    texts = {
+        "name": name_of(session),
+        "id": short_id(session),
+        "for": elapsed(session.get("since"), at_us),
+        "detail": detail_line(session),
+        "agent": text_of(session, "agent_type"),
+        "directory": directory_of(session),
+    }
+    row: dict[str, Text] = {"status": status_cell(session, compact)}
+    if style:
+        row["status"].stylize(style)
+    for column in columns(compact)[1:]:
+        row[column.key] = Text(texts[column.key], style=style, no_wrap=True, overflow="ellipsis")
+    return row
+
+
+def matches(session: SessionDict, needle: str) -> bool:
+    """The filter: ``needle`` anywhere in what a row shows, or in the full id, ignoring case."""
+    if not needle:
+        return True
+    shown = (
+        text_of(session, "status"), name_of(session), text_of(session, "id"), detail_line(session),
+        text_of(session, "agent_type"), directory_of(session), text_of(session, "working_dir"),
+    )
+    return needle.casefold() in " ".join(shown).casefold()
+
+
+def counts_line(sessions: Iterable[SessionDict] | None, shown: int, needle: str) -> Text:
+    """The header: counts per status, most urgent first, and the filter when one is set."""
+    if sessions is None:
+        return Text("daemon not running: waiting for it to start", style="bold")
+    listed = list(sessions)
+    parts = [Text("agent-console  ", style="bold")]
+    for status in URGENCY:
+        count = sum(1 for s in listed if s.get("status") == status)
+        parts.append(Text(f"{STATUS_GLYPHS[status]} {count} {status}   ", style=STATUS_COLORS[status] if count else DIM))
+    if needle:
+        parts.append(Text(f"filter {escape(needle)!r}: {shown} of {len(listed)}"))
+    elif not listed:
+        parts.append(Text("no sessions yet", style=DIM))
+    return Text.assemble(*parts)
+
+
+def record_lines(session: SessionDict, at_us: int) -> Text:
+    """The info panel: every field of the record as the daemon sent it, then the history."""
+    lines = [
+        f"{name_of(session)}",
+        f"{text_of(session, 'status')} for {elapsed(session.get('since'), at_us)}"
+        + (f" ({note})" if (note := status_note(session, at_us)) else ""),
+        "",
+    ]
+    for key in sorted(session):
+        if key != "history":
+            lines.append(f"{escape(str(key))}: {_field(key, session[key])}")
+    history = session.get("history") or []
+    if history:
+        lines += ["", "history:", *(f"  {transition_line(t)}" for t in history)]
+    return Text("\n".join(lines))
+
+
+def _field(key: str, value: Any) -> str:
+    if key in ("since", "last_activity") and isinstance(value, int):
+        return clock(value)
+    if isinstance(value, dict):
+        return ", ".join(f"{escape(str(k))}={escape(str(v))}" for k, v in sorted(value.items())) or "-"
+    return escape(str(value))

@@ -1,0 +1,212 @@
+"""The dashboard driven by Textual's own pilot against a real private bus and daemon,
+and the real ``agent-console dashboard`` in tmux as a person runs it.
+
+Every wait is for a condition on the screen, bounded by ``READY_TIMEOUT_S``,
+never a sleep that hopes the change has arrived.
+"""
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from conftest import AGENT_CONSOLE, READY_TIMEOUT_S, RunningDaemon, start_daemon
+from hook_support import event_payload
+from textual.pilot import Pilot
+from tmux_support import Tmux, run_in_pane, start_desk, wait_for
+
+from agent_console.client import SessionsClient
+from agent_console.dashboard.app import COMPACT_WIDTH, DashboardApp, SessionTable
+from agent_console.presentation import STATUS_GLYPHS
+
+WIDE = (130, 30)
+PAUSE_S = 0.02
+
+
+async def until(pilot: Pilot, condition: Callable[[], object], what: str) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}: {rows(pilot)} {header(pilot)!r}"
+        await pilot.pause(PAUSE_S)
+
+
+def rows(pilot: Pilot) -> list[list[str]]:
+    table = pilot.app.query_one(SessionTable)
+    return [[cell.plain for cell in table.get_row_at(index)] for index in range(table.row_count)]
+
+
+def names(pilot: Pilot) -> list[str]:
+    return [row[1] for row in rows(pilot)]
+
+
+def header(pilot: Pilot) -> str:
+    return str(pilot.app.query_one("#counts").render())
+
+
+def selected(pilot: Pilot) -> str:
+    table = pilot.app.query_one(SessionTable)
+    return table.get_row_at(table.cursor_row)[1].plain
+
+
+async def test_rows_appear_change_place_and_leave_in_urgency_order(
+    daemon: RunningDaemon, client: SessionsClient
+) -> None:
+    await client.set("w1", "working", working_dir="/src/alpha")
+    await client.set("c1", "closed", working_dir="/src/old")
+    async with DashboardApp(daemon.address).run_test(size=WIDE) as pilot:
+        await until(pilot, lambda: names(pilot) == ["alpha", "old"], "the listed sessions")
+        await client.set("q1", "question", working_dir="/src/beta")
+        await client.set("a1", "attention", working_dir="/src/gamma")
+        await until(pilot, lambda: names(pilot) == ["beta", "gamma", "alpha", "old"], "new rows in order")
+        assert rows(pilot)[0][:4] == [f"{STATUS_GLYPHS['question']} question", "beta", "q1", "0s"]
+        assert "? 1 question" in header(pilot) and "x 1 closed" in header(pilot)
+
+        await client.set("w1", "question")
+        await until(pilot, lambda: names(pilot) == ["beta", "alpha", "gamma", "old"], "alpha moved up")
+        await client.remove("c1")
+        await until(pilot, lambda: names(pilot) == ["beta", "alpha", "gamma"], "the removed row gone")
+        assert "x 0 closed" in header(pilot)
+
+
+async def test_the_daemon_stopped_and_restarted(daemon: RunningDaemon, tmp_path: Path) -> None:
+    async with DashboardApp(daemon.address).run_test(size=WIDE) as pilot:
+        await until(pilot, lambda: "no sessions yet" in header(pilot), "the empty list")
+        daemon.stop()
+        await until(pilot, lambda: "daemon not running" in header(pilot), "the daemon's absence")
+        restarted = start_daemon(daemon.address, tmp_path / "again.log")
+        try:
+            later = await SessionsClient.connect(daemon.address)
+            await later.set("back", "attention", working_dir="/src/back")
+            later.close()
+            await until(pilot, lambda: names(pilot) == ["back"], "the new daemon's session")
+        finally:
+            restarted.stop()
+
+
+async def test_before_the_daemon_and_on_a_bus_that_is_not_there(bus_address: str, tmp_path: Path) -> None:
+    async with DashboardApp(bus_address).run_test(size=WIDE) as pilot:
+        await until(pilot, lambda: "daemon not running" in header(pilot), "the daemon's absence")
+        late = start_daemon(bus_address, tmp_path / "late.log")
+        try:
+            client = await SessionsClient.connect(bus_address)
+            await client.set("late", "working", working_dir="/src/late")
+            client.close()
+            await until(pilot, lambda: names(pilot) == ["late"], "the late daemon's session")
+        finally:
+            late.stop()
+    async with DashboardApp(f"unix:path={tmp_path}/no-bus").run_test(size=WIDE) as pilot:
+        await until(pilot, lambda: "trying again" in header(pilot), "the unreachable bus")
+
+
+async def test_keys_move_show_info_filter_remove_and_close(daemon: RunningDaemon, client: SessionsClient) -> None:
+    await client.set("q1", "question", working_dir="/src/beta")
+    await client.set("w1", "attention", working_dir="/src/alpha")
+    await client.set("w1", "working")
+    await client.set("c1", "closed", working_dir="/src/old")
+    async with DashboardApp(daemon.address).run_test(size=WIDE) as pilot:
+        await until(pilot, lambda: names(pilot) == ["beta", "alpha", "old"], "the sessions")
+        await pilot.press("j", "j")
+        assert selected(pilot) == "old"
+        await pilot.press("k")
+        assert selected(pilot) == "alpha"
+        await pilot.press("down", "up", "up")
+        assert selected(pilot) == "beta"
+
+        await pilot.press("j", "i")
+        info = pilot.app.query_one("#info")
+        await until(pilot, lambda: "attention -> working" in str(info.render()), "alpha's history in the panel")
+        assert "working_dir: /src/alpha" in str(info.render())
+        await pilot.press("i")
+        assert not info.has_class("shown")
+
+        await pilot.press("slash", *"alp")
+        await until(pilot, lambda: names(pilot) == ["alpha"], "the filtered rows")
+        assert "filter 'alp': 1 of 3" in header(pilot)
+        await pilot.press("escape")
+        await until(pilot, lambda: len(names(pilot)) == 3, "the filter cleared")
+
+        await pilot.press("j", "j", "d")
+        await until(pilot, lambda: names(pilot) == ["beta", "alpha"], "the closed session removed")
+        assert selected(pilot) == "alpha"
+        await pilot.press("d", "n")
+        assert (await client.get("w1"))["status"] == "working"
+        await pilot.press("d", "y")
+        await until(pilot, lambda: rows(pilot)[1][0] == "x closed", "alpha closed after the confirmation")
+        assert (await client.get("w1"))["close_reason"] == "user"
+
+
+async def test_a_click_selects_and_enter_says_why_it_cannot_focus(
+    daemon: RunningDaemon, client: SessionsClient
+) -> None:
+    await client.set("q1", "question", working_dir="/src/beta")
+    await client.set("w1", "working", working_dir="/src/alpha")
+    async with DashboardApp(daemon.address).run_test(size=WIDE) as pilot:
+        await until(pilot, lambda: names(pilot) == ["beta", "alpha"], "the sessions")
+        await pilot.click(SessionTable, offset=(5, 2))
+        assert selected(pilot) == "alpha"
+        await pilot.press("enter")
+        await until(pilot, lambda: pilot.app._notifications, "a notification")
+        [notice] = list(pilot.app._notifications)
+        assert notice.severity == "error" and notice.message.startswith("no terminal is recorded")
+
+
+HOSTILE_ID = "[bold red]boom[/] \x1b]0;pwned\x07"
+HOSTILE_DIR = "/tmp/[link=http://x]click[/link]/\x1b[31mred"
+
+
+async def test_hostile_ids_and_paths_are_shown_as_plain_escaped_text(
+    daemon: RunningDaemon, client: SessionsClient
+) -> None:
+    await client.set(HOSTILE_ID, "attention", working_dir=HOSTILE_DIR)
+    async with DashboardApp(daemon.address).run_test(size=WIDE) as pilot:
+        await until(pilot, lambda: rows(pilot), "the hostile session")
+        [row] = rows(pilot)
+        assert row[1] == "\\x1b[31mred"
+        assert row[2] == "[bold re"
+        assert row[6] == "/tmp/[link=http://x]click[/link]/\\x1b[31mred"
+        await pilot.press("i")
+        info = pilot.app.query_one("#info")
+        await until(pilot, lambda: "boom" in str(info.render()), "the record")
+        assert "id: [bold red]boom[/] \\x1b]0;pwned\\x07" in str(info.render())
+        assert "\x1b" not in "".join(cell for r in rows(pilot) for cell in r)
+
+
+async def test_a_narrow_short_terminal_gets_the_compact_layout(daemon: RunningDaemon, client: SessionsClient) -> None:
+    await client.set("q1", "question", working_dir="/src/beta")
+    async with DashboardApp(daemon.address).run_test(size=(COMPACT_WIDTH - 40, 8)) as pilot:
+        await until(pilot, lambda: names(pilot) == ["beta"], "the session")
+        assert rows(pilot)[0][0] == "?"
+        assert len(rows(pilot)[0]) == 4
+        assert not pilot.app.query_one("#counts").display
+        await pilot.resize_terminal(*WIDE)
+        await until(pilot, lambda: len(rows(pilot)[0]) == 7, "the wide layout")
+        assert pilot.app.query_one("#counts").display
+
+
+@pytest.fixture
+def desk(tmp_path: Path, daemon: RunningDaemon) -> Iterator[Tmux]:
+    inner, outer = start_desk(tmp_path, daemon.address)
+    yield inner
+    outer.kill()
+    inner.kill()
+
+
+def test_the_real_dashboard_in_tmux_shows_sessions_and_enter_jumps_to_one(
+    desk: Tmux, daemon: RunningDaemon, tmp_path: Path
+) -> None:
+    """As a person runs it: the dashboard in one tmux window, an agent's hook in another,
+    read back with capture-pane; Enter switches the attached client to the agent's pane."""
+    agent_pane, work_pane = desk.pane("agents:1"), desk.pane("work:0")
+    (tmp_path / "event.json").write_bytes(event_payload("PermissionRequest", "5e551011-aaaa", cwd="/src/shop"))
+    assert run_in_pane(desk, agent_pane, f"{AGENT_CONSOLE} hook < {tmp_path / 'event.json'}", tmp_path / "hook") == 0
+    desk("send-keys", "-t", work_pane, f"{AGENT_CONSOLE} dashboard --address '{daemon.address}'", "Enter")
+    wait_for(lambda: "/src/shop" in desk.screen(work_pane),
+             lambda: f"the session on the dashboard, wide layout: {desk.screen(work_pane)} {desk('display', '-p', '-t', work_pane, '#{pane_width}')}")
+    screen = desk.screen(work_pane)
+    assert "! attention" in screen and "5e551011" in screen and "/src/shop" in screen
+    assert "! 1 attention" in screen
+    desk("send-keys", "-t", work_pane, "Enter")
+    wait_for(lambda: desk("list-clients", "-F", "#{client_session} #{pane_id}") == f"agents {agent_pane}",
+             "the client switched to the agent's pane")
+    desk("send-keys", "-t", work_pane, "q")
+    wait_for(lambda: "STATUS" not in desk.screen(work_pane), "the dashboard to quit")
