@@ -128,12 +128,11 @@ def _tmux(terminal: Mapping[str, str], which: Which) -> Layer:
     client to switch; with none attached, the pane is still made the one a
     person sees on attaching.
     """
-    pane, where = terminal.get("tmux_pane"), terminal.get("tmux")
-    if not pane or not where:
-        return None
-    if not _TMUX_PANE.fullmatch(pane):
-        return f"the recorded tmux pane {escape(pane)!r} is not a pane id"
-    what = f"tmux pane {pane}"
+    where = terminal.get("tmux")
+    found = _recorded(terminal, "tmux_pane", _TMUX_PANE, "tmux pane") if where else None
+    if not isinstance(found, tuple):
+        return found
+    pane, what = found
     tmux = which("tmux")
     if tmux is None:
         return _missing("tmux", what)
@@ -150,32 +149,35 @@ def _tmux(terminal: Mapping[str, str], which: Which) -> Layer:
 
 def _kitty(terminal: Mapping[str, str], which: Which) -> Layer:
     """``kitten @ focus-window``, through the socket kitty was listening on (``allow_remote_control``)."""
-    window = terminal.get("kitty_window_id")
-    if not window:
-        return None
-    if not _NUMBER.fullmatch(window):
-        return f"the recorded kitty window {escape(window)!r} is not a window id"
-    what = f"kitty window {window}"
-    kitten = which("kitten")
-    command = (kitten, "@") if kitten else (("kitty", "@") if which("kitty") else None)
-    if command is None:
+    found = _recorded(terminal, "kitty_window_id", _NUMBER, "kitty window")
+    if not isinstance(found, tuple):
+        return found
+    window, what = found
+    kitten = which("kitten") or which("kitty")
+    if kitten is None:
         return _missing("kitten", what)
     listen_on = terminal.get("kitty_listen_on")
     to = ("--to", listen_on) if listen_on else ()
-    return Step(what, (*command, *to, "focus-window", "--match", f"id:{window}"))
+    return Step(what, (kitten, "@", *to, "focus-window", "--match", f"id:{window}"))
 
 
 def _wezterm(terminal: Mapping[str, str], which: Which) -> Layer:
-    pane = terminal.get("wezterm_pane")
-    if not pane:
-        return None
-    if not _NUMBER.fullmatch(pane):
-        return f"the recorded WezTerm pane {escape(pane)!r} is not a pane id"
-    what = f"WezTerm pane {pane}"
+    found = _recorded(terminal, "wezterm_pane", _NUMBER, "WezTerm pane")
+    if not isinstance(found, tuple):
+        return found
+    pane, what = found
     wezterm = which("wezterm")
-    if wezterm is None:
-        return _missing("wezterm", what)
-    return Step(what, (wezterm, "cli", "activate-pane", "--pane-id", pane))
+    return Step(what, (wezterm, "cli", "activate-pane", "--pane-id", pane)) if wezterm else _missing("wezterm", what)
+
+
+def _recorded(terminal: Mapping[str, str], key: str, shape: re.Pattern[str], kind: str) -> tuple[str, str] | Layer:
+    """(value, what it names) for a well-formed ``key``; None when not recorded, else why it is unusable."""
+    value = terminal.get(key)
+    if not value:
+        return None
+    if not shape.fullmatch(value):
+        return f"the recorded {kind} {escape(value)!r} is not an id"
+    return value, f"{kind} {value}"
 
 
 def _window(terminal: Mapping[str, str], ancestors: list[int], environ: Mapping[str, str], which: Which) -> Layer:
@@ -186,23 +188,23 @@ def _window(terminal: Mapping[str, str], ancestors: list[int], environ: Mapping[
     emulator); i3 and plain X11 go by the X window id the terminal exported
     as ``WINDOWID``.
     """
-    window = terminal.get("window_id")
-    if window and not _X11_WINDOW.fullmatch(window):
-        return f"the recorded X11 window {escape(window)!r} is not a window id"
+    found = _recorded(terminal, "window_id", _X11_WINDOW, "X11 window")
+    if isinstance(found, str):
+        return found
     if environ.get("SWAYSOCK") and ancestors:
         return _by_process("sway window", "swaymsg", ("-t", "get_tree"), _sway_focus, ancestors, which)
     if environ.get("HYPRLAND_INSTANCE_SIGNATURE") and ancestors:
         return _by_process("Hyprland window", "hyprctl", ("clients", "-j"), _hyprland_focus, ancestors, which)
-    if not window:
+    if found is None:
         return None
-    what = f"X11 window {window}"
+    window, what = found
     if environ.get("I3SOCK"):
         i3 = which("i3-msg")
         return Step(what, (i3, f"[id={int(window, 0)}]", "focus")) if i3 else _missing("i3-msg", what)
     for tool, arguments in (("xdotool", ("windowactivate", window)), ("wmctrl", ("-i", "-a", window))):
-        found = which(tool)
-        if found:
-            return Step(what, (found, *arguments))
+        path = which(tool)
+        if path:
+            return Step(what, (path, *arguments))
     return _missing("xdotool or wmctrl", what)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from processes import AGENT_CONSOLE, READY_TIMEOUT_S, RunningDaemon, bus_owner_pid, env_with_bus, start_daemon
 from service_env import isolated_env
+from tmux_support import Tmux, start_desk
 
 from agent_console.bus.names import BUS_NAME
 from agent_console.bus.private_bus import start_private_bus
@@ -68,3 +69,12 @@ def activating_bus(tmp_path: Path) -> Iterator[str]:
     if pid is not None:
         os.kill(pid, signal.SIGTERM)
     bus.stop()
+
+
+@pytest.fixture
+def desk(tmp_path: Path, daemon: RunningDaemon) -> Iterator[Tmux]:
+    """A person's tmux on the daemon's bus (``tmux_support.start_desk``): the inner server."""
+    inner, outer = start_desk(tmp_path, daemon.address)
+    yield inner
+    outer.kill()
+    inner.kill()

@@ -6,14 +6,15 @@ never a sleep that hopes the change has arrived.
 """
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 from conftest import AGENT_CONSOLE, READY_TIMEOUT_S, RunningDaemon, start_daemon
 from hook_support import event_payload
 from textual.pilot import Pilot
-from tmux_support import Tmux, run_in_pane, start_desk, wait_for
+from tmux_support import Tmux, run_in_pane, wait_for
 
 from agent_console.client import SessionsClient
 from agent_console.dashboard.app import COMPACT_WIDTH, DashboardApp, SessionTable
@@ -43,6 +44,20 @@ def header(pilot: Pilot) -> str:
     return str(pilot.app.query_one("#counts").render())
 
 
+Seed = tuple[str, str, str]
+"""(id, status, working dir) of a session made before the dashboard starts."""
+
+
+@asynccontextmanager
+async def dashboard(daemon: RunningDaemon, client: SessionsClient, *seeds: Seed, size=WIDE) -> AsyncIterator[Pilot]:
+    """The app on the daemon's bus with ``seeds`` set first, once their rows are on screen."""
+    for session_id, status, working_dir in seeds:
+        await client.set(session_id, status, working_dir=working_dir)
+    async with DashboardApp(daemon.address).run_test(size=size) as pilot:
+        await until(pilot, lambda: len(names(pilot)) == len(seeds), "the seeded sessions")
+        yield pilot
+
+
 def selected(pilot: Pilot) -> str:
     table = pilot.app.query_one(SessionTable)
     return table.get_row_at(table.cursor_row)[1].plain
@@ -51,10 +66,8 @@ def selected(pilot: Pilot) -> str:
 async def test_rows_appear_change_place_and_leave_in_urgency_order(
     daemon: RunningDaemon, client: SessionsClient
 ) -> None:
-    await client.set("w1", "working", working_dir="/src/alpha")
-    await client.set("c1", "closed", working_dir="/src/old")
-    async with DashboardApp(daemon.address).run_test(size=WIDE) as pilot:
-        await until(pilot, lambda: names(pilot) == ["alpha", "old"], "the listed sessions")
+    async with dashboard(daemon, client, ("w1", "working", "/src/alpha"), ("c1", "closed", "/src/old")) as pilot:
+        assert names(pilot) == ["alpha", "old"]
         await client.set("q1", "question", working_dir="/src/beta")
         await client.set("a1", "attention", working_dir="/src/gamma")
         await until(pilot, lambda: names(pilot) == ["beta", "gamma", "alpha", "old"], "new rows in order")
@@ -99,12 +112,10 @@ async def test_before_the_daemon_and_on_a_bus_that_is_not_there(bus_address: str
 
 
 async def test_keys_move_show_info_filter_remove_and_close(daemon: RunningDaemon, client: SessionsClient) -> None:
-    await client.set("q1", "question", working_dir="/src/beta")
-    await client.set("w1", "attention", working_dir="/src/alpha")
-    await client.set("w1", "working")
-    await client.set("c1", "closed", working_dir="/src/old")
-    async with DashboardApp(daemon.address).run_test(size=WIDE) as pilot:
-        await until(pilot, lambda: names(pilot) == ["beta", "alpha", "old"], "the sessions")
+    await client.set("w1", "attention")
+    seeds = ("q1", "question", "/src/beta"), ("w1", "working", "/src/alpha"), ("c1", "closed", "/src/old")
+    async with dashboard(daemon, client, *seeds) as pilot:
+        assert names(pilot) == ["beta", "alpha", "old"]
         await pilot.press("j", "j")
         assert selected(pilot) == "old"
         await pilot.press("k")
@@ -138,10 +149,8 @@ async def test_keys_move_show_info_filter_remove_and_close(daemon: RunningDaemon
 async def test_a_click_selects_and_enter_says_why_it_cannot_focus(
     daemon: RunningDaemon, client: SessionsClient
 ) -> None:
-    await client.set("q1", "question", working_dir="/src/beta")
-    await client.set("w1", "working", working_dir="/src/alpha")
-    async with DashboardApp(daemon.address).run_test(size=WIDE) as pilot:
-        await until(pilot, lambda: names(pilot) == ["beta", "alpha"], "the sessions")
+    async with dashboard(daemon, client, ("q1", "question", "/src/beta"), ("w1", "working", "/src/alpha")) as pilot:
+        assert names(pilot) == ["beta", "alpha"]
         await pilot.click(SessionTable, offset=(5, 2))
         assert selected(pilot) == "alpha"
         await pilot.press("enter")
@@ -157,9 +166,7 @@ HOSTILE_DIR = "/tmp/[link=http://x]click[/link]/\x1b[31mred"
 async def test_hostile_ids_and_paths_are_shown_as_plain_escaped_text(
     daemon: RunningDaemon, client: SessionsClient
 ) -> None:
-    await client.set(HOSTILE_ID, "attention", working_dir=HOSTILE_DIR)
-    async with DashboardApp(daemon.address).run_test(size=WIDE) as pilot:
-        await until(pilot, lambda: rows(pilot), "the hostile session")
+    async with dashboard(daemon, client, (HOSTILE_ID, "attention", HOSTILE_DIR)) as pilot:
         [row] = rows(pilot)
         assert row[1] == "\\x1b[31mred"
         assert row[2] == "[bold re"
@@ -172,23 +179,14 @@ async def test_hostile_ids_and_paths_are_shown_as_plain_escaped_text(
 
 
 async def test_a_narrow_short_terminal_gets_the_compact_layout(daemon: RunningDaemon, client: SessionsClient) -> None:
-    await client.set("q1", "question", working_dir="/src/beta")
-    async with DashboardApp(daemon.address).run_test(size=(COMPACT_WIDTH - 40, 8)) as pilot:
-        await until(pilot, lambda: names(pilot) == ["beta"], "the session")
+    async with dashboard(daemon, client, ("q1", "question", "/src/beta"), size=(COMPACT_WIDTH - 40, 8)) as pilot:
+        assert names(pilot) == ["beta"]
         assert rows(pilot)[0][0] == "?"
         assert len(rows(pilot)[0]) == 4
         assert not pilot.app.query_one("#counts").display
         await pilot.resize_terminal(*WIDE)
         await until(pilot, lambda: len(rows(pilot)[0]) == 7, "the wide layout")
         assert pilot.app.query_one("#counts").display
-
-
-@pytest.fixture
-def desk(tmp_path: Path, daemon: RunningDaemon) -> Iterator[Tmux]:
-    inner, outer = start_desk(tmp_path, daemon.address)
-    yield inner
-    outer.kill()
-    inner.kill()
 
 
 def test_the_real_dashboard_in_tmux_shows_sessions_and_enter_jumps_to_one(

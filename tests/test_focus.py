@@ -11,20 +11,12 @@ from pathlib import Path
 import pytest
 from conftest import AGENT_CONSOLE, READY_TIMEOUT_S, RunningDaemon
 from hook_support import event_payload
-from tmux_support import Tmux, run_in_pane, start_desk
+from tmux_support import Tmux, run_in_pane
 
 from agent_console.client import SessionsClient
 from agent_console.focus import FocusError, Step, plan
 
 SESSION = "f0c5e55e-1d2c-4b7e-9a6f-1f2e3d4c5b6a"
-
-
-@pytest.fixture
-def desk(tmp_path: Path, daemon: RunningDaemon) -> Iterator[Tmux]:
-    inner, outer = start_desk(tmp_path, daemon.address)
-    yield inner
-    outer.kill()
-    inner.kill()
 
 
 def focus_from(tmux: Tmux, pane: str, tmp_path: Path, address: str) -> tuple[int, str]:
@@ -132,9 +124,9 @@ def test_tmux_inside_kitty_focuses_both_and_a_missing_outer_tool_is_passed_over(
         ({}, "no terminal is recorded"),
         ({"tty": "/dev/pts/3"}, "no way to focus this terminal here (tty=/dev/pts/3)"),
         ({"tmux": "/tmp/s,1,0", "tmux_pane": "%3"}, "tmux is not installed"),
-        ({"tmux": "/tmp/s,1,0", "tmux_pane": "-t;kill-server"}, "is not a pane id"),
-        ({"kitty_window_id": "1 --all"}, "is not a window id"),
-        ({"window_id": "\x1b]0;x"}, "'\\\\x1b]0;x' is not a window id"),
+        ({"tmux": "/tmp/s,1,0", "tmux_pane": "-t;kill-server"}, "is not an id"),
+        ({"kitty_window_id": "1 --all"}, "is not an id"),
+        ({"window_id": "\x1b]0;x"}, "'\\\\x1b]0;x' is not an id"),
     ],
 )
 def test_what_cannot_be_focused_says_why(terminal: dict[str, str], message: str) -> None:

@@ -22,7 +22,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from agent_console.client import SessionsClient
-from agent_console.dashboard.rows import StatusCell, cells, columns, counts_line, matches, record_lines
+from agent_console.dashboard.rows import StatusCell, cells, columns, counts_line, matches, record_lines, widths
 from agent_console.errors import AgentConsoleError
 from agent_console.focus import focus
 from agent_console.follow import SessionFollower
@@ -113,6 +113,8 @@ class DashboardApp(App[None]):
         """The cells on screen, by session id: what a change is compared with."""
         self._needle = ""
         self._compact = False
+        self._width = 0
+        """The screen width the columns were laid out for."""
         self._problem: str | None = "connecting to the daemon…"
         """Shown in the header instead of the counts: before the first list, and while the bus is unreachable."""
         self._info_record: SessionDict | None = None
@@ -126,8 +128,7 @@ class DashboardApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        """The layout follows the first Resize, which a terminal may send before or after this."""
-        self._rebuild()
+        """The columns are laid out on the first Resize, which a terminal may send before or after this."""
         self.set_interval(TICK_S, self._tick)
         self._follow()
 
@@ -176,8 +177,9 @@ class DashboardApp(App[None]):
         table = self.table
         selected = self._selected_id()
         table.clear(columns=True)
+        sizes = widths(self._compact, self._width)
         for column in columns(self._compact):
-            table.add_column(Text(column.label), key=column.key)
+            table.add_column(Text(column.label), key=column.key, width=sizes[column.key])
         self._shown.clear()
         at_us = now_us()
         for session in sorted(self._visible_sessions(), key=urgency_key):
@@ -252,14 +254,12 @@ class DashboardApp(App[None]):
     # Layout
 
     def on_resize(self, event: Resize) -> None:
-        self._layout(event.size.width, event.size.height)
-
-    def _layout(self, width: int, height: int) -> None:
-        compact = width < COMPACT_WIDTH
-        self.screen.set_class(compact, "-compact")
-        self.screen.set_class(height < SHORT_HEIGHT, "-short")
-        if compact != self._compact:
-            self._compact = compact
+        """A new width shares the flexible columns anew; below ``COMPACT_WIDTH`` the compact columns."""
+        self.screen.set_class(event.size.width < COMPACT_WIDTH, "-compact")
+        self.screen.set_class(event.size.height < SHORT_HEIGHT, "-short")
+        if event.size.width != self._width:
+            self._width = event.size.width
+            self._compact = self._width < COMPACT_WIDTH
             self._rebuild()
 
     # Keys

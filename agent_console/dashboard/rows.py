@@ -16,6 +16,7 @@ from rich.text import Text
 from agent_console.mirror import SessionDict
 from agent_console.presentation import (
     STATUS_COLORS,
+    SHORT_ID_LENGTH,
     STATUS_GLYPHS,
     URGENCY,
     clock,
@@ -41,21 +42,39 @@ class Column:
     label: str
     compact: bool
     """Shown in the compact layout too (a narrow terminal)."""
+    width: int | None
+    """Fixed cells, None for the columns that share what is left: widths are never measured
+    from the rows, so 1,000 rows cost nothing to lay out and a row never widens the table."""
 
 
 COLUMNS = (
-    Column("status", "STATUS", True),
-    Column("name", "NAME", True),
-    Column("id", "ID", False),
-    Column("for", "FOR", True),
-    Column("detail", "DETAIL", True),
-    Column("agent", "AGENT", False),
-    Column("directory", "DIRECTORY", False),
+    Column("status", "STATUS", True, len("? attention (stale)")),
+    Column("name", "NAME", True, 20),
+    Column("id", "ID", False, SHORT_ID_LENGTH),
+    Column("for", "FOR", True, len("23h59m")),
+    Column("detail", "DETAIL", True, None),
+    Column("agent", "AGENT", False, len("claude-code")),
+    Column("directory", "DIRECTORY", False, None),
 )
+COMPACT_STATUS_WIDTH = 1
+"""The compact layout shows the status as its glyph alone."""
+MIN_SHARED_WIDTH = 8
+CELL_PADDING = 2
+"""Textual's DataTable pads each cell by one on either side."""
+SCROLLBAR_WIDTH = 2
 
 
 def columns(compact: bool) -> list[Column]:
     return [column for column in COLUMNS if column.compact or not compact]
+
+
+def widths(compact: bool, screen_width: int) -> dict[str, int]:
+    """Each column's width for a table ``screen_width`` wide: the fixed ones, and the rest shared."""
+    shown = columns(compact)
+    fixed = {c.key: (COMPACT_STATUS_WIDTH if compact and c.key == "status" else c.width) for c in shown if c.width}
+    shared = [c.key for c in shown if c.width is None]
+    left = screen_width - sum(fixed.values()) - CELL_PADDING * len(shown) - SCROLLBAR_WIDTH
+    return fixed | {key: max(MIN_SHARED_WIDTH, left // len(shared)) for key in shared}
 
 
 class StatusCell(Text):
