@@ -22,7 +22,16 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from agent_console.client import SessionsClient
-from agent_console.dashboard.rows import StatusCell, cells, columns, counts_line, matches, record_lines, widths
+from agent_console.dashboard.rows import (
+    StatusCell,
+    cells,
+    columns,
+    counts_line,
+    duration_cell,
+    matches,
+    record_lines,
+    widths,
+)
 from agent_console.errors import AgentConsoleError
 from agent_console.focus import focus
 from agent_console.follow import SessionFollower
@@ -115,26 +124,28 @@ class DashboardApp(App[None]):
         self._compact = False
         self._width = 0
         """The screen width the columns were laid out for."""
+        self._sizes = widths(compact=False, screen_width=0)
         self._problem: str | None = "connecting to the daemon…"
         """Shown in the header instead of the counts: before the first list, and while the bus is unreachable."""
         self._info_record: SessionDict | None = None
+        # Held here rather than queried: a timer or a signal may still fire while the app shuts down.
+        self.table = SessionTable(id="sessions", cursor_type="row")
+        self._counts = Static(id="counts")
+        self._info = Static(id="info")
+        self._filter = FilterInput(placeholder="filter: text in a name, id, directory, detail, agent or status", id="filter")
 
     def compose(self) -> ComposeResult:
-        yield Static(id="counts")
+        yield self._counts
         with Horizontal(id="main"):
-            yield SessionTable(id="sessions", cursor_type="row", zebra_stripes=False)
-            yield Static(id="info")
-        yield FilterInput(placeholder="filter: text in a name, id, directory, detail, agent or status", id="filter")
+            yield self.table
+            yield self._info
+        yield self._filter
         yield Footer()
 
     def on_mount(self) -> None:
         """The columns are laid out on the first Resize, which a terminal may send before or after this."""
         self.set_interval(TICK_S, self._tick)
         self._follow()
-
-    @property
-    def table(self) -> SessionTable:
-        return self.query_one(SessionTable)
 
     # The daemon
 
@@ -177,9 +188,9 @@ class DashboardApp(App[None]):
         table = self.table
         selected = self._selected_id()
         table.clear(columns=True)
-        sizes = widths(self._compact, self._width)
+        self._sizes = widths(self._compact, self._width)
         for column in columns(self._compact):
-            table.add_column(Text(column.label), key=column.key, width=sizes[column.key])
+            table.add_column(Text(column.label), key=column.key, width=self._sizes[column.key])
         self._shown.clear()
         at_us = now_us()
         for session in sorted(self._visible_sessions(), key=urgency_key):
@@ -191,7 +202,7 @@ class DashboardApp(App[None]):
         return [s for s in self._mirror.current() or [] if matches(s, self._needle)]
 
     def _add(self, session: SessionDict, at_us: int) -> None:
-        row = cells(session, at_us, self._compact)
+        row = cells(session, at_us, self._sizes)
         self.table.add_row(*(row[column.key] for column in columns(self._compact)), key=session["id"])
         self._shown[session["id"]] = row
 
@@ -206,7 +217,7 @@ class DashboardApp(App[None]):
             self._add(session, now_us())
             self._resort(selected)
             return
-        new = cells(session, now_us(), self._compact)
+        new = cells(session, now_us(), self._sizes)
         for key, cell in new.items():
             if not _same(old[key], cell):
                 self.table.update_cell(session_id, key, cell)
@@ -240,16 +251,16 @@ class DashboardApp(App[None]):
             session = (self._mirror.sessions or {}).get(session_id)
             if session is None:
                 continue
-            fresh = cells(session, at_us, self._compact)["for"]
+            fresh = duration_cell(session, at_us)
             if fresh.plain != row["for"].plain:
                 row["for"] = fresh
                 self.table.update_cell(session_id, "for", fresh)
         if self._info_record is not None:
-            self.query_one("#info", Static).update(record_lines(self._info_record, at_us))
+            self._info.update(record_lines(self._info_record, at_us))
 
     def _show_counts(self) -> None:
         line = Text(self._problem) if self._problem else counts_line(self._mirror.current(), len(self._shown), self._needle)
-        self.query_one("#counts", Static).update(line)
+        self._counts.update(line)
 
     # Layout
 
@@ -276,7 +287,7 @@ class DashboardApp(App[None]):
         self.notify(f"focused {escape(', '.join(focused))}", markup=False)
 
     def action_toggle_info(self) -> None:
-        info = self.query_one("#info", Static)
+        info = self._info
         info.toggle_class("shown")
         if info.has_class("shown"):
             self._load_info()
@@ -285,14 +296,14 @@ class DashboardApp(App[None]):
 
     @on(DataTable.RowHighlighted)
     def _highlighted(self) -> None:
-        if self.query_one("#info", Static).has_class("shown"):
+        if self._info.has_class("shown"):
             self._load_info()
 
     @work(exclusive=True, group="info")
     async def _load_info(self) -> None:
         """``Get`` for the history, which signals leave out; the mirror's copy while it cannot be had."""
         session = self._selected_session()
-        info = self.query_one("#info", Static)
+        info = self._info
         if session is None:
             self._info_record = None
             info.update(Text("no session selected"))
@@ -307,7 +318,7 @@ class DashboardApp(App[None]):
         info.update(record_lines(record, now_us()))
 
     def action_filter(self) -> None:
-        field = self.query_one(FilterInput)
+        field = self._filter
         field.add_class("shown")
         field.focus()
 
@@ -318,11 +329,11 @@ class DashboardApp(App[None]):
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:
-        self.query_one(FilterInput).remove_class("shown")
+        self._filter.remove_class("shown")
         self.table.focus()
 
     def action_clear_filter(self) -> None:
-        field = self.query_one(FilterInput)
+        field = self._filter
         field.value = ""
         self._filter_done()
 

@@ -7,7 +7,7 @@ itself.  Pure functions of the session and the time, so they are tested
 without a terminal.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,7 +74,8 @@ def widths(compact: bool, screen_width: int) -> dict[str, int]:
     fixed = {c.key: (COMPACT_STATUS_WIDTH if compact and c.key == "status" else c.width) for c in shown if c.width}
     shared = [c.key for c in shown if c.width is None]
     left = screen_width - sum(fixed.values()) - CELL_PADDING * len(shown) - SCROLLBAR_WIDTH
-    return fixed | {key: max(MIN_SHARED_WIDTH, left // len(shared)) for key in shared}
+    share = max(MIN_SHARED_WIDTH, left // len(shared))
+    return {c.key: fixed.get(c.key, share) for c in shown}
 
 
 class StatusCell(Text):
@@ -98,23 +99,33 @@ def is_dim(session: SessionDict) -> bool:
     return session.get("stale") is True or session.get("status") == "closed"
 
 
-def cells(session: SessionDict, at_us: int, compact: bool) -> dict[str, Text]:
-    """The row's cells by column key, for the layout's columns."""
+def cells(session: SessionDict, at_us: int, sizes: Mapping[str, int]) -> dict[str, Text]:
+    """The row's cells by column key, for the columns laid out in ``sizes`` (see ``widths``)."""
     style = DIM if is_dim(session) else ""
     texts = {
         "name": name_of(session),
         "id": short_id(session),
-        "for": elapsed(session.get("since"), at_us),
         "detail": detail_line(session),
         "agent": text_of(session, "agent_type"),
-        "directory": directory_of(session),
+        "directory": _tail(directory_of(session), sizes.get("directory", 0)),
     }
-    row: dict[str, Text] = {"status": status_cell(session, compact)}
+    row = {"status": status_cell(session, compact=sizes["status"] == COMPACT_STATUS_WIDTH),
+           "for": duration_cell(session, at_us)}
     if style:
         row["status"].stylize(style)
-    for column in columns(compact)[1:]:
-        row[column.key] = Text(texts[column.key], style=style, no_wrap=True, overflow="ellipsis")
+    for key in sizes.keys() - row.keys():
+        row[key] = Text(texts[key], style=style, no_wrap=True, overflow="ellipsis")
     return row
+
+
+def duration_cell(session: SessionDict, at_us: int) -> Text:
+    """How long in this status: the one cell that changes by itself, once a second at most."""
+    return Text(elapsed(session.get("since"), at_us), style=DIM if is_dim(session) else "", no_wrap=True)
+
+
+def _tail(path: str, width: int) -> str:
+    """A path cut at its start, where it says least: ``…/src/webshop``."""
+    return path if len(path) <= width else "…" + path[len(path) - width + 1 :]
 
 
 def matches(session: SessionDict, needle: str) -> bool:

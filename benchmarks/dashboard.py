@@ -1,0 +1,124 @@
+"""The dashboard as a person sees it: the real ``agent-console dashboard`` in a tmux
+pane, read back with ``capture-pane``.
+
+    python benchmarks/dashboard.py
+
+- start: from starting the command to the sessions on screen (target < 0.5 s);
+- change to screen: from a ``Set`` returning to its new status on screen
+  (target < 50 ms);
+- 1,000 sessions: the time to show them, and from a Page Down key to the next
+  page on screen, down the whole list.
+
+Every figure includes a ``capture-pane`` round trip (about 2 ms here), so it
+is a slight overestimate.  Against a private bus and the real daemon.
+"""
+
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from harness import describe_ms, private_daemon
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from processes import AGENT_CONSOLE  # noqa: E402
+from tmux_support import Tmux  # noqa: E402
+
+from agent_console.client import SessionsClient  # noqa: E402
+
+STARTS = 10
+CHANGES = 40
+MANY = 1_000
+SIZE = ("-x", "140", "-y", "40")
+DEADLINE_S = 30.0
+"""Any single wait; far above every target, so a hang ends the benchmark instead of blocking it."""
+# A session named "keep" holds the tmux server up between dashboards: a server whose last session
+# ended exits, and the next start would race its shutdown.
+
+
+def time_until(tmux: Tmux, condition: Callable[[str], bool]) -> float:
+    """Seconds from now until the pane's text satisfies ``condition``."""
+    started = time.perf_counter()
+    while not condition(tmux.screen("bench")):
+        if time.perf_counter() - started > DEADLINE_S:
+            raise TimeoutError(tmux.screen("bench"))
+    return time.perf_counter() - started
+
+
+def start_dashboard(tmux: Tmux, address: str) -> None:
+    tmux("new-session", "-d", "-s", "bench", *SIZE, f"{AGENT_CONSOLE} dashboard --address '{address}'")
+
+
+async def seed(address: str, count: int) -> None:
+    client = await SessionsClient.connect(address)
+    await asyncio.gather(*(client.set(f"bench-{n:04d}", "working", working_dir=f"/src/p{n:04d}") for n in range(count)))
+    client.close()
+
+
+def measure_start(tmux: Tmux, address: str) -> list[float]:
+    samples = []
+    for _ in range(STARTS):
+        started = time.perf_counter()
+        start_dashboard(tmux, address)
+        time_until(tmux, lambda screen: "p0000" in screen)
+        samples.append(time.perf_counter() - started)
+        tmux("kill-session", "-t", "bench")
+    return samples
+
+
+async def measure_changes(tmux: Tmux, client: SessionsClient) -> list[float]:
+    samples = []
+    for n in range(CHANGES):
+        status = ("question", "working")[n % 2]
+        await client.set("bench-0000", status)
+        samples.append(time_until(tmux, lambda screen: f"{'?' if n % 2 == 0 else '~'} {status}" in screen.splitlines()[2]))
+    return samples
+
+
+def measure_paging(tmux: Tmux) -> list[float]:
+    """Page Down until the last row shows; each sample is one key to the new page on screen."""
+    samples = []
+    while "p0999" not in (before := tmux.screen("bench")):
+        tmux("send-keys", "-t", "bench", "PageDown")
+        samples.append(time_until(tmux, lambda screen: screen != before))
+    return samples
+
+
+def main() -> None:
+    with private_daemon() as daemon, tempfile.TemporaryDirectory(prefix="agent-console-bench-") as scratch:
+        tmux = Tmux(Path(scratch) / "tmux.sock")
+        tmux("new-session", "-d", "-s", "keep", f"sleep {DEADLINE_S * 100:.0f}")
+        try:
+            asyncio.run(seed(daemon.address, 1))
+            starts = measure_start(tmux, daemon.address)
+            print(f"start to the sessions on screen: median {statistics.median(starts) * 1000:.0f} ms, "
+                  f"max {max(starts) * 1000:.0f} ms ({STARTS} starts)")
+            start_dashboard(tmux, daemon.address)
+            time_until(tmux, lambda screen: "p0000" in screen)
+
+            async def changes() -> list[float]:
+                changer = await SessionsClient.connect(daemon.address)
+                try:
+                    return await measure_changes(tmux, changer)
+                finally:
+                    changer.close()
+
+            print(f"Set to the new status on screen: {describe_ms(asyncio.run(changes()))}")
+            tmux("kill-session", "-t", "bench")
+
+            asyncio.run(seed(daemon.address, MANY))
+            started = time.perf_counter()
+            start_dashboard(tmux, daemon.address)
+            time_until(tmux, lambda screen: f"~ {MANY} working" in screen and "p0000" in screen)
+            print(f"{MANY} sessions: start to the first page {(time.perf_counter() - started) * 1000:.0f} ms")
+            print(f"{MANY} sessions: Page Down to the next page on screen: {describe_ms(measure_paging(tmux))}")
+        finally:
+            tmux.kill()
+
+
+if __name__ == "__main__":
+    main()
