@@ -5,6 +5,8 @@ Every wait is for a condition on the screen, bounded by ``READY_TIMEOUT_S``,
 never a sleep that hopes the change has arrived.
 """
 
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -209,3 +211,10 @@ def test_the_real_dashboard_in_tmux_shows_sessions_and_enter_jumps_to_one(
              "the client switched to the agent's pane")
     desk("send-keys", "-t", work_pane, "q")
     wait_for(lambda: "STATUS" not in desk.screen(work_pane), "the dashboard to quit")
+
+
+def test_no_other_command_pays_for_textual() -> None:
+    """The CLI's commands are registered without importing the dashboard package or Textual."""
+    script = "import sys; from agent_console.cli.app import app; print(sorted(m for m in sys.modules if 'textual' in m or 'dashboard.app' in m))"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=READY_TIMEOUT_S, check=True)
+    assert done.stdout.strip() == "[]"
