@@ -17,6 +17,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     StrictInt,
     StrictStr,
     ValidationError,
@@ -37,7 +38,12 @@ class Status(StrEnum):
 
 
 class AgentType(StrEnum):
+    """The agents whose hooks report here; each has its module in ``agent_console.agents``."""
+
     CLAUDE_CODE = "claude-code"
+    GEMINI_CLI = "gemini-cli"
+    CODEX = "codex"
+    OPENCODE = "opencode"
 
 
 class CloseReason(StrEnum):
@@ -129,6 +135,9 @@ class SessionUpdate(BaseModel):
     pid_start: StrictInt | None = Field(default=None, ge=0)
     reason: Annotated[CloseReason, BeforeValidator(_lowercase)] | None = None
     terminal: dict[StrictStr, StrictStr] | None = None
+    shared_owner: StrictBool | None = None
+    """The owner process hosts many sessions at once (a Codex app-server, an
+    opencode server), so this one replaces none of its others."""
 
     @field_validator("working_dir")
     @classmethod

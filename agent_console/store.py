@@ -66,7 +66,9 @@ class SessionStore:
         naming another owner) replaces every other open session of that same
         process: one Claude Code process runs one session at a time, and
         /clear, /compact and /resume start a new id in the same process.
-        Sharing a working directory proves nothing.
+        Sharing a working directory proves nothing.  An update that says
+        ``shared_owner`` (a Codex app-server, an opencode server: one process,
+        many sessions) replaces nothing.
         """
         update = SessionUpdate.parse(session_id=session_id, status=status, **attributes)
         current = self._sessions.get(update.session_id)
@@ -77,7 +79,7 @@ class SessionStore:
         now = self._now()
         session = new_session(update, now) if current is None else apply_update(current, update, now)
         self._put(session, created=current is None)
-        if _newly_in_owner(current, session):
+        if _newly_in_owner(current, session) and not update.shared_owner:
             self._close_others_of(session, now)
         return session
 

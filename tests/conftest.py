@@ -44,6 +44,17 @@ def daemon(bus_address: str, tmp_path: Path) -> Iterator[RunningDaemon]:
     running.stop()
 
 
+@pytest.fixture(scope="module")
+def shared_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDaemon]:
+    """One daemon for the tests of a module that only add sessions of their own: each uses fresh ids."""
+    directory = tmp_path_factory.mktemp("shared-bus")
+    bus = start_private_bus(directory)
+    running = start_daemon(bus.address, directory / "daemon.log")
+    yield running
+    running.stop()
+    bus.stop()
+
+
 @pytest.fixture
 async def client(daemon: RunningDaemon) -> AsyncIterator[SessionsClient]:
     connected = await SessionsClient.connect(daemon.address)

@@ -8,6 +8,7 @@ import difflib
 import fcntl
 import json
 import os
+import shlex
 import shutil
 import stat
 import subprocess
@@ -17,8 +18,9 @@ from typing import Any
 
 import pytest
 
-from agent_console import claude_settings
-from agent_console.claude_settings import SettingsError
+from agent_console.agents import claude_code, settings_file
+from agent_console.agents.settings_file import SettingsError
+from agent_console.cli import hook_settings
 
 REQUIRED_MATCHERS: dict[str, list[str | None]] = {
     "SessionStart": [None],
@@ -120,7 +122,7 @@ def ours(settings: dict[str, Any]) -> list[tuple[str, str | None]]:
     found = []
     for event, groups in settings.get("hooks", {}).items():
         for group in groups:
-            mine = [h for h in group["hooks"] if claude_settings.is_our_command(h["command"])]
+            mine = [h for h in group["hooks"] if settings_file.is_our_command(h["command"])]
             if mine:
                 assert group["hooks"] == mine, "our hooks share a group with the user's"
                 assert all(h["timeout"] == 5 and "async" not in h for h in mine)
@@ -478,9 +480,7 @@ def test_switching_handlers_keeps_one_set(settings_path: Path, tmp_path: Path) -
     checkout.chmod(0o755)
     ok("install-hooks")
 
-    claude_settings.install(
-        settings_path, claude_settings.shell_handler_command(str(tmp_path), checkout)
-    )
+    hook_settings.install(claude_code, hook_settings.shell_handler_command(str(tmp_path), checkout), settings_path, False)
 
     installed = load(settings_path)
     assert ours(installed) == EXPECTED_REGISTRATIONS
@@ -493,14 +493,14 @@ def test_shell_handler_found_in_the_checkout(tmp_path: Path) -> None:
     checkout.write_text("#!/bin/sh\nexit 0\n")
     checkout.chmod(0o755)
 
-    command = claude_settings.shell_handler_command(str(tmp_path), checkout)
+    command = shlex.join(hook_settings.shell_handler_command(str(tmp_path), checkout))
 
-    assert command == f"'{checkout}'" and claude_settings.is_our_command(command)
+    assert command == f"'{checkout}'" and settings_file.is_our_command(command)
 
 
 def test_shell_handler_missing_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="cannot find the shell hook agent-console-hook"):
-        claude_settings.shell_handler_command(str(tmp_path), tmp_path / "agent-console-hook")
+        hook_settings.shell_handler_command(str(tmp_path), tmp_path / "agent-console-hook")
 
 
 def test_shell_handler_not_executable_is_a_clear_error(tmp_path: Path) -> None:
@@ -509,12 +509,12 @@ def test_shell_handler_not_executable_is_a_clear_error(tmp_path: Path) -> None:
     checkout.chmod(0o644)
 
     with pytest.raises(SettingsError, match="not executable: chmod"):
-        claude_settings.shell_handler_command(str(tmp_path / "empty"), checkout)
+        hook_settings.shell_handler_command(str(tmp_path / "empty"), checkout)
 
 
 def test_the_repository_shell_handler_is_where_install_looks() -> None:
     assert (
-        claude_settings.CHECKOUT_SHELL_HANDLER.parent
+        hook_settings.CHECKOUT_SHELL_HANDLER.parent
         == Path(__file__).resolve().parent.parent / "hooks"
     )
 
@@ -527,10 +527,12 @@ def test_the_repository_shell_handler_is_where_install_looks() -> None:
         "'/path with space/agent-console' hook",
         "agent-console-hook",
         "/opt/agent-console/hooks/agent-console-hook",
+        "agent-console hook --agent gemini-cli",
+        "'/path with space/agent-console' hook --agent opencode",
     ],
 )
 def test_our_commands_are_recognised(command: str) -> None:
-    assert claude_settings.is_our_command(command)
+    assert settings_file.is_our_command(command)
 
 
 @pytest.mark.parametrize(
@@ -538,6 +540,8 @@ def test_our_commands_are_recognised(command: str) -> None:
     [
         "agent-console status",
         "agent-console hook --verbose",
+        "agent-console hook --agent",
+        "agent-console hook --agent codex --verbose",
         "echo agent-console hook",
         "my-agent-console hook",
         "agent-console-hook --debug",
@@ -546,12 +550,12 @@ def test_our_commands_are_recognised(command: str) -> None:
     ],
 )
 def test_users_commands_are_not_ours(command: str) -> None:
-    assert not claude_settings.is_our_command(command)
+    assert not settings_file.is_our_command(command)
 
 
 @pytest.mark.parametrize("command", ["install-hooks", "uninstall-hooks"])
 def test_help_has_a_summary_and_an_example(command: str) -> None:
     output = ok(command, "--help")
 
-    assert "Claude Code's settings." in output
+    assert "your coding agents." in output and "--agent NAME" in output
     assert f"Example:\n    agent-console {command}\n" in output

@@ -106,17 +106,6 @@ def hook(request: pytest.FixtureRequest, tmp_path: Path) -> Hook:
     return next(h for h in all_hooks(tmp_path) if h.name == request.param)
 
 
-@pytest.fixture(scope="module")
-def shared_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDaemon]:
-    """One daemon for the tests that only add sessions of their own: each uses fresh ids."""
-    directory = tmp_path_factory.mktemp("shared-bus")
-    bus = start_private_bus(directory)
-    running = start_daemon(bus.address, directory / "daemon.log")
-    yield running
-    running.stop()
-    bus.stop()
-
-
 def case_id(event: str, fields: dict[str, object]) -> str:
     detail = fields.get("notification_type") or fields.get("tool_name")
     return f"{event}-{detail}" if detail else event
@@ -373,7 +362,7 @@ def test_auto_start_from_an_activation_file(hook: Hook, tmp_path: Path) -> None:
 def test_python_hook_help_is_plain_usage() -> None:
     result = subprocess.run([AGENT_CONSOLE, "hook", "--help"], check=False, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
     assert result.returncode == 0 and result.stderr == ""
-    assert result.stdout.startswith("usage: agent-console hook\n")
+    assert result.stdout.startswith("usage: agent-console hook [--agent NAME]\n")
 
 
 def test_python_hook_ignores_unexpected_arguments(shared_daemon: RunningDaemon) -> None:
@@ -406,8 +395,8 @@ def test_python_hook_records_even_if_stdin_is_never_closed(shared_daemon: Runnin
 
 def test_python_hook_imports_nothing_heavy() -> None:
     """The hook path runs on every tool call: no dbus_next, asyncio, typer, pydantic,
-    typing or subprocess, and of agent_console only the hook, the bus names and the
-    stdlib-only process_info, terminal and limits.  Modules that the
+    typing or subprocess, and of agent_console only the hook, the bus names, the
+    stdlib-only process_info, terminal and limits, and the agent's own module.  Modules that the
     interpreter's own start-up (site, .pth files) loaded are not the hook's doing."""
     script = (
         "import sys\n"
@@ -432,4 +421,5 @@ def test_python_hook_imports_nothing_heavy() -> None:
     assert ours <= {
         "agent_console", "agent_console.cli", "agent_console.bus", "agent_console.bus.names",
         "agent_console.process_info", "agent_console.terminal", "agent_console.limits",
+        "agent_console.agents", "agent_console.agents.claude_code",
     }

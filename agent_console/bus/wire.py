@@ -19,6 +19,7 @@ ATTRIBUTE_TYPES: dict[str, str] = {
     "pid_start": "t",
     "reason": "s",
     "terminal": "a{ss}",
+    "shared_owner": "b",
 }
 """The attributes ``Set`` accepts, with their D-Bus types."""
 

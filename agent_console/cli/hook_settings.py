@@ -1,25 +1,46 @@
-"""``agent-console install-hooks`` and ``uninstall-hooks``: edit Claude Code's settings.
+"""``agent-console install-hooks`` and ``uninstall-hooks``: register the handler with each agent.
 
-The editing itself lives in :mod:`agent_console.claude_settings`; this module
-only turns options into a call and the outcome into one line for a person.
+Where and how each agent registers hooks lives in its module under
+:mod:`agent_console.agents`; the editing in
+:mod:`agent_console.agents.settings_file`.  This module picks the agents,
+builds the handler's command line and turns each outcome into one line for a
+person.
 """
 
+import os
+import shutil
 from pathlib import Path
+from types import ModuleType
 from typing import Annotated
 
 import typer
 
-from agent_console import claude_settings
-from agent_console.claude_settings import Change, SettingsError
+from agent_console.agents import DEFAULT_AGENT, agent_named, all_agents, settings_file
+from agent_console.agents.settings_file import SHELL_HANDLER, Change, SettingsError
 from agent_console.cli.runner import fail
+from agent_console.service_manager.files import running_executable
 
+CHECKOUT_SHELL_HANDLER = Path(__file__).resolve().parents[2] / "hooks" / SHELL_HANDLER
+"""Where the shell handler sits in a source checkout (and an editable install)."""
+
+AGENT_NAMES = ", ".join(agent.NAME for agent in all_agents())
+
+AgentOption = Annotated[
+    str | None,
+    typer.Option(
+        "--agent",
+        metavar="NAME",
+        help=f"The agent: {AGENT_NAMES} [default: every one installed here, else {DEFAULT_AGENT}].",
+        show_default=False,
+    ),
+]
 SettingsOption = Annotated[
     Path | None,
     typer.Option(
         "--settings",
         metavar="PATH",
-        help="Settings file to edit, e.g. a project's .claude/settings.json "
-        "[default: ~/.claude/settings.json].",
+        help="File to edit, e.g. a project's .claude/settings.json "
+        "[default: the agent's user-level file, e.g. ~/.claude/settings.json].",
         show_default=False,
     ),
 ]
@@ -29,75 +50,153 @@ DryRunOption = Annotated[
 
 
 def install_hooks(
+    agent: AgentOption = None,
     settings: SettingsOption = None,
     shell: Annotated[
         bool,
         typer.Option(
             "--shell",
-            help="Register the shell script agent-console-hook instead of 'agent-console hook'.",
+            help="Claude Code only: register the shell script agent-console-hook instead of 'agent-console hook'.",
         ),
     ] = False,
     dry_run: DryRunOption = False,
 ) -> None:
-    """Register the agent-console hook handler in Claude Code's settings.
+    """Register the agent-console hook handler with your coding agents.
 
     \b
-    Adds one entry per status event (SessionStart, UserPromptSubmit, Stop, ...)
-    and leaves everything else in the file as it was. Installing again changes
-    nothing. The first change saves the original as settings.json.bak.
-    Claude Code sessions started afterwards report their status.
+    Claude Code, Gemini CLI, Codex: one entry per status event in the agent's
+    settings (~/.claude/settings.json, ~/.gemini/settings.json,
+    $CODEX_HOME/hooks.json), everything else in the file left as it was; the
+    first change saves the original as FILE.bak.  opencode: a plugin file in
+    ~/.config/opencode/plugin/.  Installing again changes nothing.
+    Without --agent, every agent found here (on PATH or by its config folder).
+    Sessions started afterwards report their status.
     Exit status: 0 installed or already installed, 1 refused or failed.
 
     \b
     Example:
       agent-console install-hooks
+      agent-console install-hooks --agent gemini-cli
       agent-console install-hooks --settings .claude/settings.json --dry-run
     """
-    path = settings or claude_settings.default_settings_path()
-    try:
-        command = (
-            claude_settings.shell_handler_command()
-            if shell
-            else claude_settings.python_handler_command()
-        )
-        change = claude_settings.install(path, command, dry_run)
-    except SettingsError as error:
-        fail(error)
-    _report(
-        change,
-        dry_run,
-        done="Installed the agent-console hooks in",
-        unchanged="already installed in",
-    )
+    agents = _chosen(agent, settings)
+    for chosen in agents:
+        if shell and chosen.NAME != DEFAULT_AGENT:
+            fail(SettingsError(f"--shell is for {DEFAULT_AGENT} only; {chosen.NAME} runs 'agent-console hook'"))
+        path = settings or Path(chosen.hooks_path())
+        try:
+            command = shell_handler_command() if shell else python_handler_command(chosen)
+            change = install(chosen, command, path, dry_run)
+        except SettingsError as error:
+            fail(error)
+        _report(chosen, change, dry_run, done="Installed the agent-console hooks in", unchanged="already installed in")
+        if change.changed and not dry_run and chosen.INSTALL_NOTE:
+            typer.echo(chosen.INSTALL_NOTE)
+    if agent is None:
+        _summary(agents, "Done")
 
 
-def uninstall_hooks(settings: SettingsOption = None, dry_run: DryRunOption = False) -> None:
-    """Remove the agent-console hook entries from Claude Code's settings.
+def uninstall_hooks(agent: AgentOption = None, settings: SettingsOption = None, dry_run: DryRunOption = False) -> None:
+    """Remove the agent-console hooks from your coding agents.
 
     \b
-    Removes only the entries install-hooks added (recognised by their command),
-    never your own hooks, and drops the lists it had to create.
+    Removes only what install-hooks added (entries recognised by their
+    command, opencode's plugin file), never your own hooks, and drops the
+    lists it had to create.  Without --agent, every agent found here.
     Exit status: 0 removed or nothing to remove, 1 refused or failed.
 
     \b
     Example:
       agent-console uninstall-hooks
-      agent-console uninstall-hooks --settings .claude/settings.json --dry-run
+      agent-console uninstall-hooks --agent codex --dry-run
     """
-    path = settings or claude_settings.default_settings_path()
-    try:
-        change = claude_settings.uninstall(path, dry_run)
-    except SettingsError as error:
-        fail(error)
-    _report(change, dry_run, done="Removed the agent-console hooks from", unchanged="not in")
+    agents = _chosen(agent, settings)
+    for chosen in agents:
+        try:
+            change = uninstall(chosen, settings or Path(chosen.hooks_path()), dry_run)
+        except SettingsError as error:
+            fail(error)
+        _report(chosen, change, dry_run, done="Removed the agent-console hooks from", unchanged="not in")
+    if agent is None:
+        _summary(agents, "Done")
 
 
-def _report(change: Change, dry_run: bool, done: str, unchanged: str) -> None:
+def install(agent: ModuleType, command: list[str], path: Path, dry_run: bool) -> Change:
+    """Register ``command`` with ``agent``: a file of ours, or groups merged into its settings."""
+    marker = getattr(agent, "PLUGIN_MARKER", None)
+    if marker is not None:
+        return settings_file.install_file(path, agent.registration(command), marker, dry_run)
+    return settings_file.install(path, agent.registration(command), dry_run)
+
+
+def uninstall(agent: ModuleType, path: Path, dry_run: bool) -> Change:
+    """Remove what ``install`` added for ``agent``."""
+    marker = getattr(agent, "PLUGIN_MARKER", None)
+    if marker is not None:
+        return settings_file.uninstall_file(path, marker, dry_run)
+    return settings_file.uninstall(path, dry_run)
+
+
+def python_handler_command(agent: ModuleType) -> list[str]:
+    """``agent-console hook [--agent NAME]`` by the absolute path of the ``agent-console`` running now.
+
+    An agent may be started from a desktop launcher whose PATH lacks the
+    user's bin directories, so a bare name could fail where a path does not;
+    and it is the same path ``service install`` writes into the unit.  Claude
+    Code's keeps the short form, so that earlier installs stay as they are.
+    """
+    words = [running_executable(), "hook"]
+    return words if agent.NAME == DEFAULT_AGENT else [*words, "--agent", agent.NAME]
+
+
+def shell_handler_command(search_path: str | None = None, checkout: Path = CHECKOUT_SHELL_HANDLER) -> list[str]:
+    """The absolute path of the shell handler: from PATH, else from the checkout."""
+    found = shutil.which(SHELL_HANDLER, path=search_path)
+    if found:
+        return [os.path.abspath(found)]
+    if not checkout.is_file():
+        raise SettingsError(
+            f"cannot find the shell hook {SHELL_HANDLER}: it is not on PATH nor at "
+            f"{checkout}; put it on PATH, or drop --shell to use the Python handler"
+        )
+    if not os.access(checkout, os.X_OK):
+        raise SettingsError(f"the shell hook {checkout} is not executable: chmod +x {checkout}")
+    return [str(checkout)]
+
+
+def _chosen(name: str | None, settings: Path | None) -> list[ModuleType]:
+    """The agent named, else every one found here, else Claude Code (the default)."""
+    if name is not None:
+        agent = agent_named(name)
+        if agent is None:
+            fail(SettingsError(f"unknown agent {name!r}: the agents are {AGENT_NAMES}"))
+        return [agent]
+    found = [agent for agent in all_agents() if is_installed(agent)] if settings is None else []
+    return found or all_agents()[:1]
+
+
+def _summary(chosen: list[ModuleType], verb: str) -> None:
+    """Which agents were handled, when it was more than the default alone."""
+    if [agent.NAME for agent in chosen] == [DEFAULT_AGENT]:
+        return
+    missing = [agent.TITLE for agent in all_agents() if agent not in chosen]
+    typer.echo(
+        f"{verb} for {', '.join(agent.TITLE for agent in chosen)}"
+        + (f"; not found here: {', '.join(missing)} (--agent NAME sets one up anyway)." if missing else ".")
+    )
+
+
+def is_installed(agent: ModuleType) -> bool:
+    """On PATH, or used here before (its config folder exists)."""
+    return any(shutil.which(program) for program in agent.PROGRAMS) or os.path.isdir(agent.config_dir())
+
+
+def _report(agent: ModuleType, change: Change, dry_run: bool, done: str, unchanged: str) -> None:
     """One line for a person (or, in a dry run, the diff that would apply)."""
     if not change.changed:
-        typer.echo(f"The agent-console hooks are {unchanged} {change.path}; nothing changed.")
+        typer.echo(f"{agent.TITLE}: the agent-console hooks are {unchanged} {change.path}; nothing changed.")
     elif dry_run:
         typer.echo(change.diff(), nl=False)
     else:
         backup = f" (original saved as {change.backup})" if change.backup else ""
-        typer.echo(f"{done} {change.path}{backup}. New Claude Code sessions pick this up.")
+        typer.echo(f"{agent.TITLE}: {done} {change.path}{backup}. New {agent.TITLE} sessions pick this up.")

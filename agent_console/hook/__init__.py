@@ -1,12 +1,14 @@
-"""``agent-console hook``: record a Claude Code session's status from a hook event.
+"""``agent-console hook [--agent NAME]``: record a coding agent's session status from a hook event.
 
-Claude Code runs this on every tool call and waits for it, so two rules
-outrank everything else.  It never disturbs Claude: it exits 0 whatever
-happens (2 would block the tool call), prints nothing on stdout (which Claude
-may read as instructions) and says in one stderr line why an event was not
-recorded.  And it is quick: stdlib only, no ``dbus_next``, ``asyncio``,
-``typer`` or ``pydantic``, whose imports alone would take longer than the
-whole hook may; nothing of ``agent_console`` but the bus names either.
+Claude Code, Gemini CLI and Codex run this on every tool call and wait for it
+(opencode's plugin spawns it), so two rules outrank everything else.  It never
+disturbs the agent: it exits 0 whatever happens (2 would block the tool call),
+prints on stdout only what the agent expects there (nothing, or ``{}`` for
+Gemini) and says in one stderr line why an event was not recorded, unless the
+agent would show that line to the person.  And it is quick: stdlib only, no
+``dbus_next``, ``asyncio``, ``typer`` or ``pydantic``, whose imports alone
+would take longer than the whole hook may; of ``agent_console`` only the bus
+names, the process and terminal facts and the agent's own module in ``agents``.
 
 Every wait is bounded: reading stdin, the bus call (connect included) and
 draining unread input each get about a second.
@@ -15,18 +17,18 @@ draining unread input each get about a second.
 import os
 import sys
 from collections.abc import Mapping
+from types import ModuleType
 
+from agent_console.agents import CLOSED, DEFAULT_AGENT, Reading, agent_named
 from agent_console.bus.names import BUS_NAME, INTERFACE, OBJECT_PATH
 from agent_console.process_info import controlling_tty, owner_process
 from agent_console.terminal import fits, terminal_from_environment
 from agent_console.hook.address import AddressError, session_bus_sockets
 from agent_console.hook.dbus_call import BusError, Connection, MethodCall
-from agent_console.hook.events import CLOSED, status_for
 from agent_console.hook.payload import MalformedPayload, top_level_fields
 from agent_console.hook.stdin import drain, read_head
 from agent_console.hook.wire import Variant, WireError
 
-AGENT_TYPE = "claude-code"
 CLOSE_REASON = "session-end"
 
 STDIN_LIMIT_BYTES = 64 * 1024
@@ -40,42 +42,59 @@ STDIN_FD = 0
 """The descriptor itself, not ``sys.stdin``, which is None when Claude Code's pipe is closed."""
 
 USAGE = """\
-usage: agent-console hook
+usage: agent-console hook [--agent NAME]
 
-Reads one Claude Code hook event (JSON) on stdin and records the session's
-status (working, attention, question, closed) with the agent-console service
-on the session bus.  Events that say nothing about the status are ignored.
+Reads one hook event (JSON) of a coding agent on stdin and records the
+session's status (working, attention, question, closed) with the
+agent-console service on the session bus.  Events that say nothing about the
+status are ignored.  NAME is claude-code (the default), gemini-cli, codex or
+opencode.
 
-Always exits 0 and prints nothing on stdout, so it can never block or steer
-Claude Code; when an event is not recorded, one line on stderr says why.
-Register it in ~/.claude/settings.json, e.g. for PostToolUse:
-  {"hooks": {"PostToolUse": [{"hooks": [
-    {"type": "command", "command": "agent-console hook", "timeout": 5}]}]}}
+Always exits 0 and prints on stdout only what the agent expects (nothing, or
+{} for Gemini CLI), so it can never block or steer the agent; when an event
+is not recorded, one line on stderr says why (not for Gemini CLI and Codex,
+which would show it).  'agent-console install-hooks --agent NAME' registers
+it where the agent looks.
 """
 
 
 def main(argv: list[str]) -> int:
-    """Always 0: a failure here is reported, never passed on to Claude Code."""
+    """Always 0: a failure here is reported, never passed on to the agent."""
     if argv[:1] in (["-h"], ["--help"]):
         sys.stdout.write(USAGE)
         return 0
-    try:
-        problem = record(STDIN_FD, os.environ)
-    except Exception as error:  # noqa: BLE001 - a bug here must not reach Claude Code
-        problem = f"internal error: {error!r}"
-    if argv:
-        problem = f"unexpected arguments {argv!r} ignored" + (f"; {problem}" if problem else "")
-    if problem:
+    name, rest = _agent_option(argv)
+    agent = agent_named(name)
+    if agent is None:
+        problem: str | None = f"unknown agent {name!r}; nothing recorded"
+    else:
+        try:
+            problem = record(STDIN_FD, os.environ, agent)
+        except Exception as error:  # noqa: BLE001 - a bug here must not reach the agent
+            problem = f"internal error: {error!r}"
+        sys.stdout.write(agent.HOOK_STDOUT)
+    if rest:
+        problem = f"unexpected arguments {rest!r} ignored" + (f"; {problem}" if problem else "")
+    if problem and (agent is None or agent.HOOK_STDERR):
         print(f"agent-console hook: {' '.join(problem.split())}", file=sys.stderr)
     return 0
 
 
-def record(stdin_fd: int, environ: Mapping[str, str]) -> str | None:
+def _agent_option(argv: list[str]) -> tuple[str, list[str]]:
+    """The agent's name and the arguments left over; Claude Code when none is named."""
+    if argv[:1] == ["--agent"] and len(argv) > 1:
+        return argv[1], argv[2:]
+    if argv[:1] and argv[0].startswith("--agent="):
+        return argv[0].partition("=")[2], argv[1:]
+    return DEFAULT_AGENT, argv
+
+
+def record(stdin_fd: int, environ: Mapping[str, str], agent: ModuleType) -> str | None:
     """Send the event's status to the service; why not, when it was not sent."""
     head, complete = read_head(stdin_fd, STDIN_LIMIT_BYTES, STDIN_SECONDS)
     try:
         try:
-            return _record_fields(top_level_fields(head, complete), environ)
+            return _record_fields(agent, top_level_fields(head, complete), environ)
         except MalformedPayload as error:
             return f"{error}; ignored"
     finally:
@@ -83,33 +102,41 @@ def record(stdin_fd: int, environ: Mapping[str, str]) -> str | None:
             drain(stdin_fd, DRAIN_SECONDS)
 
 
-def _record_fields(event: Mapping[str, object], environ: Mapping[str, str]) -> str | None:
-    status = status_for(event)
-    if status is None:
+def _record_fields(agent: ModuleType, event: Mapping[str, object], environ: Mapping[str, str]) -> str | None:
+    reading = agent.read(event)
+    if reading is None:
         return None
-    session_id = event.get("session_id")
-    if not isinstance(session_id, str) or not session_id:
-        return f"{event.get('hook_event_name')} without a session_id; ignored"
-    attributes = _attributes(event, status, environ)
+    if reading.session_id is None:
+        return f"{agent.event_name(event)} without a session_id; ignored"
+    attributes = _attributes(agent, reading, environ)
     try:
-        _call_set(session_id, status, attributes, environ)
+        _call_set(reading.session_id, reading.status, attributes, environ)
     except (AddressError, BusError, WireError) as error:
-        return f"{event.get('hook_event_name')} of session {session_id} not recorded as {status}: {error}"
+        return (
+            f"{agent.event_name(event)} of session {reading.session_id} "
+            f"not recorded as {reading.status}: {error}"
+        )
     return None
 
 
-def _attributes(event: Mapping[str, object], status: str, environ: Mapping[str, str]) -> dict[str, object]:
-    """The owner process lets the daemon close the session when Claude Code dies without a
-    SessionEnd; its terminal lets ``agent-console focus`` bring it in front."""
-    attributes: dict[str, object] = {"agent_type": Variant("s", AGENT_TYPE)}
-    if isinstance(event.get("cwd"), str):
-        attributes["working_dir"] = Variant("s", event["cwd"])
-    if status == CLOSED:
+def _attributes(agent: ModuleType, reading: Reading, environ: Mapping[str, str]) -> dict[str, object]:
+    """The owner process lets the daemon close the session when the agent dies without saying
+    so; its terminal lets ``agent-console focus`` bring it in front.
+
+    For an agent whose process hosts many sessions, ``shared_owner`` tells the
+    daemon that a new session there replaces none of the others.
+    """
+    attributes: dict[str, object] = {"agent_type": Variant("s", agent.NAME)}
+    if reading.working_dir is not None:
+        attributes["working_dir"] = Variant("s", reading.working_dir)
+    if reading.status == CLOSED:
         attributes["reason"] = Variant("s", CLOSE_REASON)
     owner = owner_process()
     if owner is not None:
         attributes["pid"] = Variant("u", owner[0])
         attributes["pid_start"] = Variant("t", owner[1])
+        if agent.SHARED_PROCESS:
+            attributes["shared_owner"] = Variant("b", True)
     terminal = terminal_from_environment(environ)
     tty = controlling_tty(owner[0]) if owner is not None else None
     if tty is not None and fits(tty):

@@ -1,5 +1,8 @@
-"""Add and remove agent-console's hook entries in a Claude Code settings.json.
+"""Add and remove agent-console's hooks in an agent's own configuration files.
 
+Claude Code, Gemini CLI and Codex read hooks from JSON of one shape:
+``{"hooks": {EVENT: [{"matcher": ..., "hooks": [{"type": "command", ...}]}]}}``;
+each agent's module says which groups it wants, this module edits the file.
 The file belongs to the user: it holds their permissions, env, model, status
 line and their own hooks.  So this module changes nothing but entries it can
 recognise as ours (a ``command`` hook whose command is our handler), keeps
@@ -7,6 +10,10 @@ every other key in its order, writes with the file's own indentation, and
 leaves a file alone when there is nothing to change.  Writes go through a
 temporary file and a rename under an advisory lock, so neither a crash nor a
 second installer can leave a half-written or doubly-edited file behind.
+The same care covers a file that is wholly ours (opencode's plugin):
+``edit_file`` takes any plan from old text to new.
+
+Standard library only, like the rest of ``agent_console.agents``.
 """
 
 import copy
@@ -16,29 +23,20 @@ import json
 import os
 import re
 import shlex
-import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from agent_console.agents import Groups
 from agent_console.atomic_file import read_text, write_atomically
 from agent_console.errors import AgentConsoleError
-from agent_console.hook.events import REGISTRATIONS
-from agent_console.service_manager.files import running_executable
 
-HOOK_TIMEOUT_SECONDS = 5
-"""Per-hook timeout: the handler itself gives up on the bus after about 1 s,
-so 5 s covers a cold Python start and still bounds what a hung handler costs
-Claude (whose own default is 10 minutes)."""
+Settings = dict[str, Any]
 
 PYTHON_HANDLER = "agent-console"
 SHELL_HANDLER = "agent-console-hook"
-CHECKOUT_SHELL_HANDLER = Path(__file__).resolve().parent.parent / "hooks" / SHELL_HANDLER
-"""Where the shell handler sits in a source checkout (and an editable install)."""
-
-Settings = dict[str, Any]
 
 
 class SettingsError(AgentConsoleError):
@@ -66,41 +64,9 @@ class Change:
             (self.before or "").splitlines(keepends=True),
             (self.after or "").splitlines(keepends=True),
             fromfile=str(self.path) if self.before is not None else "/dev/null",
-            tofile=str(self.path),
+            tofile=str(self.path) if self.after is not None else "/dev/null",
         )
         return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
-
-
-def default_settings_path() -> Path:
-    """The user-level settings file, which every Claude Code session reads."""
-    return Path.home() / ".claude" / "settings.json"
-
-
-def python_handler_command() -> str:
-    """``agent-console hook`` by the absolute path of the ``agent-console`` running now.
-
-    Claude Code may be started from a desktop launcher whose PATH lacks the
-    user's bin directories, so a bare name could fail where a path does not;
-    and it is the same path ``service install`` writes into the unit.
-    """
-    return f"{shlex.quote(running_executable())} hook"
-
-
-def shell_handler_command(
-    search_path: str | None = None, checkout: Path = CHECKOUT_SHELL_HANDLER
-) -> str:
-    """The absolute path of the shell handler: from PATH, else from the checkout."""
-    found = shutil.which(SHELL_HANDLER, path=search_path)
-    if found:
-        return shlex.quote(os.path.abspath(found))
-    if not checkout.is_file():
-        raise SettingsError(
-            f"cannot find the shell hook {SHELL_HANDLER}: it is not on PATH nor at "
-            f"{checkout}; put it on PATH, or drop --shell to use the Python handler"
-        )
-    if not os.access(checkout, os.X_OK):
-        raise SettingsError(f"the shell hook {checkout} is not executable: chmod +x {checkout}")
-    return shlex.quote(str(checkout))
 
 
 def is_our_command(command: str) -> bool:
@@ -117,39 +83,18 @@ def is_our_command(command: str) -> bool:
         return False
     program = os.path.basename(words[0])
     if program == PYTHON_HANDLER:
-        return words[1:] == ["hook"]
+        return words[1:] == ["hook"] or (len(words) == 4 and words[1:3] == ["hook", "--agent"])
     return program == SHELL_HANDLER and len(words) == 1
 
 
-def our_groups(command: str) -> dict[str, list[Settings]]:
-    """The matcher groups we register, by event, in the order we add them.
-
-    Each group holds only our hook, so uninstalling can drop it whole.  No
-    ``async``: Claude then waits for each hook (at most about 1 s, bounded by
-    the timeout), which keeps events reaching the service in the order they
-    happened; async hooks run concurrently, so a late PostToolUse ("working")
-    could land after Stop ("attention"), and one fired at SessionEnd could be
-    cut off when Claude exits.  We print nothing, so async would gain no more
-    than that latency.
-    """
-    hook = {"type": "command", "command": command, "timeout": HOOK_TIMEOUT_SECONDS}
-    groups: dict[str, list[Settings]] = {}
-    for event, matcher in REGISTRATIONS:
-        group: Settings = {} if matcher is None else {"matcher": matcher}
-        group["hooks"] = [dict(hook)]
-        groups.setdefault(event, []).append(group)
-    return groups
-
-
-def with_hooks(settings: Settings, command: str) -> Settings:
-    """The settings with exactly one set of our groups running ``command``.
+def with_hooks(settings: Settings, wanted: Groups) -> Settings:
+    """The settings with exactly one set of our groups, ``wanted``.
 
     Groups already exactly as wanted stay where they are, so installing twice
     changes nothing; our stale entries (another path, another timeout) go.
     """
     result = copy.deepcopy(settings)
     hooks = result.setdefault("hooks", {})
-    wanted = our_groups(command)
     for event in list(hooks):
         groups = _with_exactly(hooks[event], wanted.get(event, []))
         _set_or_drop(hooks, event, groups, before=hooks[event])
@@ -175,14 +120,14 @@ def without_hooks(settings: Settings) -> Settings:
     return result
 
 
-def install(path: Path, command: str, dry_run: bool = False) -> Change:
-    """Register ``command`` for our events in the settings file at ``path``."""
-    return _edit(path, lambda settings: with_hooks(settings, command), dry_run)
+def install(path: Path, wanted: Groups, dry_run: bool = False) -> Change:
+    """Register our ``wanted`` groups in the settings file at ``path``."""
+    return _edit_settings(path, lambda settings: with_hooks(settings, wanted), dry_run)
 
 
 def uninstall(path: Path, dry_run: bool = False) -> Change:
     """Remove every hook of ours from the settings file at ``path``."""
-    return _edit(path, without_hooks, dry_run)
+    return _edit_settings(path, without_hooks, dry_run)
 
 
 def _with_exactly(groups: list[Settings], wanted: list[Settings]) -> list[Settings]:
@@ -230,8 +175,25 @@ def _set_or_drop(container: Settings, key: str, value: Any, before: Any) -> None
         container[key] = value
 
 
-def _edit(path: Path, transform: Callable[[Settings], Settings], dry_run: bool) -> Change:
-    """Read, transform and, if anything changed, write back under the lock.
+def _edit_settings(path: Path, transform: Callable[[Settings], Settings], dry_run: bool) -> Change:
+    def plan(before: str | None) -> str | None:
+        settings = _parse(before or "", path)
+        changed = transform(settings)
+        return before if changed == settings else _render(changed, before)
+
+    return edit_file(path, plan, lambda before: _is_original(before, path), dry_run)
+
+
+def edit_file(
+    path: Path,
+    plan: Callable[[str | None], str | None],
+    is_original: Callable[[str], bool],
+    dry_run: bool,
+) -> Change:
+    """Read, plan the new text (None: no file) and, if anything changed, write back under the lock.
+
+    ``is_original`` tells whether existing text is the user's own, which the
+    first change backs up.  ``plan`` raises ``SettingsError`` to refuse.
 
     The first look is unlocked so that a no-op or a dry run creates nothing;
     a real write looks again under the lock, as another writer may have been
@@ -240,23 +202,20 @@ def _edit(path: Path, transform: Callable[[Settings], Settings], dry_run: bool) 
     path = path.expanduser()
     target = Path(os.path.realpath(path))
     try:
-        change = _plan(path, target, transform)
+        change = _plan(path, target, plan)
         if dry_run or not change.changed:
             return change
         target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         with _locked(target):
-            change = _plan(path, target, transform)
-            return _apply(change, target) if change.changed else change
+            change = _plan(path, target, plan)
+            return _apply(change, target, is_original) if change.changed else change
     except OSError as error:
         raise SettingsError(f"cannot update {path}: {error.strerror or error}") from error
 
 
-def _plan(path: Path, target: Path, transform: Callable[[Settings], Settings]) -> Change:
+def _plan(path: Path, target: Path, plan: Callable[[str | None], str | None]) -> Change:
     before = _read(target)
-    settings = _parse(before or "", path)
-    changed = transform(settings)
-    after = before if changed == settings else _render(changed, before)
-    return Change(path, before, after)
+    return Change(path, before, plan(before))
 
 
 def _read(target: Path) -> str | None:
@@ -267,7 +226,7 @@ def _read(target: Path) -> str | None:
 
 
 def _parse(text: str, path: Path) -> Settings:
-    """The settings object, refused with a clear message if not as Claude expects.
+    """The settings object, refused with a clear message if not as the agents expect.
 
     An empty file counts as no settings at all.
     """
@@ -328,26 +287,27 @@ def _indentation(text: str) -> str:
     return match.group(1) if match else "  "
 
 
-def _apply(change: Change, target: Path) -> Change:
-    """Write the change, after backing up the original if nobody did before."""
+def _apply(change: Change, target: Path, is_original: Callable[[str], bool]) -> Change:
+    """Write (or remove) the file, after backing up the original if nobody did before."""
     mode = target.stat().st_mode & 0o7777 if change.before is not None else 0o600
     backup = change.path.with_name(change.path.name + ".bak")
-    wrote_backup = _is_original(change) and not os.path.lexists(backup)
+    wrote_backup = change.before is not None and is_original(change.before) and not os.path.lexists(backup)
     if wrote_backup:
         write_atomically(backup, change.before or "", mode)
-    write_atomically(target, change.after or "", mode)
+    if change.after is None:
+        target.unlink()
+    else:
+        write_atomically(target, change.after, mode)
     return Change(change.path, change.before, change.after, backup if wrote_backup else None)
 
 
-def _is_original(change: Change) -> bool:
-    """Whether the text before is the user's own: existing and free of our hooks.
+def _is_original(before: str, path: Path) -> bool:
+    """Whether settings text is the user's own: free of our hooks.
 
     Text that holds our hooks already is not the content before our first
     change (that was a missing file, say), so backing it up would mislead.
     """
-    if change.before is None:
-        return False
-    settings = _parse(change.before, change.path)
+    settings = _parse(before, path)
     return without_hooks(settings) == settings
 
 
@@ -365,3 +325,27 @@ def _locked(target: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+def install_file(path: Path, text: str, marker: str, dry_run: bool = False) -> Change:
+    """Write a file that is wholly ours (it starts with ``marker``); refuse to replace anyone else's."""
+
+    def plan(before: str | None) -> str:
+        _refuse_theirs(path, before, marker)
+        return text
+
+    return edit_file(path, plan, is_original=lambda before: False, dry_run=dry_run)
+
+
+def uninstall_file(path: Path, marker: str, dry_run: bool = False) -> Change:
+    """Remove a file of ours; one that does not start with ``marker`` stays."""
+
+    def plan(before: str | None) -> None:
+        _refuse_theirs(path, before, marker)
+
+    return edit_file(path, plan, is_original=lambda before: False, dry_run=dry_run)
+
+
+def _refuse_theirs(path: Path, before: str | None, marker: str) -> None:
+    if before is not None and not before.startswith(marker):
+        raise SettingsError(f"{path} is not agent-console's (it does not start with {marker!r}); left it untouched")

@@ -1,0 +1,105 @@
+"""Everything that differs between coding agents, one module per agent.
+
+The daemon and the wire know an agent only by its ``agent_type`` string.
+What its events mean, how its payload is read, where its hooks are registered
+and whether one of its processes runs one session or many is said in the
+agent's own module, which is the agent: ``agent_named`` returns the module.
+A fifth agent is one more module, one name in ``_MODULES`` and its
+``agent_type`` in ``model.AgentType``.  Each module defines:
+
+- ``NAME``: its ``agent_type``, and the NAME of ``--agent NAME``;
+- ``TITLE``: how a person names it;
+- ``read(event) -> Reading | None``: the session and status an event
+  announces, None for an event that says nothing about the status;
+- ``event_name(event) -> str``: for the line that says why an event was not
+  recorded;
+- ``SHARED_PROCESS``: whether one of its processes hosts many sessions at
+  once (a Codex app-server, an opencode server), so that a new session there
+  replaces none of the others;
+- ``HOOK_STDOUT``: what the hook prints on stdout (Gemini shows stderr when
+  stdout is empty); ``HOOK_STDERR``: whether the hook may say on stderr why
+  an event was not recorded (not where the agent shows that to the person);
+- ``PROGRAMS`` and ``config_dir()``: how to tell it is installed here;
+- ``hooks_path()`` and ``registration(command)``: where the handler is
+  registered and what goes there: matcher groups by event for a settings
+  file of Claude Code's shape, or, where the module defines
+  ``PLUGIN_MARKER`` (how that file begins), the whole text of a file of ours;
+  ``INSTALL_NOTE``: what the person must still do, if anything.
+
+Standard library only, and nothing heavy (no ``typing``, ``dataclasses`` or
+``pathlib``): ``agent-console hook`` imports this package and one agent's
+module on every event; the editing machinery is in ``settings_file``, which
+only the installers import.
+"""
+
+from collections.abc import Callable, Mapping
+from importlib import import_module
+from types import ModuleType
+
+WORKING = "working"
+ATTENTION = "attention"
+QUESTION = "question"
+CLOSED = "closed"
+
+DEFAULT_AGENT = "claude-code"
+
+Event = Mapping[str, object]
+"""A hook payload's top-level fields, as ``hook.payload`` decodes them."""
+
+Groups = dict[str, list[dict[str, object]]]
+"""Matcher groups by event, as Claude Code, Gemini CLI and Codex read them."""
+
+_MODULES = ("claude_code", "gemini_cli", "codex", "opencode")
+"""Claude Code first: the default, and first in every list."""
+
+
+class Reading:
+    """What one event says about one session."""
+
+    __slots__ = ("session_id", "status", "working_dir")
+
+    def __init__(self, session_id: str | None, status: str, working_dir: str | None) -> None:
+        self.session_id = session_id
+        """None when the event named none: the hook then says so and records nothing."""
+        self.status = status
+        self.working_dir = working_dir
+
+
+def text_field(fields: Mapping[str, object], key: str) -> str | None:
+    """A field that must be a non-empty string; any other JSON value counts as absent."""
+    value = fields.get(key)
+    return value if isinstance(value, str) and value else None
+
+
+def lookup(table: Mapping[str, str], key: object) -> str | None:
+    """Fields arrive as any JSON value; a non-string one is simply not in the table."""
+    return table.get(key) if isinstance(key, str) else None
+
+
+def hook_event_name(event: Event) -> str:
+    """The name of a command hook's event: Claude Code, Gemini CLI and Codex send it alike."""
+    return str(event.get("hook_event_name"))
+
+
+def command_hook_reader(status_for: Callable[[Event], str | None]) -> Callable[[Event], Reading | None]:
+    """``read`` for a command hook's payload, whose common fields Claude Code, Gemini CLI and
+    Codex share, given the agent's own ``status_for``."""
+
+    def read(event: Event) -> Reading | None:
+        status = status_for(event)
+        if status is None:
+            return None
+        return Reading(text_field(event, "session_id"), status, text_field(event, "cwd"))
+
+    return read
+
+
+def all_agents() -> list[ModuleType]:
+    """Every agent's module, Claude Code first."""
+    return [import_module(f"{__name__}.{module}") for module in _MODULES]
+
+
+def agent_named(name: str) -> ModuleType | None:
+    """The module of the agent whose ``agent_type`` is ``name``; only that one is imported."""
+    module = name.replace("-", "_")
+    return import_module(f"{__name__}.{module}") if module in _MODULES and "_" not in name else None

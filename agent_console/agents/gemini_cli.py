@@ -1,0 +1,88 @@
+"""Gemini CLI: command hooks in ``~/.gemini/settings.json``.
+
+Gemini runs every matching hook through the shell and waits for it, with the
+event as JSON on stdin.  It parses stdout as JSON and, when stdout is empty,
+shows stderr to the person: so the hook prints ``{}`` and nothing else.
+
+``BeforeTool`` fires before a tool's permission dialog and ``Notification``
+just before the dialog shows, so the two in that order give working, then
+attention.  ``AfterAgent`` also fires after Esc during a model call.
+``SessionEnd`` comes three times on /quit (a repeat changes nothing), and
+/clear ends the old id and starts a new one in the same process: one
+session per process, like Claude Code.  Rejecting a permission fires
+nothing, and neither does a kill: the owner process check closes it then.
+"""
+
+import os
+import shlex
+
+from agent_console.agents import (
+    ATTENTION,
+    CLOSED,
+    QUESTION,
+    WORKING,
+    Event,
+    Groups,
+    command_hook_reader,
+    hook_event_name,
+    lookup,
+)
+
+NAME = "gemini-cli"
+TITLE = "Gemini CLI"
+SHARED_PROCESS = False
+HOOK_STDOUT = "{}"
+HOOK_STDERR = False
+PROGRAMS = ("gemini",)
+INSTALL_NOTE = ""
+
+HOOK_NAME = "agent-console"
+"""The name Gemini shows for our hooks, and the one ``hooksConfig.disabled`` takes."""
+
+HOOK_TIMEOUT_MS = 5000
+"""Gemini counts hook timeouts in milliseconds.  The handler gives up on the
+bus after about 1 s; 5 s covers a cold Python start, as for Claude Code."""
+
+QUESTION_TOOL = "ask_user"
+"""The tool (and the Notification ``details.type``) that asks the person a question."""
+
+_BY_EVENT = {
+    "SessionStart": ATTENTION,
+    "BeforeAgent": WORKING,
+    "BeforeTool": WORKING,
+    "Notification": ATTENTION,
+    "AfterTool": WORKING,
+    "AfterAgent": ATTENTION,
+    "SessionEnd": CLOSED,
+}
+"""BeforeModel, AfterModel (once per streamed chunk), BeforeToolSelection and
+PreCompress say nothing about the status and are not registered."""
+
+
+def status_for(event: Event) -> str | None:
+    """The status an event announces, or None to ignore it."""
+    name = event.get("hook_event_name")
+    if name == "BeforeTool" and event.get("tool_name") == QUESTION_TOOL:
+        return QUESTION
+    details = event.get("details")
+    if name == "Notification" and isinstance(details, dict) and details.get("type") == QUESTION_TOOL:
+        return QUESTION
+    return lookup(_BY_EVENT, name)
+
+
+read = command_hook_reader(status_for)
+event_name = hook_event_name
+
+
+def config_dir() -> str:
+    return os.path.join(os.path.expanduser("~"), ".gemini")
+
+
+def hooks_path() -> str:
+    return os.path.join(config_dir(), "settings.json")
+
+
+def registration(command: list[str]) -> Groups:
+    """One group per event, matching everything, holding only our named hook."""
+    hook = {"name": HOOK_NAME, "type": "command", "command": shlex.join(command), "timeout": HOOK_TIMEOUT_MS}
+    return {event: [{"matcher": "*", "hooks": [dict(hook)]}] for event in _BY_EVENT}

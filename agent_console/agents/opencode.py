@@ -1,0 +1,107 @@
+"""opencode: a JavaScript plugin, since opencode has no command hooks.
+
+``install-hooks --agent opencode`` writes ``opencode_plugin.js`` (beside this
+module) into opencode's global plugin folder, with the handler's command and
+the events of the table filled in.  The plugin runs inside opencode, so it
+never waits for the handler: it spawns ``agent-console hook --agent opencode``
+per relevant event with ``{"directory", "event_time", "event"}`` on stdin, and
+on ``dispose`` (/exit, the end of ``opencode run``) sends a closing event of
+its own, ``agent-console.disposed``, for every session it saw.
+
+One opencode server can host many sessions, and /new leaves the old session
+idle rather than ending it.  Status and permission events carry no folder:
+the plugin's ``directory`` stands in for it.
+"""
+
+import json
+import os
+
+from agent_console.agents import (
+    ATTENTION,
+    CLOSED,
+    QUESTION,
+    WORKING,
+    Event,
+    Reading,
+    lookup,
+    text_field,
+)
+
+NAME = "opencode"
+TITLE = "opencode"
+SHARED_PROCESS = True
+HOOK_STDOUT = ""
+HOOK_STDERR = True
+"""The plugin drops the handler's output."""
+PROGRAMS = ("opencode",)
+INSTALL_NOTE = ""
+
+DISPOSED = "agent-console.disposed"
+"""The plugin's own event: opencode is shutting this instance down."""
+
+_BY_EVENT = {
+    "session.created": ATTENTION,
+    "session.idle": ATTENTION,
+    "session.error": ATTENTION,
+    "permission.asked": ATTENTION,
+    "permission.replied": WORKING,
+    "question.asked": QUESTION,
+    "question.replied": WORKING,
+    "question.rejected": WORKING,
+    "session.deleted": CLOSED,
+    DISPOSED: CLOSED,
+}
+STATUS_EVENT = "session.status"
+_BY_SESSION_STATUS = {"busy": WORKING, "retry": WORKING, "idle": ATTENTION}
+
+PLUGIN_TEMPLATE = os.path.join(os.path.dirname(__file__), "opencode_plugin.js")
+PLUGIN_MARKER = "// agent-console:"
+"""The plugin's first line: how a file is known to be ours."""
+
+
+def _inner(event: Event) -> dict[str, object]:
+    """The opencode event the plugin passed on: ``{id, type, properties}``."""
+    inner = event.get("event")
+    return inner if isinstance(inner, dict) else {}
+
+
+def _object(fields: dict[str, object], key: str) -> dict[str, object]:
+    value = fields.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def event_name(event: Event) -> str:
+    return str(_inner(event).get("type"))
+
+
+def status_for(event: Event) -> str | None:
+    name = _inner(event).get("type")
+    if name == STATUS_EVENT:
+        return lookup(_BY_SESSION_STATUS, _object(_object(_inner(event), "properties"), "status").get("type"))
+    return lookup(_BY_EVENT, name)
+
+
+def read(event: Event) -> Reading | None:
+    status = status_for(event)
+    if status is None:
+        return None
+    properties = _object(_inner(event), "properties")
+    info = _object(properties, "info")
+    session_id = text_field(properties, "sessionID") or text_field(info, "id")
+    return Reading(session_id, status, text_field(info, "directory") or text_field(event, "directory"))
+
+
+def config_dir() -> str:
+    return os.path.join(os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config"), "opencode")
+
+
+def hooks_path() -> str:
+    return os.path.join(config_dir(), "plugin", "agent-console.js")
+
+
+def registration(command: list[str]) -> str:
+    """The plugin's text: the template with the command and the events it passes on."""
+    with open(PLUGIN_TEMPLATE, encoding="utf-8") as template:
+        text = template.read()
+    events = json.dumps([*_BY_EVENT, STATUS_EVENT])
+    return text.replace("__COMMAND__", json.dumps(command)).replace("__EVENTS__", events)

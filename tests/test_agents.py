@@ -1,0 +1,213 @@
+"""Gemini CLI, Codex and opencode through ``agent-console hook --agent NAME``.
+
+The payloads are real: each fixture under ``fixtures/agents/`` is what the
+agent's current version sent to a capturing hook in one run against the fake
+model API (``fake_model_api.py``; how, in ``fixtures/agents/README.md``),
+one payload per line, in the order sent.  Every line goes through the real
+executable to a real daemon on a private bus, and the session's history as
+the daemon keeps it, read with busctl, must be the timeline the agent's
+table promises.
+"""
+
+import json
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+from conftest import AGENT_CONSOLE, RunningDaemon, env_with_bus
+from hook_support import RUN_TIMEOUT_S, event_payload, stored_session
+
+from agent_console.agents import agent_named, all_agents
+from agent_console.model import AgentType
+
+FIXTURES = Path(__file__).parent / "fixtures" / "agents"
+
+
+def run_hook(agent: str, payload: bytes, env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [AGENT_CONSOLE, "hook", "--agent", agent],
+        input=payload, env=env, check=False, capture_output=True, timeout=RUN_TIMEOUT_S,
+    )
+
+
+def fixture_lines(name: str) -> list[bytes]:
+    return (FIXTURES / name).read_bytes().splitlines()
+
+
+def renamed(lines: list[bytes], suffix: str) -> list[bytes]:
+    """The payloads with every session id made unique to one test, nothing else changed."""
+    ids = {session_id for line in lines for session_id in session_ids(line)}
+    for session_id in ids:
+        lines = [line.replace(session_id.encode(), f"{session_id}-{suffix}".encode()) for line in lines]
+    return lines
+
+
+def session_ids(line: bytes) -> set[str]:
+    event = json.loads(line)
+    inner = event.get("event", {}).get("properties", {})
+    return {value for value in (event.get("session_id"), inner.get("sessionID")) if isinstance(value, str)}
+
+
+def timeline(address: str, session_id: str) -> list[str]:
+    """Every status the session had, first to last, from the daemon's history."""
+    session = stored_session(address, session_id)
+    assert session is not None, f"no session {session_id}"
+    history = session["history"]
+    assert isinstance(history, list)
+    if not history:
+        return [str(session["status"])]
+    return [history[0]["from"]["data"], *(entry["to"]["data"] for entry in history)]
+
+
+def replay(agent: str, name: str, daemon: RunningDaemon) -> list[str]:
+    """Feed a fixture through the hook; the session ids, in order of appearance."""
+    module = agent_named(agent)
+    assert module is not None
+    env = env_with_bus(daemon.address)
+    lines = renamed(fixture_lines(name), uuid.uuid4().hex[:8])
+    order: list[str] = []
+    for line in lines:
+        result = run_hook(agent, line, env)
+        assert (result.returncode, result.stdout, result.stderr) == (0, module.HOOK_STDOUT.encode(), b""), line[:200]
+        order += [session_id for session_id in sorted(session_ids(line)) if session_id not in order]
+    return order
+
+
+A, W, Q, C = "attention", "working", "question", "closed"
+
+REPLAYS = [
+    ("gemini-cli", "gemini-cli/tool-clear-quit.jsonl", [[A, W, A, C], [A, C]]),
+    ("gemini-cli", "gemini-cli/permission-quit.jsonl", [[A, W, A, W, A, C]]),
+    ("codex", "codex/exec-tool.jsonl", [[A, W, A, C]]),
+    ("codex", "codex/tui-permission-quit.jsonl", [[A, W, A, W, A, C]]),
+    ("codex", "codex/tui-interrupt-quit.jsonl", [[A, W, A, W, A, C]]),
+    ("opencode", "opencode/run-tool.jsonl", [[A, W, A, C]]),
+    ("opencode", "opencode/run-permission-rejected.jsonl", [[A, W, A, W, A, C]]),
+]
+REPLAYS_BY_AGENT = {agent: name for agent, name, _ in REPLAYS}
+
+
+@pytest.mark.parametrize(("agent", "name", "expected"), REPLAYS, ids=[name for _, name, _ in REPLAYS])
+def test_a_real_run_gives_the_promised_timeline(
+    agent: str, name: str, expected: list[list[str]], shared_daemon: RunningDaemon
+) -> None:
+    """Every event of the table, the ignored ones (Gemini's model events, opencode's
+    message events) and duplicates (Gemini's triple SessionEnd) included."""
+    sessions = replay(agent, name, shared_daemon)
+
+    assert [timeline(shared_daemon.address, session_id) for session_id in sessions] == expected
+    for session_id in sessions:
+        stored = stored_session(shared_daemon.address, session_id)
+        assert stored is not None
+        assert stored["agent_type"] == agent and stored["close_reason"] == "session-end"
+        assert str(stored["working_dir"]).startswith("/tmp/cap/")
+
+
+def test_every_event_of_each_table_is_in_a_real_run() -> None:
+    """The fixtures exercise each table; the events no run could show are listed here."""
+    unseen_by_runs = {
+        "gemini-cli": set(),
+        "codex": set(),
+        "opencode": {"session.error", "session.deleted", "question.asked", "question.replied", "question.rejected"},
+    }
+    for agent, names in {
+        "gemini-cli": ["gemini-cli/tool-clear-quit.jsonl", "gemini-cli/permission-quit.jsonl"],
+        "codex": ["codex/exec-tool.jsonl", "codex/tui-permission-quit.jsonl", "codex/tui-interrupt-quit.jsonl"],
+        "opencode": ["opencode/run-tool.jsonl", "opencode/run-permission-rejected.jsonl"],
+    }.items():
+        module = agent_named(agent)
+        assert module is not None
+        seen = {module.event_name(json.loads(line)) for name in names for line in fixture_lines(name)}
+        assert set(module._BY_EVENT) - seen == unseen_by_runs[agent]
+
+
+@pytest.mark.parametrize(
+    ("agent", "payload", "status"),
+    [
+        ("gemini-cli", {"hook_event_name": "BeforeTool", "tool_name": "ask_user"}, Q),
+        ("gemini-cli", {"hook_event_name": "Notification", "notification_type": "ToolPermission",
+                        "details": {"type": "ask_user"}}, Q),
+        ("codex", {"hook_event_name": "PreToolUse", "tool_name": "request_user_input"}, Q),
+    ],
+    ids=["gemini-ask-user-tool", "gemini-ask-user-dialog", "codex-request-user-input"],
+)
+def test_questions(agent: str, payload: dict[str, object], status: str, shared_daemon: RunningDaemon) -> None:
+    """The question tools, which no headless run can reach: real payloads' common fields, the tool's name."""
+    session_id = str(uuid.uuid4())
+    body = {"session_id": session_id, "cwd": "/home/dev/shop", **payload}
+    run_hook(agent, json.dumps(body).encode(), env_with_bus(shared_daemon.address))
+
+    stored = stored_session(shared_daemon.address, session_id)
+    assert stored is not None and stored["status"] == status
+
+
+@pytest.mark.parametrize(
+    ("agent", "event"),
+    [
+        ("opencode", {"type": "question.asked", "properties": {"sessionID": "ses_q", "questions": []}}),
+        ("opencode", {"type": "session.deleted", "properties": {"sessionID": "ses_q", "info": {}}}),
+    ],
+)
+def test_opencode_events_no_run_showed(agent: str, event: dict[str, object], shared_daemon: RunningDaemon) -> None:
+    session_id = f"ses_{uuid.uuid4().hex}"
+    event["properties"] = {**event["properties"], "sessionID": session_id}  # type: ignore[dict-item]
+    run_hook(agent, json.dumps({"directory": "/home/dev/shop", "event": event}).encode(), env_with_bus(shared_daemon.address))
+
+    stored = stored_session(shared_daemon.address, session_id)
+    expected = Q if event["type"] == "question.asked" else C
+    assert stored is not None and stored["status"] == expected and stored["working_dir"] == "/home/dev/shop"
+
+
+def first_event(name: str, session_id: str) -> bytes:
+    """The fixture's first payload, for a session of the test's own."""
+    line = fixture_lines(name)[0]
+    [old] = session_ids(line)
+    return line.replace(old.encode(), session_id.encode())
+
+
+@pytest.mark.parametrize(
+    ("agent", "name", "replaces"),
+    [
+        ("gemini-cli", "gemini-cli/tool-clear-quit.jsonl", True),
+        ("codex", "codex/exec-tool.jsonl", False),
+        ("opencode", "opencode/run-tool.jsonl", False),
+    ],
+)
+def test_a_new_session_replaces_the_others_of_its_process_only_for_one_session_agents(
+    agent: str, name: str, replaces: bool, shared_daemon: RunningDaemon
+) -> None:
+    """Every hook here runs from this test's process, its owner: a second session
+    there closes the first for Gemini (/clear), never for Codex's app-server or opencode."""
+    env = env_with_bus(shared_daemon.address)
+    first, second = f"first-{uuid.uuid4()}", f"second-{uuid.uuid4()}"
+    for session_id in (first, second):
+        assert run_hook(agent, first_event(name, session_id), env).returncode == 0
+
+    stored = stored_session(shared_daemon.address, first)
+    assert stored is not None
+    assert (stored["status"], stored["close_reason"]) == ((C, "replaced") if replaces else (A, ""))
+
+
+@pytest.mark.parametrize("agent", [module.NAME for module in all_agents()])
+def test_no_daemon_the_agent_sees_only_what_it_expects(agent: str, bus_env: dict[str, str]) -> None:
+    """Gemini shows stderr when stdout is empty and Codex may show it: both get silence."""
+    module = agent_named(agent)
+    assert module is not None
+    payload = event_payload("SessionStart", "s1") if agent == "claude-code" else first_event(REPLAYS_BY_AGENT[agent], "s1")
+
+    result = run_hook(agent, payload, bus_env)
+
+    assert (result.returncode, result.stdout) == (0, module.HOOK_STDOUT.encode())
+    assert (result.stderr != b"") == module.HOOK_STDERR
+
+
+def test_an_unknown_agent_is_named_on_stderr(bus_env: dict[str, str]) -> None:
+    result = run_hook("cursor", b"{}", bus_env)
+
+    assert (result.returncode, result.stdout) == (0, b"")
+    assert result.stderr.decode().splitlines() == ["agent-console hook: unknown agent 'cursor'; nothing recorded"]
+
+
+def test_every_agent_type_has_its_module_and_back() -> None:
+    assert [module.NAME for module in all_agents()] == [member.value for member in AgentType]
