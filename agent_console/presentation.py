@@ -137,6 +137,15 @@ def name_of(session: SessionDict) -> str:
     return text_of(session, "display_name") or text_of(session, "id")
 
 
+def agent_of(session: SessionDict) -> str:
+    """Which agent runs the session, as ``--agent`` names it (``claude-code``, ``gemini-cli``...).
+
+    Sessions of several agents side by side need telling apart; the
+    ``agent_type`` string is short, one word, and the name a person types.
+    """
+    return text_of(session, "agent_type") or "?"
+
+
 def directory_of(session: SessionDict) -> str:
     return short_path(str(session.get("working_dir", "")))
 

@@ -71,9 +71,10 @@ def test_list_puts_what_needs_a_person_first(daemon, bus_env: dict[str, str]) ->
         ok("set", session_id, status, "--cwd", f"/src/{session_id}", env=bus_env)
     ok("set", "q-new", "question", "--cwd", "/src/q-new", env=bus_env)
     header, *rows = (re.split(r"\s{2,}", line) for line in ok("list", env=bus_env).splitlines())
-    assert header == ["STATUS", "NAME", "FOR", "DIRECTORY"]
+    assert header == ["STATUS", "NAME", "AGENT", "FOR", "DIRECTORY"]
     assert [row[1] for row in rows] == ["q-old", "q-new", "a", "w", "c"]
-    assert rows[0][0] == "question" and rows[-1][0] == "closed, user" and rows[-1][3] == "/src/c"
+    assert rows[0][0] == "question" and rows[-1][0] == "closed, user" and rows[-1][4] == "/src/c"
+    assert {row[2] for row in rows} == {"claude-code"}
 
 
 def test_list_json_and_status_filter(daemon, bus_env: dict[str, str]) -> None:

@@ -81,9 +81,9 @@ def test_order_is_urgency_then_longest_waiting_then_unknown_statuses() -> None:
 
 def test_table_is_aligned_and_escaped() -> None:
     lines = session_table([session("a", "attention", 840), session("x", "question", 45, working_dir=HOSTILE_DIR)], NOW)
-    assert lines[0].split() == ["STATUS", "NAME", "FOR", "DIRECTORY"]
-    assert lines[1].split() == ["question", "x", "45s", escape(HOSTILE_DIR)]
-    assert lines[2].split() == ["attention", "a", "14m", "/src/a"]
+    assert lines[0].split() == ["STATUS", "NAME", "AGENT", "FOR", "DIRECTORY"]
+    assert lines[1].split() == ["question", "x", "claude-code", "45s", escape(HOSTILE_DIR)]
+    assert lines[2].split() == ["attention", "a", "claude-code", "14m", "/src/a"]
     name_columns = {line.index(name, len(line.split()[0])) for line, name in zip(lines, ["NAME", "x", "a"])}
     assert len(name_columns) == 1, lines
     assert not any(ch in "".join(lines) for ch in "\x1b\x07")
@@ -114,7 +114,7 @@ def test_event_lines_for_text() -> None:
     before = session("p", "working", 180)
     after = session("p", "question", 0)
     [changed] = event_lines(Changed(after, before), NOW)
-    assert changed.split()[1:] == ["question", "p", "/src/p", "(was", "working", "3m)"]
+    assert changed.split()[1:] == ["question", "p", "claude-code", "/src/p", "(was", "working", "3m)"]
     [removed] = event_lines(Removed("p", after), NOW)
     assert removed.split()[1:] == ["removed", "p"]
     [unseen] = event_lines(Removed("\x1b[2J", None), NOW)

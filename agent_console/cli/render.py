@@ -17,6 +17,7 @@ from agent_console.mirror import (
 )
 from agent_console.presentation import (
     URGENCY,
+    agent_of,
     by_urgency,
     clock,
     directory_of,
@@ -43,10 +44,10 @@ def table(rows: Sequence[Sequence[str]]) -> list[str]:
 def session_table(sessions: Iterable[SessionDict], at_us: int) -> list[str]:
     """The ``list`` table, most urgent first; no lines at all for no sessions."""
     rows = [
-        [status_label(s, at_us), name_of(s), elapsed(s.get("since"), at_us), directory_of(s)]
+        [status_label(s, at_us), name_of(s), agent_of(s), elapsed(s.get("since"), at_us), directory_of(s)]
         for s in by_urgency(sessions)
     ]
-    return table([["STATUS", "NAME", "FOR", "DIRECTORY"], *rows]) if rows else []
+    return table([["STATUS", "NAME", "AGENT", "FOR", "DIRECTORY"], *rows]) if rows else []
 
 
 SHOWN_KEYS = frozenset(
@@ -90,7 +91,7 @@ def event_lines(event: WatchEvent, at_us: int) -> list[str]:
             return [f"{stamp}  daemon running, {len(sessions)} session{plural}", *session_table(sessions, at_us)]
         case Changed(session, previous):
             where = directory_of(session)
-            line = f"{stamp}  {status_label(session, at_us):<{STATUS_WIDTH}}  {name_of(session)}  {where}"
+            line = f"{stamp}  {status_label(session, at_us):<{STATUS_WIDTH}}  {name_of(session)}  {agent_of(session)}  {where}"
             return [line.rstrip() + _previous_status(session, previous)]
         case Removed(session_id, previous):
             return [f"{stamp}  {'removed':<{STATUS_WIDTH}}  {name_of(previous) if previous else escape(session_id)}"]

@@ -16,6 +16,7 @@ from agent_console.mirror import SessionDict
 from agent_console.presentation import (
     STATUS_GLYPHS,
     URGENCY,
+    agent_of,
     by_urgency,
     clock,
     directory_of,
@@ -79,7 +80,7 @@ def _tooltip_line(session: SessionDict) -> str:
     elif session.get("close_reason"):
         status += f", {text_of(session, 'close_reason')}"
     where = directory_of(session)
-    line = f"{status}  {name_of(session)}  since {clock(session.get('since'))}  {where}"
+    line = f"{status}  {name_of(session)} ({agent_of(session)})  since {clock(session.get('since'))}  {where}"
     return html.escape(line.rstrip(), quote=False)
 
 
