@@ -205,3 +205,4 @@ def fake_model_api() -> Iterator[FakeModelApi]:
         server.shutdown()
         server.server_close()
         thread.join()
+
