@@ -15,10 +15,11 @@ from rich.text import Text
 
 from agent_console.mirror import SessionDict
 from agent_console.presentation import (
-    STATUS_COLORS,
     SHORT_ID_LENGTH,
+    STATUS_COLORS,
     STATUS_GLYPHS,
     URGENCY,
+    agent_of,
     clock,
     detail_line,
     directory_of,
@@ -106,7 +107,7 @@ def cells(session: SessionDict, at_us: int, sizes: Mapping[str, int]) -> dict[st
         "name": name_of(session),
         "id": short_id(session),
         "detail": detail_line(session),
-        "agent": text_of(session, "agent_type"),
+        "agent": agent_of(session),
         "directory": _tail(directory_of(session), sizes.get("directory", 0)),
     }
     row = {"status": status_cell(session, compact=sizes["status"] == COMPACT_STATUS_WIDTH),
@@ -134,7 +135,7 @@ def matches(session: SessionDict, needle: str) -> bool:
         return True
     shown = (
         text_of(session, "status"), name_of(session), text_of(session, "id"), detail_line(session),
-        text_of(session, "agent_type"), directory_of(session), text_of(session, "working_dir"),
+        agent_of(session), directory_of(session), text_of(session, "working_dir"),
     )
     return needle.casefold() in " ".join(shown).casefold()
 
