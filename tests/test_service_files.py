@@ -26,6 +26,7 @@ from agent_console.bus.private_bus import start_private_bus
 from agent_console.service_manager.files import (
     UnsupportedPath,
     activation_file,
+    hidden_by_private_tmp,
     launchd_file,
     unit_file,
 )
@@ -127,7 +128,7 @@ def test_the_unit_says_what_the_issue_asks() -> None:
     directives = unit_directives(UNIT.read_text())
     assert directives["Type"] == ["dbus"] and directives["BusName"] == [BUS_NAME]
     assert directives["ExecStart"] == ["/usr/bin/agent-console daemon --address unix:path=%t/bus"]
-    assert directives["Restart"] == ["on-failure"] and directives["RestartPreventExitStatus"] == ["3"]
+    assert directives["Restart"] == ["on-failure"] and directives["RestartPreventExitStatus"] == ["2 3"]
     assert directives["WantedBy"] == ["default.target"]
     assert (
         "Requisite" not in directives
@@ -334,3 +335,17 @@ def test_the_agent_program_runs_the_real_daemon(launchd_like_bus: str, tmp_path:
     agent.send_signal(signal.SIGTERM)
     assert agent.wait() == 0
     assert not name_owned(launchd_like_bus)
+
+
+@pytest.mark.parametrize(
+    ("path", "hidden"),
+    [
+        ("/tmp/venv/bin/agent-console", True),
+        ("/var/tmp/v/bin/agent-console", True),
+        ("/home/u/.venv/bin/agent-console", False),
+        ("/tmpfoo/bin/agent-console", False),
+        ("/usr/bin/agent-console", False),
+    ],
+)
+def test_private_tmp_hides_executables_under_tmp_and_var_tmp(path: str, hidden: bool) -> None:
+    assert (hidden_by_private_tmp(path) is not None) == hidden
