@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -272,3 +273,23 @@ def test_launchd_agent_is_bootstrapped_once_and_booted_out_on_uninstall(
     uninstall(ctx)
     assert f"launchctl bootout {domain}/{BUS_NAME}" in calls(tmp_path)
     assert not plist.exists() and status(ctx)["running"] is False
+
+
+def test_install_warns_in_one_line_when_the_unit_could_not_see_the_executable(tmp_path: Path) -> None:
+    """PrivateTmp=yes gives the unit an empty /var/tmp: a venv there would fail with 203/EXEC."""
+    with tempfile.TemporaryDirectory(dir="/var/tmp") as venv_bin:
+        linked = Path(venv_bin) / "agent-console"
+        linked.symlink_to(AGENT_CONSOLE)
+        done = subprocess.run(
+            [str(linked), "service", "install"],
+            env=isolated_env(tmp_path),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr
+    [warning] = done.stderr.splitlines()
+    assert warning.startswith(f"agent-console: warning: {linked} is under /var/tmp"), warning
+    assert "PrivateTmp=yes" in warning
+    assert f"ExecStart={linked} daemon" in unit_path(tmp_path).read_text()
+

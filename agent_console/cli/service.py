@@ -20,10 +20,12 @@ from agent_console.bus.names import BUS_NAME
 from agent_console.cli.runner import EXIT_ERROR, EXIT_UNAVAILABLE, AddressOption, fail_with
 from agent_console.client import SessionsClient
 from agent_console.errors import Unavailable
+from agent_console.presentation import escape
 from agent_console.service_manager.actions import (
     Context,
     ServiceError,
     install,
+    install_warning,
     status,
     uninstall,
 )
@@ -57,15 +59,21 @@ def install_command(
     then reloads systemd (systemctl --user daemon-reload) or bootstraps the
     launchd agent. D-Bus activation then starts the daemon on the first call,
     also where no user manager is reachable. Installing again rewrites only
-    what changed. Exit status: 0 installed, 1 failed.
+    what changed. Warns (and still installs) when this agent-console lies
+    under /tmp or /var/tmp, which the hardened unit cannot see.
+    Exit status: 0 installed, 1 failed.
 
     \b
     Example:
       agent-console service install --now
       agent-console service install --dry-run
     """
+    ctx = _context()
+    warning = install_warning(ctx)
+    if warning is not None:
+        typer.echo(f"agent-console: warning: {escape(warning)}", err=True)
     try:
-        report = install(_context(), start=now, dry_run=dry_run)
+        report = install(ctx, start=now, dry_run=dry_run)
     except (ServiceError, UnsupportedPath, OSError) as error:
         fail_with(str(error), EXIT_ERROR)
     typer.echo("\n".join(report))

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from agent_console.atomic_file import read_text, write_atomically
-from agent_console.service_manager.files import ServiceFile, files_for
+from agent_console.service_manager.files import UNIT_NAME, ServiceFile, files_for, hidden_by_private_tmp
 from agent_console.service_manager.managers import Manager, Step, manager_for, run
 
 SERVICE_FILE_MODE = 0o644
@@ -40,6 +40,17 @@ class Context:
     def manager(self) -> Manager | None:
         managed = next((f.target for f in self.files if f.managed), None)
         return manager_for(self.platform, managed)
+
+
+def install_warning(ctx: Context) -> str | None:
+    """What install does not refuse but should tell: a systemd unit that could not see its executable.
+
+    A warning, not a refusal: the activation file alone still works where the
+    bus runs the daemon itself, and a move of the venv is the fix.
+    """
+    if not any(f.target.name == UNIT_NAME for f in ctx.files):
+        return None
+    return hidden_by_private_tmp(ctx.executable)
 
 
 def install(ctx: Context, *, start: bool = False, dry_run: bool = False) -> list[str]:

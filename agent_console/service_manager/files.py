@@ -88,6 +88,27 @@ def check_executable_path(executable: str) -> None:
         raise UnsupportedPath(f"cannot write service files for {executable!r}: {reason}")
 
 
+PRIVATE_TMP_DIRS = (Path("/tmp"), Path("/var/tmp"))
+"""What ``PrivateTmp=yes`` replaces with empty directories for the unit's processes."""
+
+
+def hidden_by_private_tmp(executable: str) -> str | None:
+    """One line when the hardened unit could not see ``executable``, else None.
+
+    Under ``PrivateTmp=yes`` the unit sees an empty /tmp and /var/tmp, so a
+    venv there fails with 203/EXEC.  The link's own path and its target both
+    count: a link in ~/.local/bin to a venv under /tmp is just as invisible.
+    """
+    for path in (Path(executable), Path(os.path.realpath(executable))):
+        hidden = next((d for d in PRIVATE_TMP_DIRS if path.is_relative_to(d)), None)
+        if hidden is not None:
+            return (
+                f"{path} is under {hidden}, which the systemd unit cannot see (PrivateTmp=yes): "
+                "it would fail to start; install agent-console outside /tmp and /var/tmp, then install again"
+            )
+    return None
+
+
 def _xdg_dir(env: Mapping[str, str], name: str, home: Path, default: str) -> Path:
     """The XDG base directory spec says to ignore a relative value."""
     value = env.get(name, "")
