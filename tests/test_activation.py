@@ -7,12 +7,17 @@ manager is involved anywhere: the bus runs ``Exec=`` itself.
 """
 
 import json
+import os
+import re
 import shutil
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
-from processes import AGENT_CONSOLE, bus_owner_pid, env_with_bus
+from processes import AGENT_CONSOLE, READY_TIMEOUT_S, bus_owner_pid, env_with_bus
+from service_env import isolated_env
 
 from agent_console.bus.names import BUS_NAME, INTERFACE, OBJECT_PATH
 
@@ -94,7 +99,7 @@ def test_the_first_hook_event_starts_it(activating_bus: str, hook: list[str]) ->
 def cli_set(address: str, session_id: str) -> None:
     env = env_with_bus(address)
     argv = [AGENT_CONSOLE, "set", session_id, "attention"]
-    done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False, timeout=READY_TIMEOUT_S)
     assert done.returncode == 0, done.stderr
 
 
@@ -105,3 +110,36 @@ def test_the_first_cli_set_starts_it_and_the_second_reuses_it(activating_bus: st
     cli_set(activating_bus, "cli-2")
     assert bus_owner_pid(activating_bus) == started
     assert sorted(s["id"]["data"] for s in sessions_call(activating_bus, "ListAll")) == ["cli-1", "cli-2"]
+
+
+def test_the_daemons_own_bus_starts_the_installed_daemon_again(tmp_path: Path) -> None:
+    """Without a session bus, `service install` promises activation: the daemon's private bus must read
+    the user's dbus-1/services, so after a crash (SIGKILL: the bus, in a session of its own, lives on)
+    the next call starts the daemon again."""
+    env = isolated_env(tmp_path)
+    installed = subprocess.run(
+        [AGENT_CONSOLE, "service", "install"], env=env, capture_output=True, text=True, timeout=READY_TIMEOUT_S
+    )
+    assert installed.returncode == 0, installed.stderr
+    with subprocess.Popen(
+        [AGENT_CONSOLE, "daemon"], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    ) as first:
+        line = first.stdout.readline()
+        found = re.fullmatch(r"DBUS_SESSION_BUS_ADDRESS='(.+)'; export DBUS_SESSION_BUS_ADDRESS;\n", line)
+        assert found, line
+        address = found.group(1)
+        bus_pid = bus_owner_pid(address, "org.freedesktop.DBus")
+        try:
+            deadline = time.monotonic() + READY_TIMEOUT_S
+            while bus_owner_pid(address) != first.pid:
+                assert time.monotonic() < deadline and first.poll() is None
+                time.sleep(0.02)
+            first.kill()
+            first.wait(timeout=READY_TIMEOUT_S)
+            cli_set(address, "after-a-crash")
+            second = bus_owner_pid(address)
+            assert second is not None and second != first.pid
+            os.kill(second, signal.SIGTERM)
+        finally:
+            assert bus_pid is not None
+            os.kill(bus_pid, signal.SIGTERM)

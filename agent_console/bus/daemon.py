@@ -27,7 +27,7 @@ from dbus_next.errors import DBusError
 from agent_console import process_info
 from agent_console.bus.connection import connect, name_owner_pid, session_bus_address
 from agent_console.bus.names import BUS_NAME, OBJECT_PATH
-from agent_console.bus.private_bus import start_private_bus
+from agent_console.bus.private_bus import STANDARD_SERVICE_DIRS, start_private_bus
 from agent_console.bus.service import SessionsInterface
 from agent_console.config import DaemonConfig
 from agent_console.errors import Unavailable
@@ -70,7 +70,7 @@ def run(address: str | None, replace: bool, config: DaemonConfig) -> int:
 def _run_with_private_bus(replace: bool, config: DaemonConfig) -> int:
     with tempfile.TemporaryDirectory(prefix="agent-console-bus-") as config_dir:
         try:
-            bus = start_private_bus(Path(config_dir))
+            bus = start_private_bus(Path(config_dir), STANDARD_SERVICE_DIRS)
         except Unavailable as error:
             log.error("%s", error)
             return EXIT_FAILURE

@@ -35,17 +35,31 @@ class PrivateBus:
             self.process.wait(timeout=STARTUP_TIMEOUT_S)
 
 
-def session_config(service_dirs: Sequence[Path] = ()) -> str:
-    """session.conf with its standard service directories swapped for ``service_dirs``."""
+STANDARD_SERVICE_DIRS = None
+"""``service_dirs`` value for dbus-daemon's own list: ``$XDG_DATA_HOME/dbus-1/services``
+(where ``agent-console service install`` writes the activation file), then
+``dbus-1/services`` under each of ``$XDG_DATA_DIRS`` (where packages put it)."""
+
+
+def session_config(service_dirs: Sequence[Path] | None = ()) -> str:
+    """session.conf with its standard service directories swapped for ``service_dirs``.
+
+    ``STANDARD_SERVICE_DIRS`` keeps them, as a real session bus has them.
+    """
     template = next((path for path in SESSION_CONF_CANDIDATES if path.is_file()), None)
     if template is None:
         raise Unavailable("no session.conf found: is dbus-daemon installed?")
+    if service_dirs is STANDARD_SERVICE_DIRS:
+        return template.read_text()
     dirs = "".join(f"<servicedir>{html.escape(str(d))}</servicedir>" for d in service_dirs)
     return re.sub(r"<standard_session_servicedirs\s*/>", dirs, template.read_text())
 
 
-def start_private_bus(config_dir: Path, service_dirs: Sequence[Path] = ()) -> PrivateBus:
+def start_private_bus(config_dir: Path, service_dirs: Sequence[Path] | None = ()) -> PrivateBus:
     """Start dbus-daemon with a config written to ``config_dir``; returns once it listens.
+
+    Tests give it no service directories (nothing is activatable) or their
+    own; the daemon gives it ``STANDARD_SERVICE_DIRS``.
 
     It gets a session of its own, so a Ctrl-C in the terminal reaches only
     its owner, which then releases its name and stops the bus in that order.
