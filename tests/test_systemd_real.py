@@ -1,0 +1,196 @@
+"""The unit under a real systemd user manager, booted in a container (tests/systemd_container.py).
+
+What only a real manager can show: D-Bus activation through ``SystemdService=``,
+the journal, ``systemctl --user stop``, the restart policy (after ``kill -9``
+yes; after exit 2, a bad configuration, and exit 3, the name taken, no),
+and ``service uninstall``.  The package goes in as a user would install it:
+the wheel built from this tree, with its dependencies, into a venv under the
+user's home (not /tmp, which the unit cannot see), then ``service install``.
+
+One container serves the whole module (booting is the slow part), so the
+tests run in file order and each starts from a stopped unit with no
+configuration; the last one uninstalls.  Every command inside has a timeout.
+"""
+
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from systemd_container import COMMAND_TIMEOUT_S, Container, boot
+from systemd_rootfs import UID
+
+from agent_console.bus.names import BUS_NAME, INTERFACE, OBJECT_PATH
+
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="systemd-nspawn boots Linux containers only"
+)
+
+REPO = Path(__file__).resolve().parent.parent
+CONTAINER_PYTHON = "3.11"
+"""Debian 12's python3: the version whose wheels (pydantic-core) are fetched on the host."""
+VENV = "venv"
+"""Under the user's home, where ``service install`` puts nothing the unit cannot see."""
+RESTART_TIMEOUT_S = 20.0
+"""For a killed daemon to serve again: the unit's RestartSec=2s plus a start of about 0.3 s."""
+CALL = f"busctl --user --timeout=5 call {BUS_NAME} {OBJECT_PATH} {INTERFACE}"
+"""A foreign client's call, bounded by busctl itself well below dbus-daemon's 120 s activation timeout."""
+UNIT = "agent-console.service"
+
+
+def _wheels(into: Path) -> None:
+    """This tree's wheel and the wheels it depends on, fetched on the host: nothing inside has a network."""
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(into), str(REPO)],
+        check=True,
+        timeout=COMMAND_TIMEOUT_S,
+    )
+    [wheel] = into.glob("agent_console-*.whl")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "download", "-q", "--only-binary=:all:",
+         f"--python-version={CONTAINER_PYTHON}", "-d", str(into), str(wheel)],
+        check=True,
+        timeout=COMMAND_TIMEOUT_S,
+    )
+
+
+@pytest.fixture(scope="module")
+def container(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Container]:
+    if shutil.which("systemd-nspawn") is None:
+        pytest.fail("systemd-nspawn is missing: run packaging/install-deps --test")
+    booted = boot(tmp_path_factory.mktemp("container"))
+    try:
+        wheels = booted.home() / "wheels"
+        wheels.mkdir()
+        _wheels(wheels)
+        shutil.chown(wheels, UID, UID)
+        for wheel in wheels.iterdir():
+            shutil.chown(wheel, UID, UID)
+        installed = booted.as_user(
+            f"python3 -m venv {VENV} && {VENV}/bin/pip install -q --no-index --find-links wheels agent-console"
+            f" && {VENV}/bin/agent-console service install"
+        )
+        assert installed.returncode == 0, installed.stderr
+        yield booted
+    finally:
+        booted.stop()
+
+
+def unit(container: Container) -> dict[str, str]:
+    shown = container.as_user(
+        f"systemctl --user show {UNIT} -p LoadState,ActiveState,Result,MainPID,NRestarts,ExecMainStatus"
+    )
+    return dict(line.partition("=")[::2] for line in shown.stdout.splitlines())
+
+
+def owner_pid(container: Container) -> str:
+    """Who owns the name, per the bus; "" when nobody does (asking never activates)."""
+    asked = container.as_user(
+        "busctl --user --timeout=5 call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus"
+        f" GetConnectionUnixProcessID s {BUS_NAME}"
+    )
+    return asked.stdout.split()[1] if asked.returncode == 0 else ""
+
+
+def journal(container: Container) -> str:
+    return container.as_user(f"journalctl --user -u {UNIT} -o cat --no-pager").stdout
+
+
+def wait_for(what: str, check, timeout: float = RESTART_TIMEOUT_S):  # noqa: ANN001, ANN201
+    """Poll ``check`` until it returns something true; the journal and restarts arrive a little later."""
+    deadline = time.monotonic() + timeout
+    while not (found := check()):
+        assert time.monotonic() < deadline, f"no {what} within {timeout:g} s"
+        time.sleep(0.2)
+    return found
+
+
+@pytest.fixture
+def stopped(container: Container) -> Container:
+    """The unit stopped, its failure forgotten, no configuration file."""
+    done = container.as_user(
+        f"systemctl --user stop {UNIT}; systemctl --user reset-failed {UNIT};"
+        " rm -f ~/.config/agent-console/config.toml"
+    )
+    assert done.returncode in (0, 1), done.stderr
+    assert unit(container)["ActiveState"] in ("inactive", "failed")
+    return container
+
+
+def test_the_first_call_starts_the_unit_through_systemd_service(stopped: Container) -> None:
+    assert owner_pid(stopped) == ""
+    called = stopped.as_user(f"{CALL} ListAll")
+    assert called.returncode == 0 and called.stdout.strip() == "aa{sv} 0", called.stderr
+    state = unit(stopped)
+    assert state["ActiveState"] == "active" and state["MainPID"] == owner_pid(stopped) != "0", state
+
+
+def test_the_hardening_holds_under_the_manager(stopped: Container) -> None:
+    assert stopped.as_user(f"{CALL} ListAll").returncode == 0
+    status = stopped.as_user(f"cat /proc/{unit(stopped)['MainPID']}/status").stdout
+    assert "NoNewPrivs:\t1" in status and "Seccomp:\t2" in status, status
+
+
+def test_the_journal_shows_its_log(stopped: Container) -> None:
+    assert stopped.as_user(f"{CALL} ListAll").returncode == 0
+    wait_for("serving line", lambda: f"serving {BUS_NAME}" in journal(stopped))
+
+
+def test_stop_stops_it_cleanly(stopped: Container) -> None:
+    assert stopped.as_user(f"{CALL} ListAll").returncode == 0
+    done = stopped.as_user(f"systemctl --user stop {UNIT}")
+    assert done.returncode == 0, done.stderr
+    state = unit(stopped)
+    assert state["ActiveState"] == "inactive" and state["Result"] == "success", state
+    assert owner_pid(stopped) == ""
+    wait_for("stop line", lambda: "stopped (SIGTERM)" in journal(stopped))
+
+
+def test_it_is_restarted_after_kill_9(stopped: Container) -> None:
+    assert stopped.as_user(f"{CALL} Set 'ssa{{sv}}' before-kill working 0").returncode == 0
+    killed = unit(stopped)["MainPID"]
+    assert stopped.as_user(f"systemctl --user kill --signal=SIGKILL {UNIT}").returncode == 0
+    wait_for("restart", lambda: unit(stopped)["MainPID"] not in ("0", killed) and owner_pid(stopped))
+    state = unit(stopped)
+    assert state["ActiveState"] == "active" and int(state["NRestarts"]) >= 1, state
+    assert stopped.as_user(f"{CALL} ListAll").stdout.strip() == "aa{sv} 0"
+
+
+def test_a_bad_configuration_is_not_restarted(stopped: Container) -> None:
+    """Exit 2 is final: the unit fails and stays failed, rather than restart in a loop."""
+    stopped.as_user("mkdir -p ~/.config/agent-console && echo 'bogus = 1' > ~/.config/agent-console/config.toml")
+    assert stopped.as_user(f"systemctl --user start {UNIT}").returncode != 0
+    state = unit(stopped)
+    assert state["ActiveState"] == "failed" and state["ExecMainStatus"] == "2", state
+    assert state["NRestarts"] == "0", state
+    assert "bogus" in journal(stopped)
+
+
+def test_a_taken_name_is_not_restarted(stopped: Container) -> None:
+    """Exit 3: another instance (here a transient unit, which may not claim the BusName) serves the name."""
+    rival = stopped.as_user(
+        f"systemd-run --user --unit=rival {VENV}/bin/agent-console daemon --address unix:path=$XDG_RUNTIME_DIR/bus"
+    )
+    assert rival.returncode == 0, rival.stderr
+    try:
+        wait_for("rival", lambda: owner_pid(stopped))
+        stopped.as_user(f"systemctl --user start {UNIT}")
+        state = wait_for("failure", lambda: (s := unit(stopped))["ActiveState"] == "failed" and s)
+        assert state["ExecMainStatus"] == "3" and state["NRestarts"] == "0", state
+    finally:
+        stopped.as_user("systemctl --user stop rival")
+
+
+def test_uninstall_removes_the_unit_and_activation(stopped: Container) -> None:
+    assert stopped.as_user(f"{CALL} ListAll").returncode == 0
+    done = stopped.as_user(f"{VENV}/bin/agent-console service uninstall")
+    assert done.returncode == 0, done.stderr
+    assert unit(stopped)["LoadState"] == "not-found"
+    assert owner_pid(stopped) == ""
+    assert not (stopped.home() / ".config/systemd/user" / UNIT).exists()
+    assert not (stopped.home() / f".local/share/dbus-1/services/{BUS_NAME}.service").exists()
+    called = stopped.as_user(f"{CALL} ListAll")
+    assert called.returncode != 0 and "not provided by any .service files" in called.stderr, called.stderr
