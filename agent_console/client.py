@@ -27,6 +27,7 @@ from agent_console.errors import (
     AgentConsoleError,
     InvalidArgs,
     Unavailable,
+    activation_refused,
 )
 from agent_console.mirror import SessionDict
 
@@ -36,9 +37,6 @@ UNAVAILABLE_ERRORS = {
     "org.freedesktop.DBus.Error.ServiceUnknown",
     "org.freedesktop.DBus.Error.NameHasNoOwner",
     "org.freedesktop.DBus.Error.NoReply",
-    "org.freedesktop.DBus.Error.Spawn.ChildExited",
-    "org.freedesktop.DBus.Error.Spawn.ExecFailed",
-    "org.freedesktop.DBus.Error.TimedOut",
 }
 
 
@@ -49,7 +47,7 @@ def _error_from_reply(reply: Message) -> AgentConsoleError:
         return ERRORS_BY_NAME.get(name.removeprefix(ERROR_PREFIX + "."), AgentConsoleError)(text)
     if name in UNAVAILABLE_ERRORS:
         return Unavailable(f"the agent-console daemon is not running: {text}")
-    return AgentConsoleError(f"{name}: {text}")
+    return activation_refused(name, text) or AgentConsoleError(f"{name}: {text}")
 
 
 class SessionsClient:

@@ -5,6 +5,8 @@ The class names are also the last part of the D-Bus error names
 translate in both directions without a table.
 """
 
+import sys
+
 
 class AgentConsoleError(Exception):
     """Base of every error meant for a person: its message is shown as is."""
@@ -24,6 +26,49 @@ class LimitExceeded(AgentConsoleError):
 
 class Unavailable(AgentConsoleError):
     """The daemon or the bus cannot be reached."""
+
+
+class ActivationFailed(Unavailable):
+    """The bus could not start the daemon, or the daemon did not start in time.
+
+    The reason is in the daemon's own output, seldom in a reply: systemd does
+    not tell dbus-daemon that a unit it started has failed, so the caller's
+    activation just stays pending (120 s).  So the message says where to look.
+    """
+
+
+SYSTEMD_LOG_HINT = "see `systemctl --user status agent-console` and `journalctl --user -u agent-console`"
+"""Where a unit started by D-Bus activation leaves its reason for failing."""
+FOREGROUND_HINT = "run `agent-console daemon` to see why"
+"""A bus that runs ``Exec=`` itself drops the daemon's reason; run by hand, the daemon prints it."""
+
+
+def activation_timed_out(waited_s: float) -> ActivationFailed:
+    """No reply within ``waited_s`` while no daemon owns the name: its start failed or hangs.
+
+    On Linux the bus hands the start to the user manager (``SystemdService=``),
+    whose log has the reason; elsewhere the bus runs the daemon itself.
+    """
+    hint = SYSTEMD_LOG_HINT if sys.platform.startswith("linux") else FOREGROUND_HINT
+    return ActivationFailed(f"the agent-console daemon did not start within {waited_s:g} s: {hint}")
+
+
+def activation_refused(error_name: str, text: str) -> ActivationFailed | None:
+    """The error reply to a call whose activation failed, or None for any other error reply.
+
+    ``org.freedesktop.systemd1.*`` comes from the user manager (no such unit,
+    a masked one), ``org.freedesktop.DBus.Error.Spawn.*`` from a bus that ran
+    the daemon itself and saw it exit, ``TimedOut`` from dbus-daemon giving up
+    on the start (after 120 s).
+    """
+    text = text.rstrip(".")
+    if error_name.startswith("org.freedesktop.systemd1."):
+        return ActivationFailed(f"systemd could not start the agent-console daemon: {text}; {SYSTEMD_LOG_HINT}")
+    if error_name.startswith("org.freedesktop.DBus.Error.Spawn."):
+        return ActivationFailed(f"the bus could not start the agent-console daemon: {text}; {FOREGROUND_HINT}")
+    if error_name == "org.freedesktop.DBus.Error.TimedOut":
+        return ActivationFailed(f"the agent-console daemon did not start: {text}; {SYSTEMD_LOG_HINT}")
+    return None
 
 
 ERRORS_BY_NAME: dict[str, type[AgentConsoleError]] = {

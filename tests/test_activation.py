@@ -143,3 +143,25 @@ def test_the_daemons_own_bus_starts_the_installed_daemon_again(tmp_path: Path) -
         finally:
             assert bus_pid is not None
             os.kill(bus_pid, signal.SIGTERM)
+
+
+def test_a_daemon_that_cannot_start_is_reported_with_where_to_look(activating_bus: str, tmp_path: Path) -> None:
+    """The bus runs Exec= itself here and says at once that it exited; the CLI says so in one line."""
+    config = tmp_path / "bad-config" / "agent-console" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text("bogus = 1\n")
+    subprocess.run(
+        ["busctl", f"--address={activating_bus}", "call", "org.freedesktop.DBus", "/org/freedesktop/DBus",
+         "org.freedesktop.DBus", "UpdateActivationEnvironment", "a{ss}", "1", "XDG_CONFIG_HOME",
+         str(config.parent.parent)],
+        check=True, timeout=READY_TIMEOUT_S,
+    )
+    done = subprocess.run(
+        [AGENT_CONSOLE, "list"], env=env_with_bus(activating_bus), capture_output=True, text=True,
+        timeout=READY_TIMEOUT_S, check=False,
+    )
+    assert done.returncode == 5
+    assert done.stderr == (
+        "agent-console: the bus could not start the agent-console daemon: "
+        f"Process {BUS_NAME} exited with status 2; run `agent-console daemon` to see why\n"
+    )

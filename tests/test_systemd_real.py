@@ -24,6 +24,7 @@ from systemd_container import COMMAND_TIMEOUT_S, Container, boot
 from systemd_rootfs import UID
 
 from agent_console.bus.names import BUS_NAME, INTERFACE, OBJECT_PATH
+from agent_console.errors import SYSTEMD_LOG_HINT
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="systemd-nspawn boots Linux containers only"
@@ -169,6 +170,23 @@ def test_a_bad_configuration_is_not_restarted(stopped: Container) -> None:
     assert "bogus" in journal(stopped)
 
 
+def test_starting_the_unit_clears_a_pending_activation(stopped: Container) -> None:
+    """What the README tells a person: dbus-daemon keeps a failed activation pending for 120 s, and
+    every call meanwhile joins it, even after the cause is fixed; starting the unit answers them all."""
+    stopped.as_user("mkdir -p ~/.config/agent-console && echo 'bogus = 1' > ~/.config/agent-console/config.toml")
+    assert stopped.as_user(f"busctl --user --timeout=2 call {BUS_NAME} {OBJECT_PATH} {INTERFACE} ListAll").returncode != 0
+    wait_for("failure", lambda: unit(stopped)["ActiveState"] == "failed")
+    stopped.as_user("rm ~/.config/agent-console/config.toml")
+    waiting = stopped.as_user(f"busctl --user --timeout=2 call {BUS_NAME} {OBJECT_PATH} {INTERFACE} ListAll")
+    assert waiting.returncode != 0 and "timed out" in waiting.stderr, waiting.stderr
+    started = stopped.as_user(
+        f"(busctl --user --timeout=10 call {BUS_NAME} {OBJECT_PATH} {INTERFACE} ListAll > queued.out) &"
+        f" sleep 0.5; systemctl --user start {UNIT}; wait; cat queued.out"
+    )
+    assert started.returncode == 0 and started.stdout.strip() == "aa{sv} 0", started.stderr
+    assert stopped.as_user(f"{CALL} ListAll").returncode == 0
+
+
 def test_a_taken_name_is_not_restarted(stopped: Container) -> None:
     """Exit 3: another instance (here a transient unit, which may not claim the BusName) serves the name."""
     rival = stopped.as_user(
@@ -182,6 +200,20 @@ def test_a_taken_name_is_not_restarted(stopped: Container) -> None:
         assert state["ExecMainStatus"] == "3" and state["NRestarts"] == "0", state
     finally:
         stopped.as_user("systemctl --user stop rival")
+
+
+def test_a_missing_unit_is_reported_at_once_with_where_to_look(stopped: Container) -> None:
+    """The activation file names SystemdService=, the unit is gone: systemd refuses, the CLI says so."""
+    unit_file = f"~/.config/systemd/user/{UNIT}"
+    stopped.as_user(f"mv {unit_file} unit.away && systemctl --user daemon-reload")
+    try:
+        listed = stopped.as_user(f"{VENV}/bin/agent-console list")
+    finally:
+        stopped.as_user(f"mv unit.away {unit_file} && systemctl --user daemon-reload")
+    assert listed.returncode == 5
+    assert listed.stderr == (
+        f"agent-console: systemd could not start the agent-console daemon: Unit {UNIT} not found; {SYSTEMD_LOG_HINT}\n"
+    )
 
 
 def test_uninstall_removes_the_unit_and_activation(stopped: Container) -> None:
