@@ -225,3 +225,18 @@ def test_shell_handler_is_for_claude_only(env: dict[str, str]) -> None:
     result = cli(env, "install-hooks", "--agent", "codex", "--shell")
 
     assert result.returncode == 1 and "--shell is for claude-code only" in result.stderr
+
+
+def test_shell_alone_means_claude_code_only(env: dict[str, str], tmp_path: Path) -> None:
+    """Gemini CLI is found, but the shell handler is Claude Code's: only Claude Code is set up."""
+    (Path(env["HOME"]) / ".gemini").mkdir()
+    script = tmp_path / "bin" / "agent-console-hook"
+    script.parent.mkdir()
+    script.write_text("#!/bin/sh\nexit 0\n")
+    script.chmod(0o755)
+    env["PATH"] += os.pathsep + str(script.parent)
+
+    output = ok(env, "install-hooks", "--shell")
+
+    assert output.startswith("Claude Code: Installed") and "Gemini" not in output
+    assert not (Path(env["HOME"]) / ".gemini" / "settings.json").exists()

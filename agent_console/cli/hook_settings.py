@@ -79,7 +79,7 @@ def install_hooks(
       agent-console install-hooks --agent gemini-cli
       agent-console install-hooks --settings .claude/settings.json --dry-run
     """
-    agents = _chosen(agent, settings)
+    agents = _chosen(agent if agent or not shell else DEFAULT_AGENT, settings)
     for chosen in agents:
         if shell and chosen.NAME != DEFAULT_AGENT:
             fail(SettingsError(f"--shell is for {DEFAULT_AGENT} only; {chosen.NAME} runs 'agent-console hook'"))
