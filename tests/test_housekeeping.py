@@ -84,6 +84,13 @@ def test_only_a_session_newly_in_a_process_replaces(store: SessionStore, recorde
     assert store.get("b").close_reason is CloseReason.REPLACED, "a reopened session displaces in turn"
 
 
+def test_a_shared_owner_hosts_many_sessions(store: SessionStore) -> None:
+    """A Codex app-server or an opencode server: a new session there replaces no other."""
+    store.set("first", "working", pid=7, pid_start=3, shared_owner=True)
+    store.set("second", "attention", pid=7, pid_start=3, shared_owner=True)
+    assert not store.get("first").closed and not store.get("second").closed
+
+
 def test_owner_gone_closes_with_a_reason(store: SessionStore, clock: FakeClock) -> None:
     store.set("a", "question", pid=10, pid_start=5)
     store.set("b", "working", pid=11, pid_start=5)
@@ -140,6 +147,7 @@ def test_reopening_clears_the_close_reason(store: SessionStore) -> None:
         ({"status": "working", "reason": "user"}, "only with status 'closed'"),
         ({"status": "working", "pid": 12}, "pid and pid_start go together"),
         ({"status": "working", "pid": 0, "pid_start": 1}, "pid: Input should be greater than or equal to 1"),
+        ({"status": "working", "shared_owner": 1}, "shared_owner: Input should be a valid boolean"),
     ],
 )
 def test_owner_and_reason_attributes_are_checked(store: SessionStore, attributes: dict, message: str) -> None:
