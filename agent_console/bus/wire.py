@@ -5,12 +5,15 @@ API version 1 without breaking a widget that reads only the keys it knows.
 Both directions live here so the service and the client cannot disagree.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dbus_next import Variant
 
 from agent_console.errors import InvalidArgs
-from agent_console.model import Session, StateTransition
+
+if TYPE_CHECKING:
+    # Only the daemon builds sessions; a client that merely unwraps replies must not load pydantic.
+    from agent_console.model import Session, StateTransition
 
 ATTRIBUTE_TYPES: dict[str, str] = {
     "working_dir": "s",
@@ -24,7 +27,7 @@ ATTRIBUTE_TYPES: dict[str, str] = {
 """The attributes ``Set`` accepts, with their D-Bus types."""
 
 
-def session_to_wire(session: Session, *, with_history: bool) -> dict[str, Variant]:
+def session_to_wire(session: "Session", *, with_history: bool) -> dict[str, Variant]:
     """History is left out of replies and signals so their size does not grow with a session's age."""
     wire = {
         "id": Variant("s", session.id),
@@ -45,7 +48,7 @@ def session_to_wire(session: Session, *, with_history: bool) -> dict[str, Varian
     return wire
 
 
-def _transition_to_wire(transition: StateTransition) -> dict[str, Variant]:
+def _transition_to_wire(transition: "StateTransition") -> dict[str, Variant]:
     return {
         "from": Variant("s", transition.from_status.value),
         "to": Variant("s", transition.to_status.value),
