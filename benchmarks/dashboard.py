@@ -10,7 +10,10 @@ pane, read back with ``capture-pane``.
   page on screen, down the whole list.
 
 Every figure includes a ``capture-pane`` round trip (about 2 ms here), so it
-is a slight overestimate.  Against a private bus and the real daemon.
+is a slight overestimate.  Against a private bus and the real daemon.  The
+same run measures two floors the same way, so figures from a busy machine
+can still be read: ``python -c`` printing a line, and a Textual app that
+shows one line and does nothing else.
 """
 
 import asyncio
@@ -59,15 +62,30 @@ async def seed(address: str, count: int) -> None:
     client.close()
 
 
-def measure_start(tmux: Tmux, address: str) -> list[float]:
+MINIMAL_TEXTUAL_APP = (
+    "from textual.app import App\n"
+    "from textual.widgets import Static\n"
+    "class Minimal(App):\n"
+    "    def compose(self):\n"
+    "        yield Static('p0000')\n"
+    "Minimal().run()\n"
+)
+
+
+def measure_start(tmux: Tmux, command: str) -> list[float]:
+    """Start ``command`` in a fresh pane until ``p0000`` shows, ``STARTS`` times."""
     samples = []
     for _ in range(STARTS):
         started = time.perf_counter()
-        start_dashboard(tmux, address)
+        tmux("new-session", "-d", "-s", "bench", *SIZE, command)
         time_until(tmux, lambda screen: "p0000" in screen)
         samples.append(time.perf_counter() - started)
         tmux("kill-session", "-t", "bench")
     return samples
+
+
+def report_starts(what: str, samples: list[float]) -> None:
+    print(f"{what}: median {statistics.median(samples) * 1000:.0f} ms, max {max(samples) * 1000:.0f} ms ({STARTS} starts)")
 
 
 async def measure_changes(tmux: Tmux, client: SessionsClient) -> list[float]:
@@ -94,9 +112,12 @@ def main() -> None:
         tmux("new-session", "-d", "-s", "keep", f"sleep {DEADLINE_S * 100:.0f}")
         try:
             asyncio.run(seed(daemon.address, 1))
-            starts = measure_start(tmux, daemon.address)
-            print(f"start to the sessions on screen: median {statistics.median(starts) * 1000:.0f} ms, "
-                  f"max {max(starts) * 1000:.0f} ms ({STARTS} starts)")
+            script = Path(scratch) / "minimal.py"
+            script.write_text(MINIMAL_TEXTUAL_APP)
+            report_starts("floor: python -c print", measure_start(tmux, f"{sys.executable} -c \"print('p0000'); import time; time.sleep(60)\""))
+            report_starts("floor: a one-line Textual app", measure_start(tmux, f"{sys.executable} {script}"))
+            report_starts("agent-console dashboard, start to the session on screen",
+                          measure_start(tmux, f"{AGENT_CONSOLE} dashboard --address '{daemon.address}'"))
             start_dashboard(tmux, daemon.address)
             time_until(tmux, lambda screen: "p0000" in screen)
 

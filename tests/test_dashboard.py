@@ -19,7 +19,8 @@ from textual.pilot import Pilot
 from tmux_support import Tmux, run_in_pane, wait_for
 
 from agent_console.client import SessionsClient
-from agent_console.dashboard.app import COMPACT_WIDTH, DashboardApp, SessionTable
+from agent_console.dashboard.app import COMPACT_WIDTH, DashboardApp
+from agent_console.dashboard.session_list import SessionList
 from agent_console.presentation import STATUS_GLYPHS
 
 WIDE = (130, 30)
@@ -34,8 +35,8 @@ async def until(pilot: Pilot, condition: Callable[[], object], what: str) -> Non
 
 
 def rows(pilot: Pilot) -> list[list[str]]:
-    table = pilot.app.query_one(SessionTable)
-    return [[cell.plain for cell in table.get_row_at(index)] for index in range(table.row_count)]
+    table = pilot.app.query_one(SessionList)
+    return [[cell.plain for cell in table.cells_of(session_id)] for session_id in table.ids]
 
 
 def names(pilot: Pilot) -> list[str]:
@@ -61,8 +62,8 @@ async def dashboard(daemon: RunningDaemon, client: SessionsClient, *seeds: Seed,
 
 
 def selected(pilot: Pilot) -> str:
-    table = pilot.app.query_one(SessionTable)
-    return table.get_row_at(table.cursor_row)[1].plain
+    table = pilot.app.query_one(SessionList)
+    return table.cells_of(table.selected_id)[1].plain
 
 
 async def test_rows_appear_change_place_and_leave_in_urgency_order(
@@ -153,7 +154,7 @@ async def test_a_click_selects_and_enter_says_why_it_cannot_focus(
 ) -> None:
     async with dashboard(daemon, client, ("q1", "question", "/src/beta"), ("w1", "working", "/src/alpha")) as pilot:
         assert names(pilot) == ["beta", "alpha"]
-        await pilot.click(SessionTable, offset=(5, 2))
+        await pilot.click(SessionList, offset=(5, 1))
         assert selected(pilot) == "alpha"
         await pilot.press("enter")
         await until(pilot, lambda: pilot.app._notifications, "a notification")

@@ -3,9 +3,9 @@
 The D-Bus client runs on Textual's own asyncio loop: ``SessionFollower``
 subscribes before it lists, resyncs when the daemon restarts and reports
 when it is gone, and each event it hands over touches only the rows it is
-about (a changed cell is updated, the table re-sorted only when a row's
-place in the urgency order moved).  Nothing polls the daemon; a one-second
-tick only rewrites the durations whose text changed.
+about (a changed row is re-rendered and repainted alone, and moves only when
+its place in the urgency order changed).  Nothing polls the daemon; a
+one-second tick only rewrites the durations whose text changed.
 """
 
 import asyncio
@@ -16,14 +16,13 @@ from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import Footer, Input, Static
 
 from agent_console.client import SessionsClient
 from agent_console.dashboard.rows import (
-    StatusCell,
     cells,
     columns,
     counts_line,
@@ -32,6 +31,7 @@ from agent_console.dashboard.rows import (
     record_lines,
     widths,
 )
+from agent_console.dashboard.session_list import SessionList, row_text
 from agent_console.errors import AgentConsoleError
 from agent_console.focus import focus
 from agent_console.follow import SessionFollower
@@ -51,16 +51,6 @@ SHORT_HEIGHT = 12
 def _same(old: Text, new: Text) -> bool:
     """Text's own ``==`` ignores the base style, and dimming a row changes only that."""
     return old.plain == new.plain and old.style == new.style and old.spans == new.spans
-
-
-class SessionTable(DataTable[Text]):
-    """Enter jumps to the session (a click only selects); j and k move like ↓ and ↑."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "app.focus_session", "Focus"),
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-    ]
 
 
 class FilterInput(Input):
@@ -98,7 +88,8 @@ class DashboardApp(App[None]):
     CSS = """
     #counts { height: 1; padding: 0 1; background: $panel; }
     #main { height: 1fr; }
-    #sessions { width: 1fr; height: 1fr; }
+    #table { width: 1fr; height: 1fr; }
+    #columns { height: 1; text-style: bold; background: $boost; }
     #info { width: 60; height: 1fr; display: none; border-left: vkey $accent; padding: 0 1; overflow-y: auto; }
     #info.shown { display: block; }
     #filter { display: none; }
@@ -129,7 +120,8 @@ class DashboardApp(App[None]):
         """Shown in the header instead of the counts: before the first list, and while the bus is unreachable."""
         self._info_record: SessionDict | None = None
         # Held here rather than queried: a timer or a signal may still fire while the app shuts down.
-        self.table = SessionTable(id="sessions", cursor_type="row")
+        self.table = SessionList(id="sessions")
+        self._columns = Static(id="columns")
         self._counts = Static(id="counts")
         self._info = Static(id="info")
         self._filter = FilterInput(placeholder="filter: text in a name, id, directory, detail, agent or status", id="filter")
@@ -137,7 +129,9 @@ class DashboardApp(App[None]):
     def compose(self) -> ComposeResult:
         yield self._counts
         with Horizontal(id="main"):
-            yield self.table
+            with Vertical(id="table"):
+                yield self._columns
+                yield self.table
             yield self._info
         yield self._filter
         yield Footer()
@@ -184,65 +178,52 @@ class DashboardApp(App[None]):
     # Rows
 
     def _rebuild(self) -> None:
-        """The whole table anew: at start, after a resync, a new filter or a new layout."""
-        table = self.table
-        selected = self._selected_id()
-        table.clear(columns=True)
-        self._sizes = widths(self._compact, self._width)
-        for column in columns(self._compact):
-            table.add_column(Text(column.label), key=column.key, width=self._sizes[column.key])
-        self._shown.clear()
-        at_us = now_us()
-        for session in sorted(self._visible_sessions(), key=urgency_key):
-            self._add(session, at_us)
-        self._keep_cursor_on(selected)
+        """The whole table anew: at start, after a resync, a new filter or a new layout; drawn once."""
+        with self.batch_update():
+            self._fill()
         self._show_counts()
+
+    def _fill(self) -> None:
+        self._sizes = widths(self._compact, self._width)
+        shown = columns(self._compact)
+        self._columns.update(row_text([Text(column.label) for column in shown], list(self._sizes.values())))
+        at_us = now_us()
+        self._shown = {s["id"]: cells(s, at_us, self._sizes) for s in self._visible_sessions()}
+        self.table.reset(
+            list(self._sizes.values()),
+            [(session_id, self._key(session_id), self._in_order(row)) for session_id, row in self._shown.items()],
+        )
 
     def _visible_sessions(self) -> list[SessionDict]:
         return [s for s in self._mirror.current() or [] if matches(s, self._needle)]
 
-    def _add(self, session: SessionDict, at_us: int) -> None:
-        row = cells(session, at_us, self._sizes)
-        self.table.add_row(*(row[column.key] for column in columns(self._compact)), key=session["id"])
-        self._shown[session["id"]] = row
+    def _key(self, session_id: str) -> tuple[int, int, str]:
+        return urgency_key((self._mirror.sessions or {})[session_id])
+
+    def _in_order(self, row: dict[str, Text]) -> list[Text]:
+        return [row[key] for key in self._sizes]
 
     def _upsert(self, session: SessionDict) -> None:
         session_id = session["id"]
         if not matches(session, self._needle):
             self._drop(session_id)
             return
-        old = self._shown.get(session_id)
-        if old is None:
-            selected = self._selected_id()
-            self._add(session, now_us())
-            self._resort(selected)
-            return
         new = cells(session, now_us(), self._sizes)
-        for key, cell in new.items():
-            if not _same(old[key], cell):
-                self.table.update_cell(session_id, key, cell)
+        old = self._shown.get(session_id)
         self._shown[session_id] = new
-        if _order(old) != _order(new):
-            self._resort(self._selected_id())
+        if old is not None and all(_same(old[key], new[key]) for key in new) and not self._moved(session_id):
+            return
+        self.table.put(session_id, self._key(session_id), self._in_order(new))
+
+    def _moved(self, session_id: str) -> bool:
+        return self.table.key_of(session_id) != self._key(session_id)
 
     def _drop(self, session_id: str) -> None:
         if self._shown.pop(session_id, None) is not None:
-            self.table.remove_row(session_id)
-
-    def _resort(self, selected: str | None) -> None:
-        self.table.sort("status", key=lambda cell: cell.order)
-        self._keep_cursor_on(selected)
-
-    def _keep_cursor_on(self, session_id: str | None) -> None:
-        """The cursor follows its session when rows move, so Enter jumps to what was selected."""
-        if session_id in self._shown:
-            self.table.move_cursor(row=self.table.get_row_index(session_id))
+            self.table.drop(session_id)
 
     def _selected_id(self) -> str | None:
-        table = self.table
-        if not self._shown or table.cursor_row >= table.row_count:
-            return None
-        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.table.selected_id
 
     def _tick(self) -> None:
         """Durations grow by themselves: rewrite each one whose text changed, nothing else."""
@@ -254,7 +235,7 @@ class DashboardApp(App[None]):
             fresh = duration_cell(session, at_us)
             if fresh.plain != row["for"].plain:
                 row["for"] = fresh
-                self.table.update_cell(session_id, "for", fresh)
+                self.table.put(session_id, self._key(session_id), self._in_order(row))
         if self._info_record is not None:
             self._info.update(record_lines(self._info_record, at_us))
 
@@ -294,7 +275,7 @@ class DashboardApp(App[None]):
         else:
             self._info_record = None
 
-    @on(DataTable.RowHighlighted)
+    @on(SessionList.Highlighted)
     def _highlighted(self) -> None:
         if self._info.has_class("shown"):
             self._load_info()
@@ -365,9 +346,3 @@ class DashboardApp(App[None]):
     def _selected_session(self) -> SessionDict | None:
         selected = self._selected_id()
         return None if selected is None else (self._mirror.sessions or {}).get(selected)
-
-
-def _order(row: dict[str, Text]) -> tuple[int, int, str]:
-    status = row["status"]
-    assert isinstance(status, StatusCell)
-    return status.order

@@ -30,7 +30,6 @@ from agent_console.presentation import (
     status_note,
     text_of,
     transition_line,
-    urgency_key,
 )
 
 DIM = "dim"
@@ -61,7 +60,7 @@ COMPACT_STATUS_WIDTH = 1
 """The compact layout shows the status as its glyph alone."""
 MIN_SHARED_WIDTH = 8
 CELL_PADDING = 2
-"""Textual's DataTable pads each cell by one on either side."""
+"""The list pads each cell by one on either side (``session_list.CELL_GAP``)."""
 SCROLLBAR_WIDTH = 2
 
 
@@ -79,21 +78,13 @@ def widths(compact: bool, screen_width: int) -> dict[str, int]:
     return {c.key: fixed.get(c.key, share) for c in shown}
 
 
-class StatusCell(Text):
-    """The status cell carries the row's place in the urgency order, so the table can sort by it."""
-
-    order: tuple[int, int, str]
-
-
-def status_cell(session: SessionDict, compact: bool) -> StatusCell:
+def status_cell(session: SessionDict, compact: bool) -> Text:
     status = session.get("status")
     glyph = STATUS_GLYPHS.get(status, "·") if isinstance(status, str) else "·"
     label = glyph if compact else f"{glyph} {text_of(session, 'status')}"
     if session.get("stale") is True and not compact:
         label += " (stale)"
-    cell = StatusCell(label, style=STATUS_COLORS.get(status, "") if isinstance(status, str) else "")
-    cell.order = urgency_key(session)
-    return cell
+    return Text(label, style=STATUS_COLORS.get(status, "") if isinstance(status, str) else "")
 
 
 def is_dim(session: SessionDict) -> bool:
