@@ -13,41 +13,25 @@ from dbus_next import Message, MessageType, Variant
 from dbus_next.errors import DBusError
 
 from agent_console.bus.connection import ResilientMessageBus, connect, name_owner_pid
+from agent_console.bus.error_replies import error_from_reply
 from agent_console.bus.names import (
+    ATTRIBUTE_TYPES,
     BUS_DRIVER,
     BUS_DRIVER_PATH,
     BUS_NAME,
-    ERROR_PREFIX,
     INTERFACE,
     OBJECT_PATH,
 )
-from agent_console.bus.wire import ATTRIBUTE_TYPES, unwrap
-from agent_console.errors import (
-    ERRORS_BY_NAME,
-    AgentConsoleError,
-    InvalidArgs,
-    Unavailable,
-    activation_refused,
-)
+from agent_console.bus.wire import unwrap
+from agent_console.errors import AgentConsoleError, InvalidArgs, Unavailable
 from agent_console.mirror import SessionDict
 
 PROPERTIES_INTERFACE = "org.freedesktop.DBus.Properties"
 
-UNAVAILABLE_ERRORS = {
-    "org.freedesktop.DBus.Error.ServiceUnknown",
-    "org.freedesktop.DBus.Error.NameHasNoOwner",
-    "org.freedesktop.DBus.Error.NoReply",
-}
-
 
 def _error_from_reply(reply: Message) -> AgentConsoleError:
     name = reply.error_name or ""
-    text = reply.body[0] if reply.body else name
-    if name.startswith(ERROR_PREFIX + "."):
-        return ERRORS_BY_NAME.get(name.removeprefix(ERROR_PREFIX + "."), AgentConsoleError)(text)
-    if name in UNAVAILABLE_ERRORS:
-        return Unavailable(f"the agent-console daemon is not running: {text}")
-    return activation_refused(name, text) or AgentConsoleError(f"{name}: {text}")
+    return error_from_reply(name, reply.body[0] if reply.body else name)
 
 
 class SessionsClient:

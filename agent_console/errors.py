@@ -71,6 +71,14 @@ def activation_refused(error_name: str, text: str) -> ActivationFailed | None:
     return None
 
 
+class NotResponding(Unavailable):
+    """The daemon owns its name but did not answer a call within ``CLIENT_CALL_TIMEOUT_S``.
+
+    Raised by the client only, never sent over D-Bus: a stopped (SIGSTOP) or
+    wedged daemon, which ``status`` reports with its pid.
+    """
+
+
 ERRORS_BY_NAME: dict[str, type[AgentConsoleError]] = {
     cls.__name__: cls for cls in (InvalidArgs, NotFound, LimitExceeded, Unavailable)
 }

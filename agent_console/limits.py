@@ -19,3 +19,19 @@ MAX_SESSIONS = 10_000
 
 MAX_TERMINAL_VALUE_BYTES = 256
 """UTF-8 bytes in one value of the ``terminal`` attribute (a tty path, a tmux socket, a pane id)."""
+
+CLIENT_CONNECT_TIMEOUT_S = 3.0
+"""Seconds a client may spend connecting, authenticating and saying Hello to the bus.
+
+A local bus answers in milliseconds; a socket that accepts and then stays
+silent (a stopped or wedged bus) would otherwise hold a command forever.
+"""
+
+CLIENT_CALL_TIMEOUT_S = 5.0
+"""Seconds a client waits for the reply to any one call, to the daemon or to the bus.
+
+The daemon answers in about a millisecond and D-Bus activation starts it in
+well under one second, so a call still unanswered after this is stuck: the
+daemon is stopped (SIGSTOP) or wedged.  dbus-daemon's own reply timeout is
+25 s and its activation timeout 120 s, far too long for a person to wait.
+"""

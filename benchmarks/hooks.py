@@ -17,10 +17,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from agent_console.bus.names import BUS_DRIVER, BUS_DRIVER_PATH, BUS_NAME, INTERFACE, OBJECT_PATH
+from agent_console.bus.address import session_bus_sockets
+from agent_console.bus.blocking import Connection, MethodCall
+from agent_console.bus.names import (
+    BUS_DRIVER,
+    BUS_DRIVER_PATH,
+    BUS_NAME,
+    INTERFACE,
+    OBJECT_PATH,
+)
 from agent_console.bus.private_bus import start_private_bus
-from agent_console.hook.address import session_bus_sockets
-from agent_console.hook.dbus_call import Connection, MethodCall
 
 REPO = Path(__file__).resolve().parents[1]
 HOOK_SCRIPT = REPO / "hooks" / "agent-console-hook"

@@ -294,8 +294,8 @@ def silent_service(bus_address: str) -> Iterator[None]:
     """A process that owns the service's name on the bus and never answers a call."""
     script = (
         "import sys, time\n"
-        "from agent_console.hook.address import session_bus_sockets\n"
-        "from agent_console.hook.dbus_call import Connection, MethodCall\n"
+        "from agent_console.bus.address import session_bus_sockets\n"
+        "from agent_console.bus.blocking import Connection, MethodCall\n"
         "bus = Connection.open(session_bus_sockets({'DBUS_SESSION_BUS_ADDRESS': sys.argv[1]}), 3600)\n"
         "bus.call(MethodCall('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus',\n"
         "         'RequestName', 'su', [sys.argv[2], 4]))\n"
@@ -414,12 +414,13 @@ def test_python_hook_imports_nothing_heavy() -> None:
         env=env_with_bus("unix:path=/nonexistent"), timeout=RUN_TIMEOUT_S, cwd=REPO,
     )
     imported = set(result.stdout.decode().split())
-    assert "agent_console.hook.dbus_call" in imported
+    assert "agent_console.bus.blocking" in imported
     heavy = {"dbus_next", "asyncio", "typer", "pydantic", "click", "typing", "subprocess"}
     assert {name.partition(".")[0] for name in imported} & heavy == set()
     ours = {name for name in imported if name.startswith("agent_console") and not name.startswith("agent_console.hook")}
     assert ours <= {
         "agent_console", "agent_console.cli", "agent_console.bus", "agent_console.bus.names",
+        "agent_console.bus.address", "agent_console.bus.blocking", "agent_console.bus.marshal",
         "agent_console.process_info", "agent_console.terminal", "agent_console.limits",
         "agent_console.agents", "agent_console.agents.claude_code",
     }

@@ -28,15 +28,15 @@ died hung that way, releasing its name.  Here such a call fails at once with
 import asyncio
 import os
 import socket
-from pathlib import Path
-
 from collections.abc import Callable
+from pathlib import Path
 
 from dbus_next import Message, MessageType
 from dbus_next.aio import MessageBus
 from dbus_next.constants import ErrorType
 from dbus_next.errors import DBusError
 
+from agent_console.bus.address import NO_SESSION_BUS
 from agent_console.bus.names import BUS_DRIVER, BUS_DRIVER_PATH, BUS_NAME
 from agent_console.errors import Unavailable
 
@@ -107,8 +107,7 @@ async def connect(address: str | None = None) -> ResilientMessageBus:
     address = address or session_bus_address()
     if address is None:
         raise Unavailable(
-            "no D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is unset and "
-            "$XDG_RUNTIME_DIR/bus does not exist (give --address)"
+            NO_SESSION_BUS.format(detail="DBUS_SESSION_BUS_ADDRESS is unset and $XDG_RUNTIME_DIR/bus does not exist")
         )
     try:
         return await ResilientMessageBus(address).connect()

@@ -1,4 +1,4 @@
-"""The public D-Bus names, versioned the way systemd versions login1 and hostname1.
+"""The public D-Bus names and Set's attribute types, versioned the way systemd versions login1 and hostname1.
 
 The trailing ``1`` is the API version: an incompatible change gets
 ``io.github.AgentConsole2`` beside this one rather than breaking hooks and
@@ -15,3 +15,15 @@ ERROR_PREFIX = "io.github.AgentConsole1.Error"
 BUS_DRIVER = "org.freedesktop.DBus"
 """The bus itself: its name and interface, for Hello, name owners and match rules."""
 BUS_DRIVER_PATH = "/org/freedesktop/DBus"
+
+ATTRIBUTE_TYPES: dict[str, str] = {
+    "working_dir": "s",
+    "agent_type": "s",
+    "pid": "u",
+    "pid_start": "t",
+    "reason": "s",
+    "terminal": "a{ss}",
+    "shared_owner": "b",
+}
+"""The attributes ``Set`` accepts, with their D-Bus types: here, in a module with no
+imports, because the blocking client of one-shot commands needs them too."""

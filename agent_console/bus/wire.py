@@ -9,22 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 from dbus_next import Variant
 
+from agent_console.bus.names import ATTRIBUTE_TYPES
 from agent_console.errors import InvalidArgs
 
 if TYPE_CHECKING:
     # Only the daemon builds sessions; a client that merely unwraps replies must not load pydantic.
     from agent_console.model import Session, StateTransition
-
-ATTRIBUTE_TYPES: dict[str, str] = {
-    "working_dir": "s",
-    "agent_type": "s",
-    "pid": "u",
-    "pid_start": "t",
-    "reason": "s",
-    "terminal": "a{ss}",
-    "shared_owner": "b",
-}
-"""The attributes ``Set`` accepts, with their D-Bus types."""
 
 
 def session_to_wire(session: "Session", *, with_history: bool) -> dict[str, Variant]:

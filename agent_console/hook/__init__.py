@@ -20,14 +20,14 @@ from collections.abc import Mapping
 from types import ModuleType
 
 from agent_console.agents import CLOSED, DEFAULT_AGENT, Reading, agent_named
+from agent_console.bus.address import AddressError, session_bus_sockets
+from agent_console.bus.blocking import BusError, Connection, MethodCall
+from agent_console.bus.marshal import Variant, WireError
 from agent_console.bus.names import BUS_NAME, INTERFACE, OBJECT_PATH
 from agent_console.process_info import controlling_tty, owner_process
 from agent_console.terminal import fits, terminal_from_environment
-from agent_console.hook.address import AddressError, session_bus_sockets
-from agent_console.hook.dbus_call import BusError, Connection, MethodCall
 from agent_console.hook.payload import MalformedPayload, top_level_fields
 from agent_console.hook.stdin import drain, read_head
-from agent_console.hook.wire import Variant, WireError
 
 CLOSE_REASON = "session-end"
 

@@ -10,6 +10,12 @@ refused, so a mixed address still works when it has a unix entry.
 import os
 from collections.abc import Mapping
 
+NO_SESSION_BUS = (
+    "no D-Bus session bus here ({detail}): run 'agent-console daemon', which starts one and prints "
+    "the line to export, or 'agent-console service install' where systemd runs; or give --address"
+)
+"""What a person can do about a missing bus, not only that it is missing; every client says it."""
+
 
 class AddressError(ValueError):
     """No usable socket can be derived from the environment."""
@@ -20,9 +26,14 @@ def session_bus_sockets(environ: Mapping[str, str]) -> list[str]:
     address = environ.get("DBUS_SESSION_BUS_ADDRESS", "")
     if not address:
         return _well_known_sockets(environ)
+    return address_sockets(address, "DBUS_SESSION_BUS_ADDRESS=")
+
+
+def address_sockets(address: str, origin: str = "") -> list[str]:
+    """The socket paths of a D-Bus address such as ``--address`` gives; ``origin`` names where it came from."""
     sockets = [path for path in map(_unix_socket, address.split(";")) if path is not None]
     if not sockets:
-        raise AddressError(f"no unix:path= or unix:abstract= in DBUS_SESSION_BUS_ADDRESS={address!r}")
+        raise AddressError(f"no unix:path= or unix:abstract= in {origin}{address!r}")
     return sockets
 
 

@@ -1,10 +1,15 @@
 """A blocking D-Bus client that can do one thing: call a method and wait for its reply.
 
-It exists so the hook can talk to the bus without ``dbus_next`` and
-``asyncio``, whose imports alone cost more than the whole hook may take.
-Everything the connection does is bounded by one deadline, set by the
-seconds given to ``Connection.open``: connect, authentication and every read,
-so a bus or a service that hangs costs at most that long.
+It exists so that the hook and the CLI's one-shot commands can talk to the bus
+without ``dbus_next`` and ``asyncio``, whose imports alone cost more than the
+whole hook may take, and several times what a person waiting for
+``agent-console list`` should.  Standard library only.
+
+Every wait is bounded by a deadline: ``Connection.open`` sets one for
+connecting and authenticating, and each ``call`` may set a fresh one for its
+own reply (the hook uses one deadline for all of it).  A bus or a service
+that hangs costs at most that long, and ``ReplyTimeout`` tells a silent
+service apart from an unreachable bus.
 
 The SASL exchange sends ``AUTH EXTERNAL`` and ``BEGIN`` together, as sd-bus
 does, saving a round trip; ``Hello`` is sent but its reply not awaited, since
@@ -18,8 +23,8 @@ import socket
 import struct
 import time
 
+from agent_console.bus.marshal import Reader, Variant, WireError, Writer
 from agent_console.bus.names import BUS_DRIVER, BUS_DRIVER_PATH
-from agent_console.hook.wire import Reader, Variant, WireError, Writer
 
 METHOD_CALL = 1
 METHOD_RETURN = 2
@@ -47,12 +52,21 @@ class BusUnavailable(BusError):
     """The bus could not be reached or did not answer in time."""
 
 
+class DeadlinePassed(BusUnavailable):
+    """The bus did not answer before the deadline: while connecting, or (``ReplyTimeout``) a call."""
+
+
+class ReplyTimeout(DeadlinePassed):
+    """A call was sent but its reply did not come before the deadline."""
+
+
 class DBusError(BusError):
     """The bus or the service answered with an error reply."""
 
     def __init__(self, name: str, message: str) -> None:
         super().__init__(f"{name}: {message}" if message else name)
         self.name = name
+        self.text = message
 
 
 class MethodCall:
@@ -128,6 +142,7 @@ class Connection:
         self._seconds = seconds
         self._buffer = bytearray()
         self._serial = 0
+        self._awaiting_reply = False
 
     @classmethod
     def open(cls, socket_paths: list[str], seconds: float) -> "Connection":
@@ -145,9 +160,14 @@ class Connection:
     def close(self) -> None:
         self._socket.close()
 
-    def call(self, method: MethodCall) -> Message:
-        """Waits for this call's reply; an error to an earlier call (Hello) fails it too."""
+    def call(self, method: MethodCall, seconds: float | None = None) -> Message:
+        """Waits for this call's reply, for ``seconds`` from now if given, else until the
+        connection's deadline; an error to an earlier call (Hello) fails it too."""
+        if seconds is not None:
+            self._deadline = time.monotonic() + seconds
+            self._seconds = seconds
         serial = self._send(method)
+        self._awaiting_reply = True
         while True:
             message = self._receive()
             if not message.answers(1, serial):
@@ -228,7 +248,8 @@ class Connection:
         return remaining
 
     def _too_late(self) -> BusUnavailable:
-        return BusUnavailable(f"no answer from the bus within {self._seconds:.1f} s")
+        kind = ReplyTimeout if self._awaiting_reply else DeadlinePassed
+        return kind(f"no answer from the bus within {self._seconds:g} s")
 
 
 def _connect(socket_paths: list[str], deadline: float) -> socket.socket:
@@ -243,5 +264,5 @@ def _connect(socket_paths: list[str], deadline: float) -> socket.socket:
         except OSError as error:
             sock.close()
             shown = "@" + path[1:] if path.startswith("\0") else path
-            failure = f"cannot connect to the bus at {shown}: {error.strerror or error}"
+            failure = f"cannot connect to the D-Bus bus at {shown}: {error.strerror or error}"
     raise BusUnavailable(failure)

@@ -12,17 +12,17 @@ import pytest
 from conftest import RunningDaemon
 from dbus_next._private.marshaller import Marshaller
 
-from agent_console.bus.names import BUS_NAME, INTERFACE, OBJECT_PATH
-from agent_console.bus.private_bus import session_config
-from agent_console.hook.address import AddressError, session_bus_sockets
-from agent_console.hook.dbus_call import (
+from agent_console.bus.address import AddressError, session_bus_sockets
+from agent_console.bus.blocking import (
     BusError,
     BusUnavailable,
     Connection,
     DBusError,
     MethodCall,
 )
-from agent_console.hook.wire import Reader, Variant, WireError, Writer
+from agent_console.bus.marshal import Reader, Variant, WireError, Writer
+from agent_console.bus.names import BUS_NAME, INTERFACE, OBJECT_PATH
+from agent_console.bus.private_bus import session_config
 
 DBUS = ("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus")
 

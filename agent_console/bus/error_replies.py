@@ -1,0 +1,43 @@
+"""D-Bus error replies as the errors of ``agent_console.errors``, for every client.
+
+Both clients (the asyncio one of long-running faces and the blocking one of
+one-shot commands) translate here, so a person reads the same line whichever
+command met the error.  Standard library only.
+"""
+
+from agent_console.bus.names import BUS_DRIVER, ERROR_PREFIX
+from agent_console.errors import (
+    ERRORS_BY_NAME,
+    AgentConsoleError,
+    NotResponding,
+    Unavailable,
+    activation_refused,
+)
+from agent_console.limits import CLIENT_CALL_TIMEOUT_S
+
+UNAVAILABLE_ERRORS = frozenset(
+    {
+        "org.freedesktop.DBus.Error.ServiceUnknown",
+        "org.freedesktop.DBus.Error.NameHasNoOwner",
+        "org.freedesktop.DBus.Error.NoReply",
+    }
+)
+"""What the bus answers when no daemon runs (a failed start is ``activation_refused``'s)."""
+
+
+def error_from_reply(name: str, text: str) -> AgentConsoleError:
+    """Our own names map to their classes; the bus's "nobody there" to Unavailable, a failed start to ActivationFailed."""
+    if name.startswith(ERROR_PREFIX + "."):
+        return ERRORS_BY_NAME.get(name.removeprefix(ERROR_PREFIX + "."), AgentConsoleError)(text)
+    if name in UNAVAILABLE_ERRORS:
+        return Unavailable(f"the agent-console daemon is not running: {text}")
+    return activation_refused(name, text) or AgentConsoleError(f"{name}: {text}")
+
+
+def no_reply(destination: str, member: str) -> Unavailable:
+    """A call unanswered within ``CLIENT_CALL_TIMEOUT_S``: a stuck bus, or a stopped or wedged daemon."""
+    if destination == BUS_DRIVER:
+        return Unavailable(f"the D-Bus bus did not answer {member} within {CLIENT_CALL_TIMEOUT_S:g} s")
+    return NotResponding(
+        f"the agent-console daemon is not responding: no reply to {member} within {CLIENT_CALL_TIMEOUT_S:g} s"
+    )
