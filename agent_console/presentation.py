@@ -1,7 +1,7 @@
 """Sessions as a person reads them, whatever the face: order, durations, escaping.
 
 The CLI, the dashboard and the notifier all show sessions; the rules they must
-agree on live here, below all three.  Nothing here talks to the bus, to typer
+agree on live here, below all three.  Nothing here talks to the bus, to a CLI parser
 or to a terminal library, so every rule can be tested on plain dictionaries.  Every string that came from outside (ids,
 paths, names, and whatever keys a newer daemon adds) goes through ``escape``
 before it reaches a terminal: a working directory is chosen by whoever created
@@ -9,14 +9,19 @@ it, and a crafted one must not be able to retitle or recolour the terminal of
 the person who lists sessions.
 """
 
+from __future__ import annotations
+
 import json
 import time
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from agent_console.mirror import SessionDict
+if TYPE_CHECKING:
+    from agent_console.mirror import (
+        SessionDict,  # not at run time: mirror's dataclasses cost one-shot commands
+    )
 
 URGENCY = ("question", "attention", "working", "closed")
 """Statuses, most in need of a person first: the order of ``list`` and of widgets."""

@@ -2,7 +2,9 @@
 
 import json
 import os
+import pty
 import re
+import select
 import shutil
 import subprocess
 from pathlib import Path
@@ -71,10 +73,10 @@ def test_list_puts_what_needs_a_person_first(daemon, bus_env: dict[str, str]) ->
         ok("set", session_id, status, "--cwd", f"/src/{session_id}", env=bus_env)
     ok("set", "q-new", "question", "--cwd", "/src/q-new", env=bus_env)
     header, *rows = (re.split(r"\s{2,}", line) for line in ok("list", env=bus_env).splitlines())
-    assert header == ["STATUS", "NAME", "AGENT", "FOR", "DIRECTORY"]
-    assert [row[1] for row in rows] == ["q-old", "q-new", "a", "w", "c"]
-    assert rows[0][0] == "question" and rows[-1][0] == "closed, user" and rows[-1][4] == "/src/c"
-    assert {row[2] for row in rows} == {"claude-code"}
+    assert header == ["ID", "STATUS", "NAME", "AGENT", "FOR", "DIRECTORY"]
+    assert [row[2] for row in rows] == ["q-old", "q-new", "a", "w", "c"]
+    assert rows[0][1] == "question" and rows[-1][1] == "closed, user" and rows[-1][5] == "/src/c"
+    assert {row[3] for row in rows} == {"claude-code"}
 
 
 def test_list_json_and_status_filter(daemon, bus_env: dict[str, str]) -> None:
@@ -85,7 +87,7 @@ def test_list_json_and_status_filter(daemon, bus_env: dict[str, str]) -> None:
     assert "history" not in listed[0]
     assert [s["id"] for s in json.loads(ok("list", "--json", "--status", "question", env=bus_env))] == ["q"]
     assert ok("list", "--status", "closed", env=bus_env) == "no sessions\n"
-    assert "'sleeping' is not one of" in cli("list", "--status", "sleeping", env=bus_env).stderr
+    assert "unknown status 'sleeping'" in failure(EXIT_USAGE, "list", "--status", "sleeping", env=bus_env)
 
 
 def test_invalid_values_exit_2_with_one_line(daemon, bus_env: dict[str, str]) -> None:
@@ -148,8 +150,8 @@ def test_status_with_the_daemon_down_exits_5(bus_env: dict[str, str]) -> None:
     done = cli("status", "--json", env=bus_env)
     assert done.returncode == EXIT_UNAVAILABLE
     assert json.loads(done.stdout) == {
-        "running": False, "activatable": False, "pid": None, "version": None,
-        "uptime_s": None, "rss_bytes": None, "sessions": {},
+        "running": False, "responding": False, "activatable": False, "pid": None, "version": None,
+        "uptime_s": None, "rss_bytes": None, "sessions": {}, "error": None,
     }
 
 
@@ -181,15 +183,125 @@ def test_top_level_help_lists_the_exit_codes() -> None:
         (["set", "s1", "q"], ["question"]),
         (["list", "--status", ""], ["question", "attention", "working", "closed"]),
         (["watch", "--format", "w"], ["waybar"]),
+        (["list", "--color", "a"], ["auto", "always"]),
+        (["service", "i"], ["install"]),
+        (["li"], ["list"]),
+        (["list", "--js"], ["--json"]),
     ],
 )
-def test_status_values_complete(words: list[str], expected: list[str]) -> None:
-    """Click's bash completion protocol: the words so far, and the index of the one being completed."""
-    env = {
-        **os.environ,
-        "_AGENT_CONSOLE_COMPLETE": "complete_bash",
-        "COMP_WORDS": " ".join(["agent-console", *words]),
-        "COMP_CWORD": str(len(words)),
-    }
-    completed = subprocess.run([AGENT_CONSOLE], env=env, capture_output=True, text=True, check=False)
-    assert completed.stdout.split() == expected
+def test_arguments_complete(words: list[str], expected: list[str]) -> None:
+    """The protocol the completion scripts speak: the words so far, the last one being completed."""
+    assert ok("__complete", *words).split() == expected
+
+
+def test_completion_scripts_complete_session_ids_in_bash(daemon, bus_env: dict[str, str]) -> None:
+    """The real bash script, sourced by bash, asks the running daemon; it never starts one."""
+    ok("set", "4f1c2a9e-aaaa", "working", env=bus_env)
+    ok("set", "4f1c77", "question", env=bus_env)
+    ok("set", "9d00", "question", env=bus_env)
+    script = (
+        'eval "$(agent-console completion bash)"\n'
+        "COMP_WORDS=(agent-console get 4f1c); COMP_CWORD=2; _agent_console_complete\n"
+        'printf "%s\\n" "${COMPREPLY[@]}"\n'
+    )
+    env = {**bus_env, "PATH": f"{Path(AGENT_CONSOLE).parent}:{os.environ['PATH']}"}
+    done = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True, timeout=READY_TIMEOUT_S, check=False)
+    assert done.stdout.split() == ["4f1c2a9e-aaaa", "4f1c77"], done.stderr
+    for shell in ("zsh", "fish"):
+        assert "agent-console __complete" in ok("completion", shell)
+
+
+def test_completing_ids_does_not_start_the_daemon(activating_bus: str) -> None:
+    assert ok("__complete", "get", "--address", activating_bus, "") == ""
+    assert bus_owner_pid(activating_bus) is None
+
+
+ALL_COMMANDS = [
+    [], ["list"], ["get"], ["set"], ["rm"], ["watch"], ["status"], ["install-hooks"], ["uninstall-hooks"],
+    ["service"], ["service", "install"], ["service", "uninstall"], ["service", "status"], ["daemon"], ["completion"],
+]
+
+
+@pytest.mark.parametrize("words", ALL_COMMANDS, ids=lambda words: " ".join(words) or "top")
+def test_minus_h_works_wherever_help_does_and_usage_has_no_braces(words: list[str]) -> None:
+    shown = ok(*words, "-h")
+    assert shown == ok(*words, "--help")
+    usage = shown.split("\n\n")[0]
+    assert usage.startswith("usage: agent-console") and "{" not in usage
+
+
+def test_top_level_help_shows_each_summary_whole_on_one_line() -> None:
+    lines = [" ".join(line.split()) for line in ok("--help").splitlines()]
+    for [command] in (words for words in ALL_COMMANDS if len(words) == 1):
+        summary = " ".join(ok(command, "-h").split("\n\n")[1].splitlines()[0].split())
+        assert f"{command} {summary}" in lines and summary.endswith("."), summary
+
+
+def on_a_terminal(args: list[str], env: dict[str, str]) -> str:
+    """stdout of the real executable on a pseudo-terminal, as a person at a shell sees it."""
+    leader, follower = pty.openpty()
+    process = subprocess.Popen([AGENT_CONSOLE, *args], env=env, stdout=follower, stdin=subprocess.DEVNULL)
+    os.close(follower)
+    output = b""
+    while select.select([leader], [], [], READY_TIMEOUT_S)[0]:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # EIO: the child closed its end
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(leader)
+    assert process.wait(timeout=READY_TIMEOUT_S) == 0
+    return output.decode()
+
+
+QUESTION_RED = "\x1b[38;2;255;85;85m"
+"""The widgets' colour for question (presentation.STATUS_COLORS) as a 24-bit terminal colour."""
+
+
+def test_colour_on_a_terminal_only_and_never_under_no_color(daemon, bus_env: dict[str, str]) -> None:
+    ok("set", "q1", "question", env=bus_env)
+    terminal_env = {**bus_env, "TERM": "xterm-256color"}
+    terminal_env.pop("NO_COLOR", None)
+    assert QUESTION_RED in on_a_terminal(["list"], terminal_env)
+    assert "\x1b" not in on_a_terminal(["list"], {**terminal_env, "NO_COLOR": "1"})
+    assert "\x1b" not in on_a_terminal(["list", "--color", "never"], terminal_env)
+    assert "\x1b" not in ok("list", env=terminal_env), "piped: no colour"
+    assert QUESTION_RED in ok("list", "--color", "always", env={**terminal_env, "NO_COLOR": "1"})
+    assert QUESTION_RED in ok("get", "q1", "--color", "always", env=bus_env)
+    assert "invalid choice: 'sometimes'" in failure(EXIT_USAGE, "list", "--color", "sometimes", env=bus_env)
+
+
+def test_get_and_rm_take_a_unique_start_of_an_id(daemon, bus_env: dict[str, str]) -> None:
+    ok("set", "4f1c2a9e-1111", "working", "--cwd", "/src/one", env=bus_env)
+    ok("set", "4f1c77ab-2222", "question", "--cwd", "/src/one", env=bus_env)
+    rows = [line.split() for line in ok("list", env=bus_env).splitlines()[1:]]
+    assert [row[0] for row in rows] == ["4f1c77ab", "4f1c2a9e"], "two sessions of one name told apart"
+    line = failure(EXIT_USAGE, "get", "4f1c", env=bus_env)
+    assert "'4f1c' is the start of 2 session ids (4f1c2a9e-1111, 4f1c77ab-2222): give more of it" in line
+    assert json.loads(ok("get", "4f1c2", "--json", env=bus_env))["id"] == "4f1c2a9e-1111"
+    assert ok("rm", "4f1c7", env=bus_env) == ""
+    assert "no session with id '4f1c7'" in failure(EXIT_NOT_FOUND, "rm", "4f1c7", env=bus_env)
+    assert "no session with id '4f1c7'" in failure(EXIT_NOT_FOUND, "get", "4f1c7", env=bus_env)
+
+
+def test_a_bad_status_reads_the_same_in_set_and_list(bus_env: dict[str, str]) -> None:
+    pattern = (
+        r"agent-console: argument (STATUS|--status): unknown status '[sS]leeping': "
+        r"use question, attention, working or closed \(see 'agent-console (set|list) -h'\)"
+    )
+    assert re.fullmatch(pattern, failure(EXIT_USAGE, "set", "s1", "sleeping", env=bus_env))
+    assert re.fullmatch(pattern, failure(EXIT_USAGE, "list", "--status", "Sleeping", env=bus_env))
+
+
+def test_without_any_bus_the_message_says_how_to_get_one() -> None:
+    unset = ("DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR", "DBUS_LAUNCHD_SESSION_BUS_SOCKET")
+    env = {name: value for name, value in os.environ.items() if name not in unset}
+    for args in [("list",), ("status",), ("get", "s1"), ("watch",)]:
+        line = failure(EXIT_UNAVAILABLE, *args, env=env)
+        assert "agent-console daemon" in line and "agent-console service install" in line, line
+    done = cli("status", "--json", env=env)
+    assert done.returncode == EXIT_UNAVAILABLE and done.stderr == ""
+    report = json.loads(done.stdout)
+    assert report["running"] is False and "agent-console daemon" in report["error"]

@@ -216,6 +216,6 @@ def test_the_real_dashboard_in_tmux_shows_sessions_and_enter_jumps_to_one(
 
 def test_no_other_command_pays_for_textual() -> None:
     """The CLI's commands are registered without importing the dashboard package or Textual."""
-    script = "import sys; from agent_console.cli.app import app; print(sorted(m for m in sys.modules if 'textual' in m or 'dashboard.app' in m))"
+    script = "import sys; from agent_console.cli.app import parser; parser(); print(sorted(m for m in sys.modules if 'textual' in m or 'dashboard.app' in m))"
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=READY_TIMEOUT_S, check=True)
     assert done.stdout.strip() == "[]"

@@ -19,9 +19,11 @@ from agent_console.mirror import (
     Snapshot,
 )
 from agent_console.presentation import (
+    SHORT_ID_LENGTH,
     by_urgency,
     escape,
     human_duration,
+    short_id,
     short_path,
     status_label,
 )
@@ -81,10 +83,10 @@ def test_order_is_urgency_then_longest_waiting_then_unknown_statuses() -> None:
 
 def test_table_is_aligned_and_escaped() -> None:
     lines = session_table([session("a", "attention", 840), session("x", "question", 45, working_dir=HOSTILE_DIR)], NOW)
-    assert lines[0].split() == ["STATUS", "NAME", "AGENT", "FOR", "DIRECTORY"]
-    assert lines[1].split() == ["question", "x", "claude-code", "45s", escape(HOSTILE_DIR)]
-    assert lines[2].split() == ["attention", "a", "claude-code", "14m", "/src/a"]
-    name_columns = {line.index(name, len(line.split()[0])) for line, name in zip(lines, ["NAME", "x", "a"])}
+    assert lines[0].split() == ["ID", "STATUS", "NAME", "AGENT", "FOR", "DIRECTORY"]
+    assert lines[1].split() == ["x", "question", "x", "claude-code", "45s", escape(HOSTILE_DIR)]
+    assert lines[2].split() == ["a", "attention", "a", "claude-code", "14m", "/src/a"]
+    name_columns = {line.index(name, len(line.split()[0]) + 2) for line, name in zip(lines, ["STATUS", "question", "attention"])}
     assert len(name_columns) == 1, lines
     assert not any(ch in "".join(lines) for ch in "\x1b\x07")
 
@@ -95,6 +97,17 @@ def test_stale_and_close_reason_are_notes_on_the_status() -> None:
     assert status_label(stale, NOW) == "working, quiet 14m"
     assert status_label(session("c", "closed", close_reason="process-exited"), NOW) == "closed, process-exited"
     assert status_label(session("w", "working", stale=False, close_reason=""), NOW) == "working"
+
+
+def test_short_ids_and_colours_keep_the_columns_aligned() -> None:
+    uuid = "4f1c2a9e-5d3c-4a7e-9f1b-2c8d7e6f5a4b"
+    painted = session_table(
+        [session(uuid, "question", 45), session("b", "working", 60)], NOW, lambda status, text: f"<{status}>{text}</>"
+    )
+    assert painted[1].startswith(f"{uuid[:SHORT_ID_LENGTH]}  <question>question</>  ")
+    assert painted[2].startswith(f"{'b':<{SHORT_ID_LENGTH}}  <working>working </>  ")
+    assert short_id({"id": "\x1b[2J-long-id"}) == "\\x1b[2J-lon"
+    assert "<question>" in "".join(session_details(session(uuid, "question", 45), NOW, lambda s, t: f"<{s}>{t}"))
 
 
 def test_details_show_unknown_keys_and_history() -> None:
@@ -114,7 +127,7 @@ def test_event_lines_for_text() -> None:
     before = session("p", "working", 180)
     after = session("p", "question", 0)
     [changed] = event_lines(Changed(after, before), NOW)
-    assert changed.split()[1:] == ["question", "p", "claude-code", "/src/p", "(was", "working", "3m)"]
+    assert changed.split()[1:] == ["question", "p", "p", "claude-code", "/src/p", "(was", "working", "3m)"]
     [removed] = event_lines(Removed("p", after), NOW)
     assert removed.split()[1:] == ["removed", "p"]
     [unseen] = event_lines(Removed("\x1b[2J", None), NOW)

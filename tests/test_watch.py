@@ -89,10 +89,10 @@ def test_text_prints_the_table_then_a_line_per_change(daemon, watch) -> None:
     cli(daemon.address, "set", "s1", "working", "--cwd", "/srv/api")
     shown = watch()
     assert shown.next_line().endswith("daemon running, 1 session")
-    assert shown.next_line().split() == ["STATUS", "NAME", "AGENT", "FOR", "DIRECTORY"]
-    assert shown.next_line().split()[::4] == ["working", "/srv/api"]
+    assert shown.next_line().split() == ["ID", "STATUS", "NAME", "AGENT", "FOR", "DIRECTORY"]
+    assert shown.next_line().split()[::5] == ["s1", "/srv/api"]
     cli(daemon.address, "set", "s1", "question")
-    assert shown.next_line().split()[1:6] == ["question", "api", "claude-code", "/srv/api", "(was"]
+    assert shown.next_line().split()[1:7] == ["question", "s1", "api", "claude-code", "/srv/api", "(was"]
     cli(daemon.address, "set", "s2", "attention", "--cwd", HOSTILE_DIR)
     line = shown.next_line()
     assert "\x1b" not in line and "\x07" not in line and "\\x1b]0;pwned\\x07" in line

@@ -1,4 +1,9 @@
-"""``agent-console daemon``: own the bus name and serve the store until told to stop.
+"""``agent-console daemon`` (also ``agent-console-daemon``): own the bus name and serve the store until told to stop.
+
+It has an entry point of its own, as ``sshd`` and ``dockerd`` do: what a
+service manager starts loads the store, the bus and the config reader, not
+the command line of the person's commands, so it starts sooner and stays
+smaller for as long as it runs.
 
 Housekeeping (owners gone, quiet sessions, expired closed ones) is a task on
 the same event loop as the D-Bus handlers, so it needs no lock either.  If
@@ -10,6 +15,7 @@ helps), 3 when another instance already owns the name (a restart would not
 help: the systemd unit lists it in ``RestartPreventExitStatus=``).
 """
 
+import argparse
 import asyncio
 import logging
 import os
@@ -29,12 +35,13 @@ from agent_console.bus.connection import connect, name_owner_pid, session_bus_ad
 from agent_console.bus.names import BUS_NAME, OBJECT_PATH
 from agent_console.bus.private_bus import STANDARD_SERVICE_DIRS, start_private_bus
 from agent_console.bus.service import SessionsInterface
-from agent_console.config import DaemonConfig
-from agent_console.errors import Unavailable
+from agent_console.config import DaemonConfig, load_config
+from agent_console.errors import InvalidArgs, Unavailable
 from agent_console.store import SessionStore
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
+EXIT_USAGE = 2
 EXIT_NAME_TAKEN = 3
 
 MICROSECONDS = 1_000_000
@@ -49,6 +56,43 @@ class _JournalFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         return f"<{JOURNAL_PRIORITIES.get(record.levelno, 2)}>{record.getMessage()}"
+
+
+def _parser(prog: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run the session store on the D-Bus session bus until stopped.\n\n"
+        "Normally started by systemd, launchd or D-Bus activation. Where no session\n"
+        "bus exists it starts a private one and prints the address to export.",
+        epilog="Exit status: 0 stopped or replaced, 1 bus unreachable or lost,\n"
+        "2 invalid options or settings, 3 another instance owns\nio.github.AgentConsole1.\n\n"
+        "Example:\n    agent-console daemon --replace",
+    )
+    parser.add_argument("--address", metavar="ADDR", help="D-Bus address to serve on, instead of the session bus")
+    parser.add_argument("--replace", action="store_true", help="Take the bus name over from a running instance")
+    parser.add_argument("--verbose", "-v", action="store_true", help="Log every call")
+    parser.add_argument(
+        "--config", metavar="PATH", type=Path, help="Settings file [default: $XDG_CONFIG_HOME/agent-console/config.toml]"
+    )
+    parser.add_argument("--check-interval", metavar="SECONDS", type=float, help="How often owners and quiet time are checked [5]")
+    parser.add_argument("--stale-after", metavar="SECONDS", type=float, help="Flag a working session quiet this long as stale [600]")
+    parser.add_argument("--retention", metavar="SECONDS", type=float, help="Keep closed sessions visible this long [900]")
+    return parser
+
+
+def main(argv: list[str] | None = None, prog: str = "agent-console-daemon") -> int:
+    """The daemon's entry point: options, settings, logging, then ``run``."""
+    args = _parser(prog).parse_args(argv)
+    configure_logging(args.verbose)
+    overrides = {"check_interval": args.check_interval, "stale_after": args.stale_after, "retention": args.retention}
+    try:
+        settings = load_config(args.config, overrides)
+    except InvalidArgs as error:
+        # One line, whatever the path or the TOML error holds: controls and non-ASCII as escapes.
+        print(f"agent-console: {str(error).encode('unicode_escape').decode()}", file=sys.stderr)
+        return EXIT_USAGE
+    return run(args.address, args.replace, settings)
 
 
 def configure_logging(verbose: bool) -> None:
@@ -168,3 +212,7 @@ def _on_name_lost(msg: Message, stop: Callable[[str], None]) -> bool:
     if msg.member == "NameLost" and msg.body == [BUS_NAME]:
         stop("replaced")
     return False
+
+
+if __name__ == "__main__":
+    sys.exit(main(prog="python -m agent_console.bus.daemon"))

@@ -1,18 +1,26 @@
 """The ``agent-console`` command line.
 
-``main`` dispatches ``agent-console hook`` before anything else is imported:
-Claude Code runs the hook on every tool call, so that path must not pay for
-typer or pydantic.  Every other command goes through the typer app.
+``main`` hands two commands over before anything else is imported: ``hook``,
+which Claude Code runs on every tool call and so must not pay even for the
+command-line parser, and ``daemon``, whose own entry point
+(``agent_console.bus.daemon``) parses its options, so that a service manager
+starting it loads nothing of the CLI.  Every other command goes through
+``agent_console.cli.app``.
 """
 
 import sys
 
 
 def main() -> None:
-    if sys.argv[1:2] == ["hook"]:
+    command, arguments = sys.argv[1:2], sys.argv[2:]
+    if command == ["hook"]:
         from agent_console.hook import main as hook_main
 
-        sys.exit(hook_main(sys.argv[2:]))
-    from agent_console.cli.app import app
+        sys.exit(hook_main(arguments))
+    if command == ["daemon"]:
+        from agent_console.bus.daemon import main as daemon_main
 
-    app()
+        sys.exit(daemon_main(arguments, prog="agent-console daemon"))
+    from agent_console.cli.app import run
+
+    sys.exit(run(sys.argv[1:]))

@@ -1,54 +1,71 @@
-"""The typer application: one place that lists every command.
+"""The command line: one place that lists every command.
 
-Each command lives in a module of its own beside this one; this file only
-registers them, in the order a person reaches for them (what the sessions
-are doing first, the plumbing last), so ``--help`` reads like a table of
-contents.
+Each command lives in a module of its own beside this one and adds its
+parser here, in the order a person reaches for them (what the sessions are
+doing first, the plumbing last), so ``--help`` reads like a table of
+contents.  Building the parser imports no command's dependencies: each
+command imports those when it runs.
 """
 
-from typing import Annotated
-
-import typer
+import argparse
 
 from agent_console import __version__
-
-app = typer.Typer(
-    name="agent-console",
-    no_args_is_help=True,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
+from agent_console.cli import (
+    completion,
+    dashboard,
+    focus,
+    hook_settings,
+    service,
+    sessions,
+    status,
+    watch,
+)
+from agent_console.cli.runner import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_STATUS_HELP,
+    Parser,
+    emit,
+    new_parser,
 )
 
-
-def _print_version(value: bool) -> None:
-    if value:
-        typer.echo(f"agent-console {__version__}")
-        raise typer.Exit()
+DAEMON_SUMMARY = "Run the session store on the D-Bus session bus until stopped."
+"""The first line of the daemon's own help: ``agent-console daemon`` is handed to
+``agent_console.bus.daemon`` before this parser is built, so it is listed here only."""
 
 
-@app.callback()
-def _main(
-    version: Annotated[
-        bool,
-        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
-    ] = False,
-) -> None:
-    """See at a glance which coding-agent sessions are working, need attention,
-    ask a question, or have closed."""
+def parser() -> Parser:
+    top = new_parser(
+        "agent-console",
+        "See at a glance which coding-agent sessions are working, need attention,\nask a question, or have closed.",
+        f"{EXIT_STATUS_HELP}\n\nRun 'agent-console COMMAND -h' for a command's options and examples.",
+    )
+    top.add_argument("--version", action="version", version=f"agent-console {__version__}")
+    commands = top.add_subparsers(title="commands", metavar="COMMAND", parser_class=Parser)
+    sessions.register(commands)
+    watch.register(commands)
+    dashboard.register(commands)
+    focus.register(commands)
+    status.register(commands)
+    hook_settings.register(commands)
+    service.register(commands)
+    commands.add_parser("daemon", help=DAEMON_SUMMARY, add_help=False)
+    completion.register(commands)
+    return top
 
 
-from agent_console.cli import daemon, dashboard, focus, hook_settings, runner, service, sessions, status, watch  # noqa: E402
-
-app.command("list")(sessions.list_sessions)
-app.command("get")(sessions.get_session)
-app.command("set")(sessions.set_status)
-app.command("rm")(sessions.remove_session)
-app.command("watch")(watch.watch)
-app.command("dashboard")(dashboard.dashboard)
-app.command("focus")(focus.focus_session)
-app.command("status")(status.show_status)
-app.command("install-hooks")(hook_settings.install_hooks)
-app.command("uninstall-hooks")(hook_settings.uninstall_hooks)
-app.add_typer(service.app, name="service", help="Run the daemon as a service: systemd, D-Bus activation, launchd.")
-app.command("daemon")(daemon.run_daemon)
-app.info.epilog = runner.EXIT_STATUS_HELP
+def run(argv: list[str]) -> int:
+    """Parse ``argv`` (the words after ``agent-console``) and run the command; the exit status."""
+    top = parser()
+    if argv[:1] == [completion.COMPLETE]:
+        emit(completion.complete(top, argv[1:]))
+        return EXIT_OK
+    if not argv:
+        top.print_help()
+        return EXIT_OK
+    args: argparse.Namespace = top.parse_args(argv)
+    try:
+        args.run(args)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    return EXIT_OK

@@ -1,23 +1,28 @@
 """``agent-console dashboard``: Textual is imported only when this command runs."""
 
-from agent_console.cli.runner import AddressOption
+import argparse
+
+from agent_console.cli.runner import Commands, add_address_option, add_command
 
 
-def dashboard(address: AddressOption = None) -> None:
-    """Follow the sessions in a live table; Enter jumps to the selected one.
+def register(commands: Commands) -> None:
+    parser = add_command(
+        commands,
+        "dashboard",
+        _run,
+        "Follow the sessions in a live table; Enter jumps to the selected one.",
+        "Keys: up/down or j/k move, Enter focuses the session's terminal (as\n"
+        "agent-console focus), i shows its full record and history, / filters\n"
+        "by text (Esc clears), d removes a closed session or closes an open one\n"
+        "(after asking), q quits; a click selects. Waits for the daemon when it\n"
+        "is not running and picks up again when it comes back.",
+        "0 quit.",
+        ["agent-console dashboard"],
+    )
+    add_address_option(parser)
 
-    \b
-    Keys: up/down or j/k move, Enter focuses the session's terminal (as
-    agent-console focus), i shows its full record and history, / filters
-    by text (Esc clears), d removes a closed session or closes an open one
-    (after asking), q quits; a click selects. Waits for the daemon when it
-    is not running and picks up again when it comes back.
-    Exit status: 0 quit.
 
-    \b
-    Example:
-      agent-console dashboard
-    """
+def _run(args: argparse.Namespace) -> None:
     from agent_console.dashboard.app import DashboardApp
 
-    DashboardApp(address).run()
+    DashboardApp(args.address).run()

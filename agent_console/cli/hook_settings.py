@@ -7,17 +7,15 @@ builds the handler's command line and turns each outcome into one line for a
 person.
 """
 
+import argparse
 import os
 import shutil
 from pathlib import Path
 from types import ModuleType
-from typing import Annotated
-
-import typer
 
 from agent_console.agents import DEFAULT_AGENT, agent_named, all_agents, settings_file
 from agent_console.agents.settings_file import SHELL_HANDLER, Change, SettingsError
-from agent_console.cli.runner import fail
+from agent_console.cli.runner import Commands, add_command, fail
 from agent_console.service_manager.files import running_executable
 
 CHECKOUT_SHELL_HANDLER = Path(__file__).resolve().parents[2] / "hooks" / SHELL_HANDLER
@@ -25,60 +23,66 @@ CHECKOUT_SHELL_HANDLER = Path(__file__).resolve().parents[2] / "hooks" / SHELL_H
 
 AGENT_NAMES = ", ".join(agent.NAME for agent in all_agents())
 
-AgentOption = Annotated[
-    str | None,
-    typer.Option(
+
+
+def register(commands: Commands) -> None:
+    install = add_command(
+        commands,
+        "install-hooks",
+        lambda args: install_hooks(args.agent, args.settings, args.shell, args.dry_run),
+        "Register the agent-console hook handler with your coding agents.",
+        "Claude Code, Gemini CLI, Codex: one entry per status event in the agent's\n"
+        "settings (~/.claude/settings.json, ~/.gemini/settings.json,\n"
+        "$CODEX_HOME/hooks.json), everything else in the file left as it was; the\n"
+        "first change saves the original as FILE.bak.  opencode: a plugin file in\n"
+        "~/.config/opencode/plugin/.  Installing again changes nothing.\n"
+        "Without --agent, every agent found here (on PATH or by its config folder).\n"
+        "Sessions started afterwards report their status.",
+        "0 installed or already installed, 1 refused or failed.",
+        [
+            "agent-console install-hooks",
+            "agent-console install-hooks --agent gemini-cli",
+            "agent-console install-hooks --settings .claude/settings.json --dry-run",
+        ],
+    )
+    _add_options(install)
+    install.add_argument(
+        "--shell",
+        action="store_true",
+        help="Claude Code only: register the shell script agent-console-hook instead of 'agent-console hook'",
+    )
+    uninstall = add_command(
+        commands,
+        "uninstall-hooks",
+        lambda args: uninstall_hooks(args.agent, args.settings, args.dry_run),
+        "Remove the agent-console hooks from your coding agents.",
+        "Removes only what install-hooks added (entries recognised by their\n"
+        "command, opencode's plugin file), never your own hooks, and drops the\n"
+        "lists it had to create.  Without --agent, every agent found here.",
+        "0 removed or nothing to remove, 1 refused or failed.",
+        ["agent-console uninstall-hooks", "agent-console uninstall-hooks --agent codex --dry-run"],
+    )
+    _add_options(uninstall)
+
+
+def _add_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
         "--agent",
         metavar="NAME",
-        help=f"The agent: {AGENT_NAMES} [default: every one installed here, else {DEFAULT_AGENT}].",
-        show_default=False,
-    ),
-]
-SettingsOption = Annotated[
-    Path | None,
-    typer.Option(
+        help=f"The agent: {AGENT_NAMES} [default: every one installed here, else {DEFAULT_AGENT}]",
+    )
+    parser.add_argument(
         "--settings",
         metavar="PATH",
+        type=Path,
         help="File to edit, e.g. a project's .claude/settings.json "
-        "[default: the agent's user-level file, e.g. ~/.claude/settings.json].",
-        show_default=False,
-    ),
-]
-DryRunOption = Annotated[
-    bool, typer.Option("--dry-run", help="Print the change as a unified diff; write nothing.")
-]
+        "[default: the agent's user-level file, e.g. ~/.claude/settings.json]",
+    )
+    parser.add_argument("--dry-run", action="store_true", help="Print the change as a unified diff; write nothing")
 
 
-def install_hooks(
-    agent: AgentOption = None,
-    settings: SettingsOption = None,
-    shell: Annotated[
-        bool,
-        typer.Option(
-            "--shell",
-            help="Claude Code only: register the shell script agent-console-hook instead of 'agent-console hook'.",
-        ),
-    ] = False,
-    dry_run: DryRunOption = False,
-) -> None:
-    """Register the agent-console hook handler with your coding agents.
-
-    \b
-    Claude Code, Gemini CLI, Codex: one entry per status event in the agent's
-    settings (~/.claude/settings.json, ~/.gemini/settings.json,
-    $CODEX_HOME/hooks.json), everything else in the file left as it was; the
-    first change saves the original as FILE.bak.  opencode: a plugin file in
-    ~/.config/opencode/plugin/.  Installing again changes nothing.
-    Without --agent, every agent found here (on PATH or by its config folder).
-    Sessions started afterwards report their status.
-    Exit status: 0 installed or already installed, 1 refused or failed.
-
-    \b
-    Example:
-      agent-console install-hooks
-      agent-console install-hooks --agent gemini-cli
-      agent-console install-hooks --settings .claude/settings.json --dry-run
-    """
+def install_hooks(agent: str | None, settings: Path | None, shell: bool, dry_run: bool) -> None:
+    """Register the handler with the agent named, else with every agent found here."""
     agents = _chosen(agent if agent or not shell else DEFAULT_AGENT, settings)
     for chosen in agents:
         if shell and chosen.NAME != DEFAULT_AGENT:
@@ -91,25 +95,13 @@ def install_hooks(
             fail(error)
         _report(chosen, change, dry_run, done="Installed the agent-console hooks in", unchanged="already installed in")
         if change.changed and not dry_run and chosen.INSTALL_NOTE:
-            typer.echo(chosen.INSTALL_NOTE)
+            print(chosen.INSTALL_NOTE)
     if agent is None:
         _summary(agents, "Done")
 
 
-def uninstall_hooks(agent: AgentOption = None, settings: SettingsOption = None, dry_run: DryRunOption = False) -> None:
-    """Remove the agent-console hooks from your coding agents.
-
-    \b
-    Removes only what install-hooks added (entries recognised by their
-    command, opencode's plugin file), never your own hooks, and drops the
-    lists it had to create.  Without --agent, every agent found here.
-    Exit status: 0 removed or nothing to remove, 1 refused or failed.
-
-    \b
-    Example:
-      agent-console uninstall-hooks
-      agent-console uninstall-hooks --agent codex --dry-run
-    """
+def uninstall_hooks(agent: str | None, settings: Path | None, dry_run: bool) -> None:
+    """Remove what install_hooks added, from the agent named or every agent found here."""
     agents = _chosen(agent, settings)
     for chosen in agents:
         try:
@@ -180,7 +172,7 @@ def _summary(chosen: list[ModuleType], verb: str) -> None:
     if [agent.NAME for agent in chosen] == [DEFAULT_AGENT]:
         return
     missing = [agent.TITLE for agent in all_agents() if agent not in chosen]
-    typer.echo(
+    print(
         f"{verb} for {', '.join(agent.TITLE for agent in chosen)}"
         + (f"; not found here: {', '.join(missing)} (--agent NAME sets one up anyway)." if missing else ".")
     )
@@ -194,9 +186,9 @@ def is_installed(agent: ModuleType) -> bool:
 def _report(agent: ModuleType, change: Change, dry_run: bool, done: str, unchanged: str) -> None:
     """One line for a person (or, in a dry run, the diff that would apply)."""
     if not change.changed:
-        typer.echo(f"{agent.TITLE}: the agent-console hooks are {unchanged} {change.path}; nothing changed.")
+        print(f"{agent.TITLE}: the agent-console hooks are {unchanged} {change.path}; nothing changed.")
     elif dry_run:
-        typer.echo(change.diff(), nl=False)
+        print(change.diff(), end="")
     else:
         backup = f" (original saved as {change.backup})" if change.backup else ""
-        typer.echo(f"{agent.TITLE}: {done} {change.path}{backup}. New {agent.TITLE} sessions pick this up.")
+        print(f"{agent.TITLE}: {done} {change.path}{backup}. New {agent.TITLE} sessions pick this up.")

@@ -2,19 +2,19 @@
 
 The rules every face shares (order, durations, escaping) are in
 :mod:`agent_console.presentation`; this module only lays them out as lines.
+
+``list`` and ``get`` use this module too, and must not pay for what only
+``watch`` needs: the mirror's event classes are imported where events are
+rendered.
 """
 
-from collections.abc import Iterable, Sequence
-from typing import Any
+from __future__ import annotations
 
-from agent_console.mirror import (
-    Changed,
-    NotRunning,
-    Removed,
-    SessionDict,
-    Snapshot,
-    WatchEvent,
-)
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from agent_console.cli.color import Paint
 from agent_console.presentation import (
     URGENCY,
     agent_of,
@@ -25,29 +25,49 @@ from agent_console.presentation import (
     escape,
     json_text,
     name_of,
+    short_id,
     status_label,
     status_note,
     text_of,
     transition_line,
 )
 
+if TYPE_CHECKING:
+    from agent_console.mirror import SessionDict, WatchEvent
+
 STATUS_WIDTH = max(map(len, URGENCY))
 """Event lines pad the status to this, so names line up while statuses stay short."""
 
 
-def table(rows: Sequence[Sequence[str]]) -> list[str]:
-    """Left-aligned columns two spaces apart; the last column is not padded."""
+def table(rows: Sequence[Sequence[str]], colors: Sequence[Callable[[str], str]] = ()) -> list[str]:
+    """Left-aligned columns two spaces apart; the last column is not padded.
+
+    ``colors[n]`` (if given) colours row n's second column once it is padded,
+    so the escape codes take no part in the widths.
+    """
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
-    return ["  ".join([*(cell.ljust(width) for cell, width in zip(row, widths)), row[-1]]).rstrip() for row in rows]
+    lines = []
+    for index, row in enumerate(rows):
+        cells = [*(cell.ljust(width) for cell, width in zip(row, widths)), row[-1]]
+        if index < len(colors):
+            cells[1] = colors[index](cells[1])
+        lines.append("  ".join(cells).rstrip())
+    return lines
 
 
-def session_table(sessions: Iterable[SessionDict], at_us: int) -> list[str]:
-    """The ``list`` table, most urgent first; no lines at all for no sessions."""
+def plain(status: str, text: str) -> str:
+    return text
+
+
+def session_table(sessions: Iterable[SessionDict], at_us: int, paint: Paint = plain) -> list[str]:
+    """The ``list`` table, most urgent first, the status coloured by ``paint``; no lines for no sessions."""
+    ordered = by_urgency(sessions)
     rows = [
-        [status_label(s, at_us), name_of(s), agent_of(s), elapsed(s.get("since"), at_us), directory_of(s)]
-        for s in by_urgency(sessions)
+        [short_id(s), status_label(s, at_us), name_of(s), agent_of(s), elapsed(s.get("since"), at_us), directory_of(s)]
+        for s in ordered
     ]
-    return table([["STATUS", "NAME", "AGENT", "FOR", "DIRECTORY"], *rows]) if rows else []
+    colors = [str, *(partial(paint, str(s.get("status"))) for s in ordered)]
+    return table([["ID", "STATUS", "NAME", "AGENT", "FOR", "DIRECTORY"], *rows], colors) if rows else []
 
 
 SHOWN_KEYS = frozenset(
@@ -57,7 +77,7 @@ SHOWN_KEYS = frozenset(
 """Keys ``get`` shows in its own way; any other key with a value is shown as it is."""
 
 
-def session_details(session: SessionDict, at_us: int) -> list[str]:
+def session_details(session: SessionDict, at_us: int, paint: Paint = plain) -> list[str]:
     """``get``'s view: every field, then the history; keys a newer daemon adds are shown as they are."""
     note = status_note(session, at_us)
     note = f" ({note})" if note else ""
@@ -74,7 +94,7 @@ def session_details(session: SessionDict, at_us: int) -> list[str]:
             if key not in SHOWN_KEYS and session[key] not in ("", 0, None)
         ),
     ]
-    lines = table(rows)
+    lines = table(rows, [str, str, partial(paint, str(session.get("status")))])
     history = session.get("history") or []
     if history:
         lines.append("history:")
@@ -82,16 +102,20 @@ def session_details(session: SessionDict, at_us: int) -> list[str]:
     return lines
 
 
-def event_lines(event: WatchEvent, at_us: int) -> list[str]:
+def event_lines(event: WatchEvent, at_us: int, paint: Paint = plain) -> list[str]:
     """``watch``'s text: one line per change, a count and the table for each snapshot."""
+    from agent_console.mirror import Changed, NotRunning, Removed, Snapshot
+
     stamp = clock(at_us)
     match event:
         case Snapshot(sessions):
             plural = "" if len(sessions) == 1 else "s"
-            return [f"{stamp}  daemon running, {len(sessions)} session{plural}", *session_table(sessions, at_us)]
+            count = f"{stamp}  daemon running, {len(sessions)} session{plural}"
+            return [count, *session_table(sessions, at_us, paint)]
         case Changed(session, previous):
+            label = paint(str(session.get("status")), f"{status_label(session, at_us):<{STATUS_WIDTH}}")
             where = directory_of(session)
-            line = f"{stamp}  {status_label(session, at_us):<{STATUS_WIDTH}}  {name_of(session)}  {agent_of(session)}  {where}"
+            line = f"{stamp}  {label}  {short_id(session)}  {name_of(session)}  {agent_of(session)}  {where}"
             return [line.rstrip() + _previous_status(session, previous)]
         case Removed(session_id, previous):
             return [f"{stamp}  {'removed':<{STATUS_WIDTH}}  {name_of(previous) if previous else escape(session_id)}"]
@@ -108,6 +132,8 @@ def _previous_status(session: SessionDict, previous: SessionDict | None) -> str:
 
 def event_json(event: WatchEvent) -> str:
     """``watch --format json``: one object per line, the event and the session as on the wire."""
+    from agent_console.mirror import Changed, NotRunning, Removed, Snapshot
+
     match event:
         case Snapshot(sessions):
             value: dict[str, Any] = {"event": "snapshot", "sessions": list(sessions)}

@@ -6,127 +6,136 @@ the outcome into lines for a person, and adds the one question the service
 manager cannot answer: whether the bus name is owned right now.
 """
 
-import asyncio
+import argparse
 import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Any
 
-import typer
-
-from agent_console.bus.connection import session_bus_address
 from agent_console.bus.names import BUS_NAME
-from agent_console.cli.runner import EXIT_ERROR, EXIT_UNAVAILABLE, AddressOption, fail_with
-from agent_console.client import SessionsClient
-from agent_console.errors import Unavailable
+from agent_console.cli.runner import (
+    EXIT_ERROR,
+    EXIT_UNAVAILABLE,
+    Commands,
+    HelpFormatter,
+    Parser,
+    add_address_option,
+    add_command,
+    fail_with,
+)
 from agent_console.presentation import escape
-from agent_console.service_manager.actions import (
-    Context,
-    ServiceError,
-    install,
-    install_warning,
-    status,
-    uninstall,
-)
-from agent_console.service_manager.files import UnsupportedPath, running_executable
 
-app = typer.Typer(
-    no_args_is_help=True,
-    rich_markup_mode=None,
-    help="Run the daemon as a service: systemd user unit, D-Bus activation, launchd agent.",
-)
-
-DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Print what would be done; change nothing.")]
+if TYPE_CHECKING:
+    from agent_console.service_manager.actions import Context
 
 
-def _context() -> Context:
+def register(commands: Commands) -> None:
+    summary = "Run the daemon as a service: systemd user unit, D-Bus activation, launchd agent."
+    parser = commands.add_parser("service", help=summary, description=summary, formatter_class=HelpFormatter)
+    parser.set_defaults(run=lambda args: parser.print_help())
+    actions = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=Parser)
+    install = add_command(
+        actions,
+        "install",
+        _install,
+        "Write the service files and reload the service manager.",
+        "Writes, pointing at this agent-console's absolute path:\n"
+        "  Linux  $XDG_CONFIG_HOME/systemd/user/agent-console.service\n"
+        "  macOS  ~/Library/LaunchAgents/io.github.AgentConsole1.plist\n"
+        "  both   $XDG_DATA_HOME/dbus-1/services/io.github.AgentConsole1.service\n"
+        "then reloads systemd (systemctl --user daemon-reload) or bootstraps the\n"
+        "launchd agent. D-Bus activation then starts the daemon on the first call,\n"
+        "also where no user manager is reachable. Installing again rewrites only\n"
+        "what changed. Warns (and still installs) when this agent-console lies\n"
+        "under /tmp or /var/tmp, which the hardened unit cannot see.",
+        "0 installed, 1 failed.",
+        ["agent-console service install --now", "agent-console service install --dry-run"],
+    )
+    install.add_argument("--now", action="store_true", help="Also start the service now")
+    _add_dry_run(install)
+    uninstall = add_command(
+        actions,
+        "uninstall",
+        _uninstall,
+        "Stop the service and remove the files install wrote.",
+        "Stops the unit (systemctl --user stop) or boots out the launchd agent,\n"
+        "removes the unit or plist and the D-Bus activation file, and reloads the\n"
+        "manager. Nothing else is touched.",
+        "0 removed or nothing to remove, 1 failed.",
+        ["agent-console service uninstall", "agent-console service uninstall --dry-run"],
+    )
+    _add_dry_run(uninstall)
+    status = add_command(
+        actions,
+        "status",
+        _status,
+        "Say what is installed, where, and whether it runs.",
+        'A file is "installed" when it is exactly what install would write now,\n'
+        '"different" when it exists but points elsewhere or was edited, "missing"\n'
+        "otherwise.",
+        "0 the daemon runs, 5 it does not.",
+        ["agent-console service status", "agent-console service status --json"],
+    )
+    status.add_argument("--json", action="store_true", help="Print one JSON object")
+    add_address_option(status)
+
+
+def _add_dry_run(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dry-run", action="store_true", help="Print what would be done; change nothing")
+
+
+def _context() -> "Context":
+    from agent_console.service_manager.actions import Context
+    from agent_console.service_manager.files import running_executable
+
     return Context(platform=sys.platform, env=os.environ, home=Path.home(), executable=running_executable())
 
 
-@app.command("install")
-def install_command(
-    now: Annotated[bool, typer.Option("--now", help="Also start the service now.")] = False,
-    dry_run: DryRunOption = False,
-) -> None:
-    """Write the service files and reload the service manager.
+def _install(args: argparse.Namespace) -> None:
+    from agent_console.service_manager.actions import (
+        ServiceError,
+        install,
+        install_warning,
+    )
+    from agent_console.service_manager.files import UnsupportedPath
 
-    \b
-    Writes, pointing at this agent-console's absolute path:
-      Linux  $XDG_CONFIG_HOME/systemd/user/agent-console.service
-      macOS  ~/Library/LaunchAgents/io.github.AgentConsole1.plist
-      both   $XDG_DATA_HOME/dbus-1/services/io.github.AgentConsole1.service
-    then reloads systemd (systemctl --user daemon-reload) or bootstraps the
-    launchd agent. D-Bus activation then starts the daemon on the first call,
-    also where no user manager is reachable. Installing again rewrites only
-    what changed. Warns (and still installs) when this agent-console lies
-    under /tmp or /var/tmp, which the hardened unit cannot see.
-    Exit status: 0 installed, 1 failed.
-
-    \b
-    Example:
-      agent-console service install --now
-      agent-console service install --dry-run
-    """
     ctx = _context()
     warning = install_warning(ctx)
     if warning is not None:
-        typer.echo(f"agent-console: warning: {escape(warning)}", err=True)
+        print(f"agent-console: warning: {escape(warning)}", file=sys.stderr)
     try:
-        report = install(ctx, start=now, dry_run=dry_run)
+        report = install(ctx, start=args.now, dry_run=args.dry_run)
     except (ServiceError, UnsupportedPath, OSError) as error:
         fail_with(str(error), EXIT_ERROR)
-    typer.echo("\n".join(report))
+    print("\n".join(report))
 
 
-@app.command("uninstall")
-def uninstall_command(dry_run: DryRunOption = False) -> None:
-    """Stop the service and remove the files install wrote.
+def _uninstall(args: argparse.Namespace) -> None:
+    from agent_console.service_manager.actions import ServiceError, uninstall
 
-    \b
-    Stops the unit (systemctl --user stop) or boots out the launchd agent,
-    removes the unit or plist and the D-Bus activation file, and reloads the
-    manager. Nothing else is touched. Exit status: 0 removed or nothing to
-    remove, 1 failed.
-
-    \b
-    Example:
-      agent-console service uninstall
-      agent-console service uninstall --dry-run
-    """
     try:
-        report = uninstall(_context(), dry_run=dry_run)
+        report = uninstall(_context(), dry_run=args.dry_run)
     except (ServiceError, OSError) as error:
         fail_with(str(error), EXIT_ERROR)
-    typer.echo("\n".join(report))
+    print("\n".join(report))
 
 
-@app.command("status")
-def status_command(
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    address: AddressOption = None,
-) -> None:
-    """Say what is installed, where, and whether it runs.
+def _status(args: argparse.Namespace) -> None:
+    import asyncio
 
-    \b
-    A file is "installed" when it is exactly what install would write now,
-    "different" when it exists but points elsewhere or was edited, "missing"
-    otherwise. Exit status: 0 the daemon runs, 5 it does not.
+    from agent_console.service_manager.actions import status
+    from agent_console.service_manager.files import UnsupportedPath
 
-    \b
-    Example:
-      agent-console service status
-      agent-console service status --json
-    """
     try:
         report = status(_context())
     except (UnsupportedPath, OSError) as error:
         fail_with(str(error), EXIT_ERROR)
-    report["bus"] = asyncio.run(_bus_owner(address))
+    report["bus"] = asyncio.run(_bus_owner(args.address))
     running = bool(report["running"]) or report["bus"]["owner_pid"] is not None
-    typer.echo(json.dumps(report, indent=2) if as_json else _status_text(report))
+    print(json.dumps(report, indent=2) if args.json else _status_text(report))
     if not running:
-        raise typer.Exit(EXIT_UNAVAILABLE)
+        raise SystemExit(EXIT_UNAVAILABLE)
 
 
 def _status_text(report: dict[str, Any]) -> str:
@@ -147,6 +156,10 @@ def _status_text(report: dict[str, Any]) -> str:
 
 async def _bus_owner(address: str | None) -> dict[str, Any]:
     """Who owns the name, asked without activating it: status must not start what it reports on."""
+    from agent_console.bus.connection import session_bus_address
+    from agent_console.client import SessionsClient
+    from agent_console.errors import Unavailable
+
     address = address or session_bus_address()
     try:
         client = await SessionsClient.connect(address)

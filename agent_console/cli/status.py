@@ -2,73 +2,111 @@
 
 It asks the bus, not the daemon, whether the daemon runs: that question does
 not start an activatable daemon, so "not running" stays a truthful answer.
+A daemon that owns its name but does not answer within the client's call
+deadline (stopped, wedged) is reported as not responding, with its pid.
+``--json`` prints the same report as one object in every case, also when
+there is no bus at all, so a script never has to parse an error line.
 """
 
-from collections import Counter
-from typing import Annotated
+from __future__ import annotations
 
-import typer
-from pydantic import BaseModel
+import argparse
+from collections import Counter
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from agent_console.cli.render import table
 from agent_console.cli.runner import (
     EXIT_UNAVAILABLE,
-    AddressOption,
+    Commands,
+    add_address_option,
+    add_command,
+    add_json_option,
     emit,
-    run_with_client,
+    fail,
 )
-from agent_console.client import SessionDict, SessionsClient
+from agent_console.errors import NotResponding, Unavailable
+from agent_console.limits import CLIENT_CALL_TIMEOUT_S
 from agent_console.presentation import URGENCY, escape, human_duration, json_text
-from agent_console.process_info import rss_bytes, uptime_s
+
+if TYPE_CHECKING:
+    from agent_console.blocking_client import BlockingSessionsClient
+    from agent_console.mirror import SessionDict
 
 BYTES_PER_MIB = 1024 * 1024
 
 
-class DaemonStatus(BaseModel):
-    """``status --json``; fields the bus or the system would not tell are null."""
+class DaemonStatus(TypedDict):
+    """``status --json``, a plain dict (a dataclass would cost the command its import);
+    fields the bus or the system would not tell are null."""
 
     running: bool
+    responding: bool
+    """Whether the daemon answered; false while running means stopped or wedged."""
     activatable: bool
     """Whether the bus starts the daemon on the first call (a D-Bus service file is installed)."""
-    pid: int | None = None
-    version: str | None = None
-    uptime_s: int | None = None
-    rss_bytes: int | None = None
-    sessions: dict[str, int] = {}
+    pid: int | None
+    version: str | None
+    uptime_s: int | None
+    rss_bytes: int | None
+    sessions: dict[str, int]
     """Sessions by status, most urgent first."""
+    error: str | None
+    """Why the bus could not be asked at all (no session bus, unreachable), else null."""
 
 
-def show_status(
-    json: Annotated[bool, typer.Option("--json", help="Print the report as a JSON object.")] = False,
-    address: AddressOption = None,
-) -> None:
-    """Tell whether the daemon runs, and its version, uptime, memory and sessions.
-
-    \b
-    Asking does not start the daemon. Exit status: 0 running, 5 not running
-    or bus unreachable, 1 any other error.
-
-    \b
-    Example:
-      agent-console status
-      agent-console status --json | jq .sessions
-    """
-    report = run_with_client(address, _collect)
-    emit([json_text(report.model_dump(), indent=2)] if json else _describe(report))
-    if not report.running:
-        raise typer.Exit(EXIT_UNAVAILABLE)
+def _report(running: bool, **known: Any) -> DaemonStatus:
+    """A report with what is known; everything else null (or no sessions)."""
+    unknown = dict.fromkeys(("pid", "version", "uptime_s", "rss_bytes", "error"))
+    return DaemonStatus(  # type: ignore[typeddict-item]
+        {"running": running, "responding": False, "activatable": False, **unknown, "sessions": {}, **known}
+    )
 
 
-async def _collect(client: SessionsClient) -> DaemonStatus:
-    activatable = await client.daemon_activatable()
-    if not await client.daemon_running():
-        return DaemonStatus(running=False, activatable=activatable)
-    pid = await client.daemon_pid()
-    version = await client.version()
-    sessions = await client.list_all()
+def register(commands: Commands) -> None:
+    parser = add_command(
+        commands,
+        "status",
+        _status,
+        "Tell whether the daemon runs, and its version, uptime, memory and sessions.",
+        "Asking does not start the daemon.",
+        "0 running, 5 not running, not responding or bus unreachable,\n1 any other error.",
+        ["agent-console status", "agent-console status --json | jq .sessions"],
+    )
+    add_json_option(parser, "Print the report as a JSON object, whatever the outcome")
+    add_address_option(parser)
+
+
+def _status(args: argparse.Namespace) -> None:
+    from agent_console.blocking_client import BlockingSessionsClient
+
+    try:
+        with BlockingSessionsClient.connect(args.address) as client:
+            report = _collect(client)
+    except Unavailable as error:
+        if not args.json:
+            fail(error)
+        report = _report(False, error=str(error))
+    emit([json_text(report, indent=2)] if args.json else _describe(report))
+    if not report["responding"]:
+        raise SystemExit(EXIT_UNAVAILABLE)
+
+
+def _collect(client: BlockingSessionsClient) -> DaemonStatus:
+    from agent_console.process_info import rss_bytes, uptime_s
+
+    activatable = client.daemon_activatable()
+    if not client.daemon_running():
+        return _report(False, activatable=activatable)
+    pid = client.daemon_pid()
+    try:
+        version = client.version()
+        sessions = client.list_all()
+    except NotResponding:
+        return _report(True, activatable=activatable, pid=pid)
     uptime = uptime_s(pid) if pid is not None else None
-    return DaemonStatus(
-        running=True,
+    return _report(
+        True,
+        responding=True,
         activatable=activatable,
         pid=pid,
         version=version,
@@ -86,18 +124,21 @@ def count_by_status(sessions: list[SessionDict]) -> dict[str, int]:
 
 
 def _describe(report: DaemonStatus) -> list[str]:
-    if not report.running:
-        how = "D-Bus starts it on first use" if report.activatable else "start it with: agent-console daemon"
+    if not report["running"]:
+        how = "D-Bus starts it on first use" if report["activatable"] else "start it with: agent-console daemon"
         return [f"daemon:  not running ({how})"]
+    if not report["responding"]:
+        pid = f"pid {report['pid']}" if report["pid"] is not None else "pid unknown"
+        return [f"daemon:  not responding ({pid}; no reply within {CLIENT_CALL_TIMEOUT_S:g} s)"]
     unknown = "unknown"
-    total = sum(report.sessions.values())
-    counts = ", ".join(f"{count} {escape(status)}" for status, count in report.sessions.items())
+    total = sum(report["sessions"].values())
+    counts = ", ".join(f"{count} {escape(status)}" for status, count in report["sessions"].items())
     rows = [
         ["daemon:", "running"],
-        ["version:", escape(report.version or unknown)],
-        ["pid:", str(report.pid) if report.pid is not None else unknown],
-        ["uptime:", human_duration(report.uptime_s) if report.uptime_s is not None else unknown],
-        ["memory:", f"{report.rss_bytes / BYTES_PER_MIB:.1f} MiB" if report.rss_bytes is not None else unknown],
+        ["version:", escape(report["version"] or unknown)],
+        ["pid:", str(report["pid"]) if report["pid"] is not None else unknown],
+        ["uptime:", human_duration(report["uptime_s"]) if report["uptime_s"] is not None else unknown],
+        ["memory:", f"{report['rss_bytes'] / BYTES_PER_MIB:.1f} MiB" if report["rss_bytes"] is not None else unknown],
         ["sessions:", f"{total} ({counts})" if total else "0"],
     ]
     return table(rows)

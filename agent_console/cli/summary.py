@@ -14,6 +14,8 @@ from pydantic import BaseModel, Field
 
 from agent_console.mirror import SessionDict
 from agent_console.presentation import (
+    QUIET_COLOR,
+    STATUS_COLORS,
     STATUS_GLYPHS,
     URGENCY,
     agent_of,
@@ -30,13 +32,7 @@ NOT_RUNNING = "not-running"
 OPEN_STATUSES = tuple(status for status in URGENCY if status != "closed")
 SYMBOLS = {status: STATUS_GLYPHS[status] for status in OPEN_STATUSES}
 NEEDS_A_PERSON = ("question", "attention")
-COLORS = {
-    "question": "#ff5555",
-    "attention": "#ffb86c",
-    "working": "#50fa7b",
-    NONE: "#888888",
-    NOT_RUNNING: "#888888",
-}
+COLORS = {**STATUS_COLORS, NONE: QUIET_COLOR, NOT_RUNNING: QUIET_COLOR}
 
 
 @dataclass(frozen=True)

@@ -4,74 +4,81 @@ Status bars start it at login, possibly before the daemon, and keep it for
 the whole session; ``agent_console.follow`` keeps it current across daemon
 restarts.  Ctrl-C, SIGTERM and a reader that went away end it through the
 same queue as the signals, so a change already queued is still printed.
+asyncio and the follower are imported when the watch starts: the command
+line is parsed, and every command's help shown, without them.
 """
 
-import asyncio
+from __future__ import annotations
+
+import argparse
 import os
 import signal
 import stat
 import sys
 from collections.abc import Callable
-from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING
 
-import typer
-
+from agent_console.cli.color import add_color_option, painter
 from agent_console.cli.render import event_json, event_lines
-from agent_console.cli.runner import AddressOption, emit, run_with_client
-from agent_console.cli.summary import i3blocks_line, waybar_line
-from agent_console.client import SessionsClient
-from agent_console.follow import SessionFollower
-from agent_console.mirror import SessionDict, SessionMirror, WatchEvent
+from agent_console.cli.runner import Commands, add_address_option, add_command, emit, run_with_async_client
 from agent_console.presentation import now_us
 
-Render = Callable[[WatchEvent, SessionMirror], list[str]]
+if TYPE_CHECKING:
+    import asyncio
+
+    from agent_console.client import SessionsClient
+    from agent_console.mirror import SessionDict, SessionMirror, WatchEvent
+
+Render = Callable[["WatchEvent", "SessionMirror"], list[str]]
 """Output lines for an event, given the watcher's copy of the sessions after it."""
 
-
-class WatchFormat(StrEnum):
-    TEXT = "text"
-    JSON = "json"
-    WAYBAR = "waybar"
-    I3BLOCKS = "i3blocks"
+FORMATS = ("text", "json", "waybar", "i3blocks")
 
 
-def watch(
-    output_format: Annotated[
-        WatchFormat,
-        typer.Option("--format", "-f", help="Output: text for people, json lines, or a status bar's protocol."),
-    ] = WatchFormat.TEXT,
-    address: AddressOption = None,
-) -> None:
-    """Print the sessions, then a line per change, until interrupted.
+def register(commands: Commands) -> None:
+    parser = add_command(
+        commands,
+        "watch",
+        _run,
+        "Print the sessions, then a line per change, until interrupted.",
+        "Formats:\n"
+        "  text      the table, then one line per change\n"
+        '  json      one object per line: {"event": "snapshot"|"changed"|"removed"|\n'
+        '            "not-running", "session"/"sessions"/"id": ...}\n'
+        "  waybar    a custom-module line (return-type json) per change of the summary\n"
+        "  i3blocks  a block (format=json, interval=persist) per change of the summary\n"
+        "Waits for the daemon when it is not running, and lists again when it\n"
+        "comes back.",
+        "0 interrupted (Ctrl-C, SIGTERM) or output closed, 5 bus\nunreachable or lost, 1 any other error.",
+        ["agent-console watch --format waybar"],
+    )
+    parser.add_argument(
+        "--format",
+        "-f",
+        dest="output_format",
+        metavar="FORMAT",
+        choices=FORMATS,
+        default="text",
+        help="Output: text for people, json lines, or a status bar's protocol (waybar, i3blocks)",
+    )
+    add_color_option(parser)
+    add_address_option(parser)
 
-    \b
-    Formats:
-      text      the table, then one line per change
-      json      one object per line: {"event": "snapshot"|"changed"|"removed"|
-                "not-running", "session"/"sessions"/"id": ...}
-      waybar    a custom-module line (return-type json) per change of the summary
-      i3blocks  a block (format=json, interval=persist) per change of the summary
-    Waits for the daemon when it is not running, and lists again when it
-    comes back. Exit status: 0 interrupted (Ctrl-C, SIGTERM) or output
-    closed, 5 bus unreachable or lost, 1 any other error.
 
-    \b
-    Example:
-      agent-console watch --format waybar
-    """
-    render = _renderer(output_format)
-    run_with_client(address, lambda client: _watch(client, render))
+def _run(args: argparse.Namespace) -> None:
+    render = _renderer(args.output_format, args.color)
+    run_with_async_client(args.address, lambda client: _watch(client, render))
 
 
-def _renderer(output_format: WatchFormat) -> Render:
-    if output_format is WatchFormat.WAYBAR:
-        return _WhenChanged(waybar_line)
-    if output_format is WatchFormat.I3BLOCKS:
-        return _WhenChanged(i3blocks_line)
-    if output_format is WatchFormat.JSON:
+def _renderer(output_format: str, color: str) -> Render:
+    if output_format in ("waybar", "i3blocks"):
+        from agent_console.cli.summary import i3blocks_line, waybar_line
+
+        return _WhenChanged(waybar_line if output_format == "waybar" else i3blocks_line)
+    if output_format == "json":
         return lambda event, _: [event_json(event)]
-    return lambda event, _: event_lines(event, now_us())
+    paint = painter(color)
+    return lambda event, _: event_lines(event, now_us(), paint)
 
 
 class _WhenChanged:
@@ -90,6 +97,10 @@ class _WhenChanged:
 
 
 async def _watch(client: SessionsClient, render: Render) -> None:
+    import asyncio
+
+    from agent_console.follow import SessionFollower
+
     async def show(event: WatchEvent, mirror: SessionMirror) -> None:
         emit(render(event, mirror))
 

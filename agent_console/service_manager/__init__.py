@@ -3,5 +3,5 @@
 ``files`` renders and places the service files, ``managers`` asks
 systemctl or launchctl, ``actions`` puts the two together for the
 ``agent-console service`` commands.  Standard library only: the CLI layer
-adds typer on top.
+adds the command line on top.
 """
