@@ -424,8 +424,9 @@ def test_concurrent_installers_leave_exactly_one_set(settings_path: Path) -> Non
 
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to see the lock wait")
 def test_installer_rereads_what_a_writer_holding_the_lock_wrote(settings_path: Path) -> None:
-    lock_path = settings_path.with_name(".settings.json.lock")
-    with open(lock_path, "w") as lock:
+    lock_path = settings_path.parent
+    lock = os.open(lock_path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
         fcntl.flock(lock, fcntl.LOCK_EX)
         installer = subprocess.Popen(["agent-console", "install-hooks"], stdout=subprocess.PIPE)
         while not _has_open(installer.pid, lock_path):
@@ -433,7 +434,12 @@ def test_installer_rereads_what_a_writer_holding_the_lock_wrote(settings_path: P
         changed = json.loads(USER_TEXT)
         changed["theme"] = "dark"
         settings_path.write_text(json.dumps(changed, indent=2) + "\n")
-    installer.communicate()
+    finally:
+        os.close(lock)
+    installer.communicate(timeout=30)
+    assert sorted(path.name for path in settings_path.parent.iterdir()) == ["settings.json", "settings.json.bak"], (
+        "no lock file left behind"
+    )
 
     assert installer.returncode == 0
     installed = load(settings_path)

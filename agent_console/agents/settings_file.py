@@ -315,11 +315,13 @@ def _is_original(before: str, path: Path) -> bool:
 def _locked(target: Path) -> Iterator[None]:
     """Hold an exclusive advisory lock for one read-modify-write of ``target``.
 
-    The lock lives in a file of its own beside the target, because the rename
-    gives the target a new inode that a lock on the old one would not cover.
+    The lock is on the directory that holds it, not on ``target``, because the
+    rename gives the target a new inode that a lock on the old one would not
+    cover; and not on a lock file of its own, which would be left behind in
+    the user's ~/.claude (removing it would let a second writer lock a new
+    inode while the first still holds the old one).
     """
-    lock_path = target.with_name(f".{target.name}.lock")
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
