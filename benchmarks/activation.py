@@ -6,8 +6,9 @@ A private bus lists a directory holding the activation file that
 ``agent-console service install`` writes, pointing at the installed
 ``agent-console``.  Each round the bus starts the daemon for the first Set,
 the daemon answers, a second Set measures the warm path, and the daemon is
-stopped so the next round starts cold again.  Target for a cold start: under
-500 ms.  Prints figures only; asserts nothing.
+stopped so the next round starts cold again.  Target for a cold start: at
+most 120 ms (issue 10).  Prints figures only; asserts nothing.
+``benchmarks/targets.py`` runs the same measurement on a regular install.
 """
 
 import argparse
@@ -24,14 +25,13 @@ from pathlib import Path
 from harness import percentile
 from processes import AGENT_CONSOLE
 
-from agent_console.bus.connection import ResilientMessageBus, connect
+from agent_console.bus.connection import ResilientMessageBus, connect, name_owner_pid
 from agent_console.bus.names import BUS_NAME, INTERFACE, OBJECT_PATH
 from agent_console.bus.private_bus import start_private_bus
-from agent_console.bus.connection import name_owner_pid
 from agent_console.client import SessionsClient
 from agent_console.service_manager.files import activation_file
 
-TARGET_MS = 500.0
+TARGET_MS = 120.0
 
 
 def describe(label: str, samples_s: list[float]) -> str:
@@ -110,25 +110,39 @@ def stderr_into(path: Path) -> Iterator[None]:
         os.close(saved)
 
 
+@contextmanager
+def activating_bus(executable: str) -> Iterator[str]:
+    """A private bus whose one activation file, as ``service install`` writes it, starts ``executable``."""
+    with tempfile.TemporaryDirectory(prefix="agent-console-activation-") as scratch:
+        services = Path(scratch) / "services"
+        service_file = activation_file({}, Path(scratch))
+        services.mkdir()
+        (services / service_file.target.name).write_text(service_file.render(executable))
+        with stderr_into(Path(scratch) / "bus.log"):
+            bus = start_private_bus(Path(scratch), [services])
+        try:
+            yield bus.address
+        finally:
+            bus.stop()
+
+
+def measure_activation(executable: str, repeat: int) -> list[float]:
+    """Seconds from the first call to its reply, one sample per cold start."""
+    with activating_bus(executable) as address:
+        cold, _ = asyncio.run(measure_client(address, repeat))
+    return cold
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--repeat", type=int, default=20, metavar="N", help="cold starts per figure (default 20)"
     )
     repeat = parser.parse_args().repeat
-    with tempfile.TemporaryDirectory(prefix="agent-console-activation-") as scratch:
-        services = Path(scratch) / "services"
-        service_file = activation_file({}, Path(scratch))
-        services.mkdir()
-        (services / service_file.target.name).write_text(service_file.render(AGENT_CONSOLE))
-        with stderr_into(Path(scratch) / "bus.log"):
-            bus = start_private_bus(Path(scratch), [services])
-        try:
-            cold, warm = asyncio.run(measure_client(bus.address, repeat))
-            by_busctl = asyncio.run(measure_busctl(bus.address, repeat))
-        finally:
-            bus.stop()
-    print(f"activation of {AGENT_CONSOLE} (target for a cold start: under {TARGET_MS:.0f} ms)")
+    with activating_bus(AGENT_CONSOLE) as address:
+        cold, warm = asyncio.run(measure_client(address, repeat))
+        by_busctl = asyncio.run(measure_busctl(address, repeat))
+    print(f"activation of {AGENT_CONSOLE} (target for a cold start: at most {TARGET_MS:.0f} ms)")
     print(describe("cold Set, activation to first reply", cold))
     print(describe("cold Set through busctl, process start included", by_busctl))
     print(describe("warm Set, daemon already running", warm))
