@@ -21,7 +21,6 @@ import logging
 import os
 import signal
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,7 +32,6 @@ from dbus_next.errors import DBusError
 from agent_console import process_info
 from agent_console.bus.connection import connect, name_owner_pid, session_bus_address
 from agent_console.bus.names import BUS_NAME, OBJECT_PATH
-from agent_console.bus.private_bus import STANDARD_SERVICE_DIRS, start_private_bus
 from agent_console.bus.service import SessionsInterface
 from agent_console.config import DaemonConfig, load_config
 from agent_console.errors import InvalidArgs, Unavailable
@@ -112,6 +110,11 @@ def run(address: str | None, replace: bool, config: DaemonConfig) -> int:
 
 
 def _run_with_private_bus(replace: bool, config: DaemonConfig) -> int:
+    """Imported here: a daemon on a session bus (the usual case) never needs them."""
+    import tempfile
+
+    from agent_console.bus.private_bus import STANDARD_SERVICE_DIRS, start_private_bus
+
     with tempfile.TemporaryDirectory(prefix="agent-console-bus-") as config_dir:
         try:
             bus = start_private_bus(Path(config_dir), STANDARD_SERVICE_DIRS)

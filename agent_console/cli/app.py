@@ -31,7 +31,7 @@ from agent_console.cli.runner import (
 
 DAEMON_SUMMARY = "Run the session store on the D-Bus session bus until stopped."
 """The first line of the daemon's own help: ``agent-console daemon`` is handed to
-``agent_console.bus.daemon`` before this parser is built, so it is listed here only."""
+``agent_console.daemon`` before this parser is built, so it is listed here only."""
 
 
 def parser() -> Parser:
