@@ -12,10 +12,10 @@ the person who lists sessions.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -157,7 +157,7 @@ def directory_of(session: SessionDict) -> str:
 
 def short_path(path: str, home: str | None = None) -> str:
     """The home directory as ``~``, as a shell prompt shows it; escaped."""
-    home = str(Path.home()) if home is None else home
+    home = os.path.expanduser("~") if home is None else home
     if home and home != "/" and (path == home or path.startswith(home + "/")):
         path = "~" + path[len(home) :]
     return escape(path)

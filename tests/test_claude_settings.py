@@ -520,7 +520,7 @@ def test_shell_handler_not_executable_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_the_repository_shell_handler_is_where_install_looks() -> None:
     assert (
-        hook_settings.CHECKOUT_SHELL_HANDLER.parent
+        hook_settings.CHECKOUT_HOOKS
         == Path(__file__).resolve().parent.parent / "hooks"
     )
 

@@ -305,3 +305,9 @@ def test_without_any_bus_the_message_says_how_to_get_one() -> None:
     assert done.returncode == EXIT_UNAVAILABLE and done.stderr == ""
     report = json.loads(done.stdout)
     assert report["running"] is False and "agent-console daemon" in report["error"]
+
+
+def test_agent_names_are_known_without_importing_the_agents() -> None:
+    from agent_console.agents import agent_named, agent_names
+
+    assert [agent_named(name).NAME for name in agent_names()] == agent_names()

@@ -99,6 +99,11 @@ def all_agents() -> list[ModuleType]:
     return [import_module(f"{__name__}.{module}") for module in _MODULES]
 
 
+def agent_names() -> list[str]:
+    """Every agent's ``NAME``, Claude Code first, without importing a module (as ``agent_named`` maps them)."""
+    return [module.replace("_", "-") for module in _MODULES]
+
+
 def agent_named(name: str) -> ModuleType | None:
     """The module of the agent whose ``agent_type`` is ``name``; only that one is imported."""
     module = name.replace("-", "_")

@@ -2,7 +2,13 @@
 
 import argparse
 
-from agent_console.cli.runner import Commands, add_address_option, add_command, fail_with, run_with_client
+from agent_console.cli.runner import (
+    Commands,
+    add_address_option,
+    add_command,
+    fail_with,
+    run_with_client,
+)
 from agent_console.cli.sessions import add_id_argument, fetch_session
 
 EXIT_CANNOT_FOCUS = 6

@@ -7,21 +7,31 @@ builds the handler's command line and turns each outcome into one line for a
 person.
 """
 
+from __future__ import annotations
+
 import argparse
 import os
 import shutil
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
-from agent_console.agents import DEFAULT_AGENT, agent_named, all_agents, settings_file
-from agent_console.agents.settings_file import SHELL_HANDLER, Change, SettingsError
+from agent_console.agents import DEFAULT_AGENT, agent_named, agent_names, all_agents
 from agent_console.cli.runner import Commands, add_command, fail
-from agent_console.service_manager.files import running_executable
 
-CHECKOUT_SHELL_HANDLER = Path(__file__).resolve().parents[2] / "hooks" / SHELL_HANDLER
-"""Where the shell handler sits in a source checkout (and an editable install)."""
+if TYPE_CHECKING:
+    from agent_console.agents.settings_file import Change
 
-AGENT_NAMES = ", ".join(agent.NAME for agent in all_agents())
+CHECKOUT_HOOKS = Path(__file__).resolve().parents[2] / "hooks"
+"""Where the shell handler sits in a source checkout (and an editable install).
+
+The editing (``agents.settings_file``) and the executable's path
+(``service_manager.files``) are imported by the functions that use them: the
+parser of every command imports this module, and those two cost ``--help``
+more than it may spend.
+"""
+
+AGENT_NAMES = ", ".join(agent_names())
 
 
 
@@ -83,6 +93,8 @@ def _add_options(parser: argparse.ArgumentParser) -> None:
 
 def install_hooks(agent: str | None, settings: Path | None, shell: bool, dry_run: bool) -> None:
     """Register the handler with the agent named, else with every agent found here."""
+    from agent_console.agents.settings_file import SettingsError
+
     agents = _chosen(agent if agent or not shell else DEFAULT_AGENT, settings)
     for chosen in agents:
         if shell and chosen.NAME != DEFAULT_AGENT:
@@ -102,6 +114,8 @@ def install_hooks(agent: str | None, settings: Path | None, shell: bool, dry_run
 
 def uninstall_hooks(agent: str | None, settings: Path | None, dry_run: bool) -> None:
     """Remove what install_hooks added, from the agent named or every agent found here."""
+    from agent_console.agents.settings_file import SettingsError
+
     agents = _chosen(agent, settings)
     for chosen in agents:
         try:
@@ -115,6 +129,8 @@ def uninstall_hooks(agent: str | None, settings: Path | None, dry_run: bool) -> 
 
 def install(agent: ModuleType, command: list[str], path: Path, dry_run: bool) -> Change:
     """Register ``command`` with ``agent``: a file of ours, or groups merged into its settings."""
+    from agent_console.agents import settings_file
+
     marker = getattr(agent, "PLUGIN_MARKER", None)
     if marker is not None:
         return settings_file.install_file(path, agent.registration(command), marker, dry_run)
@@ -123,6 +139,8 @@ def install(agent: ModuleType, command: list[str], path: Path, dry_run: bool) ->
 
 def uninstall(agent: ModuleType, path: Path, dry_run: bool) -> Change:
     """Remove what ``install`` added for ``agent``."""
+    from agent_console.agents import settings_file
+
     marker = getattr(agent, "PLUGIN_MARKER", None)
     if marker is not None:
         return settings_file.uninstall_file(path, marker, dry_run)
@@ -137,12 +155,17 @@ def python_handler_command(agent: ModuleType) -> list[str]:
     and it is the same path ``service install`` writes into the unit.  Claude
     Code's keeps the short form, so that earlier installs stay as they are.
     """
+    from agent_console.service_manager.files import running_executable
+
     words = [running_executable(), "hook"]
     return words if agent.NAME == DEFAULT_AGENT else [*words, "--agent", agent.NAME]
 
 
-def shell_handler_command(search_path: str | None = None, checkout: Path = CHECKOUT_SHELL_HANDLER) -> list[str]:
-    """The absolute path of the shell handler: from PATH, else from the checkout."""
+def shell_handler_command(search_path: str | None = None, checkout: Path | None = None) -> list[str]:
+    """The absolute path of the shell handler: from PATH, else from the checkout (``CHECKOUT_HOOKS``)."""
+    from agent_console.agents.settings_file import SHELL_HANDLER, SettingsError
+
+    checkout = checkout or CHECKOUT_HOOKS / SHELL_HANDLER
     found = shutil.which(SHELL_HANDLER, path=search_path)
     if found:
         return [os.path.abspath(found)]
@@ -158,6 +181,8 @@ def shell_handler_command(search_path: str | None = None, checkout: Path = CHECK
 
 def _chosen(name: str | None, settings: Path | None) -> list[ModuleType]:
     """The agent named, else every one found here, else Claude Code (the default)."""
+    from agent_console.agents.settings_file import SettingsError
+
     if name is not None:
         agent = agent_named(name)
         if agent is None:

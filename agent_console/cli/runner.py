@@ -14,7 +14,6 @@ and no two commands disagree on what a code means or how an error reads.
 
 import argparse
 import os
-import shutil
 import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias, TypeVar
@@ -73,6 +72,8 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
     summary, as ``git`` and ``gh`` list them, without argparse's ``{a,b,c}`` heading."""
 
     def __init__(self, prog: str) -> None:
+        import shutil  # here: only help and errors are laid out, and argparse imports it then anyway
+
         super().__init__(prog, max_help_position=HELP_COLUMN, width=max(HELP_WIDTH, shutil.get_terminal_size().columns))
 
     def _format_action(self, action: argparse.Action) -> str:

@@ -20,7 +20,13 @@ from typing import TYPE_CHECKING
 
 from agent_console.cli.color import add_color_option, painter
 from agent_console.cli.render import event_json, event_lines
-from agent_console.cli.runner import Commands, add_address_option, add_command, emit, run_with_async_client
+from agent_console.cli.runner import (
+    Commands,
+    add_address_option,
+    add_command,
+    emit,
+    run_with_async_client,
+)
 from agent_console.presentation import now_us
 
 if TYPE_CHECKING:
