@@ -5,6 +5,7 @@ file in the same directory, written, given its mode and synced, then renamed
 over the target, and the directory synced so the rename survives a crash.
 """
 
+import difflib
 import os
 import tempfile
 from contextlib import suppress
@@ -41,3 +42,14 @@ def _fsync_directory(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def unified_diff(path: Path, before: str | None, after: str | None) -> str:
+    """From ``before`` to ``after`` (None: no file), as ``diff -u`` shows it: what a dry run prints."""
+    lines = difflib.unified_diff(
+        (before or "").splitlines(keepends=True),
+        (after or "").splitlines(keepends=True),
+        fromfile=str(path) if before is not None else "/dev/null",
+        tofile=str(path) if after is not None else "/dev/null",
+    )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)

@@ -128,6 +128,19 @@ def test_dry_runs_write_and_remove_nothing(tmp_path: Path) -> None:
     assert files_under(tmp_path) == installed
 
 
+def test_a_dry_run_shows_what_would_change_as_a_diff(tmp_path: Path) -> None:
+    env = isolated_env(tmp_path)
+    planned = service(env, "install", "--dry-run").stdout
+    assert f"--- /dev/null\n+++ {unit_path(tmp_path)}\n" in planned
+    assert "\n+[Service]\n" in planned
+    service(env, "install")
+    unit_path(tmp_path).write_text(unit_path(tmp_path).read_text().replace("Restart=", "#Restart="))
+    planned = service(env, "install", "--dry-run").stdout
+    assert f"--- {unit_path(tmp_path)}\n+++ {unit_path(tmp_path)}\n" in planned
+    assert "\n-#Restart=" in planned and "\n+Restart=" in planned
+    assert f"unchanged {activation_path(tmp_path)}" in planned
+
+
 def test_uninstall_removes_exactly_what_install_wrote(tmp_path: Path) -> None:
     env = isolated_env(tmp_path)
     neighbours = {

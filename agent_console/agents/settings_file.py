@@ -17,7 +17,6 @@ Standard library only, like the rest of ``agent_console.agents``.
 """
 
 import copy
-import difflib
 import fcntl
 import json
 import os
@@ -30,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from agent_console.agents import Groups
-from agent_console.atomic_file import read_text, write_atomically
+from agent_console.atomic_file import read_text, unified_diff, write_atomically
 from agent_console.errors import AgentConsoleError
 
 Settings = dict[str, Any]
@@ -60,13 +59,7 @@ class Change:
 
     def diff(self) -> str:
         """A unified diff from before to after, as ``diff -u`` would show it."""
-        lines = difflib.unified_diff(
-            (self.before or "").splitlines(keepends=True),
-            (self.after or "").splitlines(keepends=True),
-            fromfile=str(self.path) if self.before is not None else "/dev/null",
-            tofile=str(self.path) if self.after is not None else "/dev/null",
-        )
-        return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+        return unified_diff(self.path, self.before, self.after)
 
 
 def is_our_command(command: str) -> bool:

@@ -11,8 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agent_console.atomic_file import read_text, write_atomically
-from agent_console.service_manager.files import UNIT_NAME, ServiceFile, files_for, hidden_by_private_tmp
+from agent_console.atomic_file import read_text, unified_diff, write_atomically
+from agent_console.service_manager.files import (
+    UNIT_NAME,
+    ServiceFile,
+    files_for,
+    hidden_by_private_tmp,
+)
 from agent_console.service_manager.managers import Manager, Step, manager_for, run
 
 SERVICE_FILE_MODE = 0o644
@@ -68,6 +73,8 @@ def install(ctx: Context, *, start: bool = False, dry_run: bool = False) -> list
             service_file.target.parent.mkdir(parents=True, exist_ok=True)
             write_atomically(service_file.target, content, SERVICE_FILE_MODE)
         report.append(f"{verb} {service_file.target}")
+        if dry_run:
+            report.append(unified_diff(service_file.target, read_text(service_file.target), content).rstrip("\n"))
     manager = ctx.manager
     if _manager_answers(manager, report, "D-Bus activation starts the daemon on first use"):
         assert manager is not None
