@@ -12,7 +12,6 @@ line naming the file and the key: a typo must not silently keep a default.
 """
 
 import os
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -50,12 +49,20 @@ def load_config(path: Path | None, overrides: dict[str, Any]) -> DaemonConfig:
 
 
 def _read_toml(path: Path, required: bool) -> dict[str, Any]:
+    """tomllib is imported only once there is a file to read: most daemons have
+    none, and loading the parser would cost each of them half a megabyte."""
     try:
-        with path.open("rb") as config:
-            return tomllib.load(config)
+        config = path.open("rb")
     except FileNotFoundError:
         if required:
             raise InvalidArgs(f"{path}: no such file") from None
         return {}
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as error:
+    except OSError as error:
         raise InvalidArgs(f"{path}: {error}") from None
+    import tomllib
+
+    with config:
+        try:
+            return tomllib.load(config)
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as error:
+            raise InvalidArgs(f"{path}: {error}") from None
