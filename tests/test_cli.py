@@ -7,6 +7,7 @@ import re
 import select
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -311,3 +312,26 @@ def test_agent_names_are_known_without_importing_the_agents() -> None:
     from agent_console.agents import agent_named, agent_names
 
     assert [agent_named(name).NAME for name in agent_names()] == agent_names()
+
+
+@pytest.mark.parametrize("words", [["--help"], ["list"], ["status", "--json"]], ids=" ".join)
+def test_one_shot_commands_import_nothing_heavy(words: list[str], tmp_path: Path) -> None:
+    """What keeps --help within 6x and list within 8x of python -c pass (benchmarks/targets.py
+    measures the times): no asyncio, dbus-next, pydantic, Textual or dataclasses on their path."""
+    script = (
+        "import sys\n"
+        f"sys.argv = ['agent-console', *{words!r}, *(['--address', sys.argv[1]] if {words!r} != ['--help'] else [])]\n"
+        "from agent_console.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(' '.join(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, f"unix:path={tmp_path}/nothing"],
+        capture_output=True, text=True, timeout=READY_TIMEOUT_S, check=False,
+    )
+    loaded = {name.partition(".")[0] for name in done.stderr.splitlines()[-1].split()}
+    assert {"argparse", "agent_console"} <= loaded, done.stderr
+    assert loaded & {"asyncio", "dbus_next", "pydantic", "textual", "typer", "click", "dataclasses"} == set()
