@@ -40,7 +40,7 @@ from agent_console.bus.names import (
     INTERFACE,
     OBJECT_PATH,
 )
-from agent_console.errors import AgentConsoleError, InvalidArgs, Unavailable
+from agent_console.errors import AgentConsoleError, InvalidArgs, Unavailable, activation_timed_out
 from agent_console.limits import CLIENT_CALL_TIMEOUT_S, CLIENT_CONNECT_TIMEOUT_S
 
 if TYPE_CHECKING:
@@ -125,12 +125,20 @@ class BlockingSessionsClient:
             raise error_from_reply(error.name, error.text) from None
 
     def _request(self, destination: str, path: str, interface: str, member: str, signature: str, body: list[Any]) -> Any:
-        """The reply's first value; an error reply stays a ``DBusError``, everything else is translated."""
+        """The reply's first value; an error reply stays a ``DBusError``, everything else is translated.
+
+        A call to the daemon unanswered while nobody owns its name waits on the
+        daemon's start (D-Bus activation), which failed or hangs: systemd does
+        not report a failed unit to dbus-daemon, so no error reply would come
+        for 120 s.  That is said as such, with where to look.
+        """
         try:
             reply = self._connection.call(MethodCall(destination, path, interface, member, signature, body), CLIENT_CALL_TIMEOUT_S)
         except WireError as error:
             raise InvalidArgs(f"cannot send that over D-Bus: {error}") from None
         except ReplyTimeout:
+            if destination != BUS_DRIVER and not self.daemon_running():
+                raise activation_timed_out(CLIENT_CALL_TIMEOUT_S) from None
             raise no_reply(destination, member) from None
         except BusUnavailable as error:
             raise Unavailable(f"lost the connection to the bus: {error}") from None

@@ -10,7 +10,8 @@ run writes only to its own upper layer and the cache never changes.
 ``--private-network`` keeps everything inside off the network.
 
 Every wait is bounded, and ``stop`` always ends the container: SIGTERM (nspawn
-halts it), then SIGKILL after ``HALT_TIMEOUT_S``.
+halts it), then SIGKILL after ``HALT_TIMEOUT_S``.  Booting and mounting need
+root, as CI has it.
 """
 
 import os
