@@ -20,6 +20,7 @@ Only the standard library; run it by hand with ``python tests/fake_anthropic.py`
 import json
 import re
 import socket
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -114,8 +115,7 @@ class FakeAnthropic:
 
     @classmethod
     def start(cls) -> "FakeAnthropic":
-        fake = cls(ThreadingHTTPServer(("127.0.0.1", 0), _Handler))
-        fake.server.daemon_threads = True
+        fake = cls(_Server(("127.0.0.1", 0), _Handler))
         fake.server.fake = fake  # type: ignore[attr-defined]
         threading.Thread(target=fake.server.serve_forever, name="fake-anthropic", daemon=True).start()
         return fake
@@ -133,6 +133,15 @@ class FakeAnthropic:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hangs up mid-stream (Esc in Claude) is normal; anything else is reported."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
