@@ -22,6 +22,7 @@ from pathlib import Path
 from fake_anthropic import FakeAnthropic, refusing_port
 from processes import AGENT_CONSOLE
 
+HOOKS_DIR = Path(__file__).resolve().parents[1] / "hooks"
 CLAUDE_VERSION = "2.1.197"
 CACHE = Path(os.environ.get("AGENT_CONSOLE_CACHE") or Path.home() / ".cache" / "agent-console")
 CLAUDE = CACHE / "npm" / f"claude-code@{CLAUDE_VERSION}" / "node_modules" / ".bin" / "claude"
@@ -125,12 +126,11 @@ class OfflineClaude:
     def install_hooks(self, *options: str) -> dict[str, object]:
         """Run the real ``agent-console install-hooks`` for this home; return the settings it wrote.
 
-        PATH leaves out the directory of ``agent-console``, so ``--shell``
-        registers the checkout's ``hooks/agent-console-hook`` (the code under
-        test) rather than a copy an earlier ``pip install`` left in the venv.
+        PATH starts with the checkout's ``hooks/``, so ``--shell`` registers
+        that ``agent-console-hook`` (the code under test) rather than a copy
+        an earlier ``pip install`` left in the venv.
         """
-        beside = str(Path(AGENT_CONSOLE).parent)
-        path = os.pathsep.join(p for p in self.env["PATH"].split(os.pathsep) if p != beside)
+        path = os.pathsep.join((str(HOOKS_DIR), self.env["PATH"]))
         done = subprocess.run([AGENT_CONSOLE, "install-hooks", *options], env={**self.env, "PATH": path},
                               capture_output=True, text=True, timeout=COMMAND_TIMEOUT_S, check=False)
         assert done.returncode == 0, done.stderr
@@ -264,11 +264,23 @@ class Timeline:
         """What ``ready`` returns once it is truthy; fails naming ``what`` and dumping the timeline."""
         return deadline_wait(ready, timeout_s, lambda: f"{what}; {self.describe()}")
 
-    def wait_status(self, session_id: str, status: str, timeout_s: float = COMMAND_TIMEOUT_S) -> Change:
-        """The first change after now that shows ``session_id`` with ``status`` (or the current one, if so)."""
+    def mark(self) -> int:
+        """A place in the timeline: pass it as ``since`` to wait for a change after an action."""
+        return len(self.changes)
+
+    def wait_status(self, session_id: str, status: str, timeout_s: float = COMMAND_TIMEOUT_S,
+                    since: int | None = None) -> Change:
+        """The first change from ``since`` on that shows ``session_id`` with ``status``.
+
+        Without ``since``: the session's latest change, once it shows ``status``.
+        With it, a change that a later one already replaced still counts.
+        """
         def reached() -> Change | None:
-            changes = self.of(session_id)
-            return changes[-1] if changes and changes[-1].status == status else None
+            if since is None:
+                changes = self.of(session_id)[-1:]
+            else:
+                changes = [c for c in self.changes[since:] if c.session["id"] == session_id]
+            return next((c for c in changes if c.status == status), None)
 
         return self.wait_for(f"{session_id} did not read {status}", reached, timeout_s)  # type: ignore[return-value]
 
