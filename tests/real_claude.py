@@ -35,6 +35,11 @@ COMMAND_TIMEOUT_S = 60.0
 tmux).  A turn against the fake takes one to two seconds."""
 POLL_S = 0.05
 """How often a wait looks again at the screen or the recorded timeline."""
+PROMPT_MARK = "\u276f"
+"""The mark in front of Claude Code's input line (and of the chosen option in a dialog)."""
+SUBMIT_TRIES = 3
+SUBMIT_CHECK_S = 1.0
+"""After an Enter Claude clears its input line within a frame; still there after this long, the Enter was lost."""
 QUIET_ENV = {
     "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
     "DISABLE_AUTOUPDATER": "1",
@@ -175,9 +180,30 @@ class TmuxPane:
         return int(self.tmux("display-message", "-p", "#{pane_pid}").strip())
 
     def type(self, text: str) -> None:
-        """Type ``text`` literally, then Enter as a separate key (as a person would)."""
+        """Type ``text`` and press Enter, as a person would.
+
+        Claude Code takes keys that arrive in one burst as a paste, and an
+        Enter right behind it is sometimes swallowed (seen with a first
+        prompt holding a ``?``).  So Enter goes once the text shows, and again
+        (``SUBMIT_TRIES`` in all) while the prompt line still holds the text:
+        had an Enter been taken, the line would have been cleared at once.
+        """
         self.tmux("send-keys", "-l", text)
-        self.tmux("send-keys", "Enter")
+        self.wait_for(text)
+        typed = f"{PROMPT_MARK} {text}"
+        for _ in range(SUBMIT_TRIES):
+            self.keys("Enter")
+            deadline = time.monotonic() + SUBMIT_CHECK_S
+            while time.monotonic() < deadline:
+                if self.prompt_line() != typed:
+                    return
+                time.sleep(POLL_S)
+        raise AssertionError(f"{text!r} was not submitted after {SUBMIT_TRIES} Enters:\n{self.screen()}")
+
+    def prompt_line(self) -> str:
+        """The last line that starts with Claude's prompt mark: the input line, or a dialog's chosen option."""
+        marked = [line.strip() for line in self.screen().splitlines() if line.startswith(PROMPT_MARK)]
+        return marked[-1] if marked else ""
 
     def keys(self, *names: str) -> None:
         self.tmux("send-keys", *names)
