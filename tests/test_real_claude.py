@@ -15,18 +15,23 @@ import os
 import shutil
 import signal
 import tempfile
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from conftest import RunningDaemon
+from fake_anthropic import API_ERROR_MESSAGE, REPLY_FIRST_LINE, TOOL_DONE_TEXT
 from real_claude import (
+    COMMAND_TIMEOUT_S,
     OfflineClaude,
     Timeline,
     TmuxPane,
     assert_holds,
     claude_executable,
+    deadline_wait,
 )
 
 HANDLERS = {"python": (), "shell": ("--shell",)}
@@ -37,10 +42,24 @@ polls every 0.5 s): generous, since a loaded CI machine must not fail it; the
 tests print what they measured."""
 KILL_SEEN_S = 20.0
 """Hang guard for a ``kill -9``: found by the daemon's owner check, every 5 s by default."""
-QUIET_WINDOW_S = 3.0
-"""How long a status must hold where nothing should change it: longer than the
-daemon's 0.5 s looks and a hook's 1 s bus deadline together."""
+QUIET_WINDOW_S = 2.0
+"""How long a status must hold where no fact the daemon looks for (every 0.5 s) may change it."""
+LATE_EVENT_WINDOW_S = 4.0
+"""How long a status must hold where a late hook could still change it: Claude does
+not wait for async hooks, and a hook gives up on the bus after 3 s."""
+NOTIFICATION_S = 15.0
+"""Claude sends Notification ``permission_prompt`` about 6 s after a dialog opens."""
+API_ERROR_RUNS = 20
+CONCURRENT_TURNS = 5
+"""API-error turns run this many at a time: quicker, and more chances for a late event."""
+LONG_TOOL = "sleep 60 && touch approved"
+"""A command Claude asks permission for (a bare ``sleep`` it runs unasked), running long."""
+SLOW_REPLY_S = 30
+"""A reply streamed over this long: far longer than the test waits for it."""
 READY = "? for shortcuts"
+STREAMING = "esc to interrupt"
+PERMISSION_DIALOG = "Do you want to proceed?"
+QUESTION_DIALOG = "Enter to select"
 EVENT_LOG = "hook-events.jsonl"
 """Where a user hook of the test's own (kept by install-hooks) appends the payloads
 of Notification and PermissionRequest: what Claude fired, to compare with what showed."""
@@ -95,13 +114,151 @@ def interactive(hooked: OfflineClaude, timeline: Timeline) -> Iterator[Interacti
     shutil.rmtree(socket_dir, ignore_errors=True)
 
 
+def assert_never_reopened(timeline: Timeline, session_id: str) -> None:
+    statuses = timeline.statuses(session_id)
+    assert "closed" in statuses and statuses[statuses.index("closed"):] == ["closed"], timeline.describe()
+
+
+def details_after_work(timeline: Timeline, session_id: str) -> list[str]:
+    """The details the session showed as ``attention`` after it first read ``working``."""
+    changes = timeline.of(session_id)
+    started = next((n for n, c in enumerate(changes) if c.status == "working"), len(changes))
+    return [detail(c.session) for c in changes[started:] if c.status == "attention"]
+
+
+def detail(session: dict[str, object]) -> str:
+    return str(session.get("detail", ""))
+
+
 def hold(timeline: Timeline, session_ids: list[str], status: str, seconds: float) -> None:
     """Watch the sessions for ``seconds``; fail if one of them leaves ``status`` meanwhile."""
     assert_holds(lambda: all(timeline.latest(i)["status"] == status for i in session_ids), seconds,
                  lambda: f"left {status} within {seconds} s; {timeline.describe()}")
 
 
+# --- print mode --------------------------------------------------------------------------------
+
+
+def test_print_turn_with_a_tool(hooked: OfflineClaude, timeline: Timeline) -> None:
+    """SessionStart, UserPromptSubmit, PreToolUse, PostToolUse, Stop, SessionEnd: working, then closed."""
+    done = hooked.print_turn("@@bash touch made-by-claude@@", "--allowedTools", "Bash")
+    assert (done.returncode, done.stdout.strip()) == (0, TOOL_DONE_TEXT), done.stderr
+    assert (hooked.workdir / "made-by-claude").exists()
+    session_id = timeline.wait_for("no session appeared", timeline.session_ids)[0]
+    final = timeline.wait_status(session_id, "closed", SEEN_S).session
+    assert final["close_reason"] == "session-end", timeline.describe()
+    assert "working" in timeline.statuses(session_id), timeline.describe()
+    assert set(details_after_work(timeline, session_id)) <= {TOOL_DONE_TEXT}, timeline.describe()
+    hold(timeline, [session_id], "closed", LATE_EVENT_WINDOW_S)
+    assert len(timeline.session_ids()) == 1
+
+
+def test_api_errors_never_reopen_a_closed_session(hooked: OfflineClaude, timeline: Timeline) -> None:
+    """StopFailure hooks are not waited for and may land after SessionEnd's: they must not reopen."""
+    with ThreadPoolExecutor(CONCURRENT_TURNS) as pool:
+        turns = list(pool.map(lambda _: hooked.print_turn("@@error@@"), range(API_ERROR_RUNS)))
+    assert all(turn.returncode == 1 for turn in turns), [turn.stdout for turn in turns]
+    ids = timeline.wait_for(f"not all {API_ERROR_RUNS} sessions were closed", lambda: (
+        len(found := timeline.session_ids()) == API_ERROR_RUNS
+        and all(timeline.latest(i)["status"] == "closed" for i in found) and found), SEEN_S)
+    hold(timeline, ids, "closed", LATE_EVENT_WINDOW_S)
+    for session_id in timeline.session_ids():
+        assert_never_reopened(timeline, session_id)
+        assert timeline.latest(session_id)["close_reason"] == "session-end", timeline.describe()
+        errors = details_after_work(timeline, session_id)
+        assert all(API_ERROR_MESSAGE in error for error in errors), timeline.describe()
+
+
 # --- interactive, in tmux ----------------------------------------------------------------------
+
+
+def test_permission_approved_reads_working_then_esc_reads_interrupted(interactive: Interactive, timeline: Timeline) -> None:
+    pane, session_id = interactive.pane, interactive.session_id
+    pane.type(f"@@bash {LONG_TOOL}@@")
+    pane.wait_for(PERMISSION_DIALOG)
+    timeline.wait_for("no permission detail", lambda: detail(timeline.latest(session_id)) == f"Bash: {LONG_TOOL}"
+                      and timeline.latest(session_id)["status"] == "attention", SEEN_S)
+    mark, approved = timeline.mark(), time.monotonic()
+    pane.keys("Enter")
+    running = timeline.wait_status(session_id, "working", SEEN_S, since=mark)
+    print(f"approved tool read working after {running.at - approved:.2f} s")
+    mark, escaped = timeline.mark(), time.monotonic()
+    pane.keys("Escape")
+    interrupted = timeline.wait_status(session_id, "attention", SEEN_S, since=mark)
+    assert detail(interrupted.session) == "interrupted", timeline.describe()
+    print(f"Esc read attention after {interrupted.at - escaped:.2f} s")
+
+
+def test_esc_while_the_model_streams_reads_interrupted(interactive: Interactive, timeline: Timeline) -> None:
+    """No hook fires after Esc; the transcript's interrupt marker is the only fact."""
+    pane, session_id = interactive.pane, interactive.session_id
+    mark = timeline.mark()
+    pane.type(f"@@slow {SLOW_REPLY_S}@@")
+    timeline.wait_status(session_id, "working", SEEN_S, since=mark)
+    pane.wait_for(STREAMING)
+    mark, escaped = timeline.mark(), time.monotonic()
+    pane.keys("Escape")
+    interrupted = timeline.wait_status(session_id, "attention", SEEN_S, since=mark)
+    assert detail(interrupted.session) == "interrupted", timeline.describe()
+    print(f"Esc read attention after {interrupted.at - escaped:.2f} s")
+
+
+def test_permission_denied_stays_attention(interactive: Interactive, timeline: Timeline) -> None:
+    pane, session_id = interactive.pane, interactive.session_id
+    pane.type("@@bash touch never-made@@")
+    pane.wait_for(PERMISSION_DIALOG)
+    timeline.wait_for("no permission", lambda: detail(timeline.latest(session_id)) == "Bash: touch never-made", SEEN_S)
+    pane.keys("3")
+    pane.wait_for(READY)
+    hold(timeline, [session_id], "attention", QUIET_WINDOW_S)
+    assert not (interactive.workdir / "never-made").exists()
+
+
+def test_ask_user_question_reads_question_until_answered(interactive: Interactive, timeline: Timeline, tmp_path: Path) -> None:
+    pane, session_id = interactive.pane, interactive.session_id
+    mark = timeline.mark()
+    pane.type("@@ask Which colour should the button be?@@")
+    pane.wait_for(QUESTION_DIALOG)
+    asked = timeline.wait_status(session_id, "question", SEEN_S, since=mark)
+    assert detail(asked.session) == "Which colour should the button be?", timeline.describe()
+    log = tmp_path / EVENT_LOG
+    deadline_wait(lambda: log.exists() and '"permission_prompt"' in log.read_text(), NOTIFICATION_S,
+                  lambda: f"no permission_prompt Notification: {log.read_text() if log.exists() else ''}")
+    hold(timeline, [session_id], "question", LATE_EVENT_WINDOW_S)
+    from_question = timeline.of(session_id)[timeline.of(session_id).index(asked):]
+    assert {c.status for c in from_question} == {"question"}, timeline.describe()
+    mark = timeline.mark()
+    pane.keys("Enter")
+    answered = timeline.wait_status(session_id, "attention", SEEN_S, since=mark)
+    assert detail(answered.session) == TOOL_DONE_TEXT, timeline.describe()
+
+
+def test_compact_keeps_the_session(interactive: Interactive, timeline: Timeline) -> None:
+    """PreCompact, SessionStart (compact, same id), PostCompact: working, then the person's turn."""
+    pane, session_id = interactive.pane, interactive.session_id
+    for prompt in ("hello", "hello again"):  # /compact refuses a conversation of one exchange
+        mark = timeline.mark()
+        pane.type(prompt)
+        replied = timeline.wait_status(session_id, "attention", SEEN_S, since=mark)
+        assert detail(replied.session) == REPLY_FIRST_LINE, timeline.describe()
+    mark = timeline.mark()
+    pane.type("/compact")
+    compacting = timeline.wait_status(session_id, "working", SEEN_S, since=mark)
+    timeline.wait_status(session_id, "attention", COMMAND_TIMEOUT_S, since=timeline.changes.index(compacting))
+    hold(timeline, [session_id], "attention", QUIET_WINDOW_S)
+    assert timeline.session_ids() == [session_id], timeline.describe()
+
+
+def test_clear_closes_as_cleared_and_opens_a_new_session(interactive: Interactive, timeline: Timeline) -> None:
+    pane, session_id = interactive.pane, interactive.session_id
+    pane.type("/clear")
+    closed = timeline.wait_status(session_id, "closed", SEEN_S)
+    assert closed.session["close_reason"] == "cleared", timeline.describe()
+    fresh = timeline.wait_for("no new session", lambda: [i for i in timeline.session_ids() if i != session_id], SEEN_S)
+    assert len(fresh) == 1
+    opened = timeline.wait_status(fresh[0], "attention", SEEN_S).session
+    assert opened["pid"] == closed.session["pid"] == pane.pid(), timeline.describe()
+    assert_never_reopened(timeline, session_id)
 
 
 def test_exit_closes_as_session_end(interactive: Interactive, timeline: Timeline) -> None:
@@ -109,7 +266,7 @@ def test_exit_closes_as_session_end(interactive: Interactive, timeline: Timeline
     pane.type("/exit")
     closed = timeline.wait_status(session_id, "closed", SEEN_S)
     assert closed.session["close_reason"] == "session-end", timeline.describe()
-    hold(timeline, [session_id], "closed", QUIET_WINDOW_S)
+    hold(timeline, [session_id], "closed", LATE_EVENT_WINDOW_S)
 
 
 def test_kill_9_closes_as_process_exited(interactive: Interactive, timeline: Timeline) -> None:
