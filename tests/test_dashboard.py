@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import pytest
 from conftest import AGENT_CONSOLE, READY_TIMEOUT_S, RunningDaemon, start_daemon
 from hook_support import event_payload
 from textual.pilot import Pilot

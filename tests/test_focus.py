@@ -4,8 +4,8 @@ Hyprland, i3, X11: none is installed on a test machine, so their lines are
 checked from ``focus.plan`` with a stand-in for ``shutil.which``)."""
 
 import json
+import os
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -95,8 +95,6 @@ def test_x11_windows_by_id_with_i3_xdotool_or_wmctrl() -> None:
 
 def test_sway_and_hyprland_find_the_window_of_the_nearest_ancestor() -> None:
     """The session's process is this test; the window found belongs to our parent (pytest's runner)."""
-    import os
-
     session = {"terminal": {"tty": "/dev/pts/3"}, "pid": os.getpid()}
     [sway] = plan(session, {"SWAYSOCK": "/run/sway"}, tools("swaymsg"))
     assert sway.command == ("/usr/bin/swaymsg", "-t", "get_tree")

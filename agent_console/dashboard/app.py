@@ -69,12 +69,12 @@ class ConfirmClose(ModalScreen[bool]):
     ConfirmClose > Static { width: auto; max-width: 80%; padding: 1 2; border: thick $warning; background: $surface; }
     """
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, session_name: str) -> None:
         super().__init__()
-        self._name = name
+        self._session_name = session_name
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(f"Close the open session {self._name}?  y: close it   n: keep it"))
+        yield Static(Text(f"Close the open session {self._session_name}?  y: close it   n: keep it"))
 
     def action_answer(self, close: bool) -> None:
         self.dismiss(close)
