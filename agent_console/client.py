@@ -6,6 +6,7 @@ one-shot ``agent-console set``.  D-Bus errors come back as the exceptions of
 ``agent_console.errors``, so a caller handles one family of errors.
 """
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -23,7 +24,8 @@ from agent_console.bus.names import (
     OBJECT_PATH,
 )
 from agent_console.bus.wire import unwrap
-from agent_console.errors import AgentConsoleError, InvalidArgs, Unavailable
+from agent_console.errors import AgentConsoleError, InvalidArgs, NotResponding, Unavailable
+from agent_console.limits import CLIENT_CALL_TIMEOUT_S
 from agent_console.mirror import SessionDict
 
 PROPERTIES_INTERFACE = "org.freedesktop.DBus.Properties"
@@ -34,7 +36,17 @@ def _error_from_reply(reply: Message) -> AgentConsoleError:
     return error_from_reply(name, reply.body[0] if reply.body else name)
 
 
+def _no_reply(destination: str, member: str) -> Unavailable:
+    if destination == BUS_DRIVER:
+        return Unavailable(f"the D-Bus bus did not answer {member} within {CLIENT_CALL_TIMEOUT_S:g} s")
+    return NotResponding(
+        f"the agent-console daemon is not responding: no reply to {member} within {CLIENT_CALL_TIMEOUT_S:g} s"
+    )
+
+
 class SessionsClient:
+    """Every call is bounded by ``CLIENT_CALL_TIMEOUT_S``, connecting by ``CLIENT_CONNECT_TIMEOUT_S``."""
+
     def __init__(self, bus: ResilientMessageBus) -> None:
         self.bus = bus
 
@@ -102,7 +114,9 @@ class SessionsClient:
             destination=destination, path=path, interface=interface, member=member, signature=signature, body=body
         )
         try:
-            reply = await self.bus.call(message)
+            reply = await asyncio.wait_for(self.bus.call(message), CLIENT_CALL_TIMEOUT_S)
+        except TimeoutError:
+            raise _no_reply(destination, member) from None
         except (DBusError, EOFError, OSError) as error:
             raise Unavailable(f"lost the connection to the bus: {str(error) or type(error).__name__}") from None
         except UnicodeEncodeError:

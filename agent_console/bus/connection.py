@@ -39,6 +39,7 @@ from dbus_next.errors import DBusError
 from agent_console.bus.address import NO_SESSION_BUS
 from agent_console.bus.names import BUS_DRIVER, BUS_DRIVER_PATH, BUS_NAME
 from agent_console.errors import Unavailable
+from agent_console.limits import CLIENT_CALL_TIMEOUT_S, CLIENT_CONNECT_TIMEOUT_S
 
 
 class _EagainTolerantSocket:
@@ -103,28 +104,45 @@ def session_bus_address() -> str | None:
 
 
 async def connect(address: str | None = None) -> ResilientMessageBus:
-    """Connect to ``address``, else the session bus; Unavailable says why not."""
+    """Connect to ``address``, else the session bus; Unavailable says why not.
+
+    Authenticating and Hello together get ``CLIENT_CONNECT_TIMEOUT_S``: a socket
+    that accepts and then stays silent must not hold the caller forever.
+    """
     address = address or session_bus_address()
     if address is None:
         raise Unavailable(
             NO_SESSION_BUS.format(detail="DBUS_SESSION_BUS_ADDRESS is unset and $XDG_RUNTIME_DIR/bus does not exist")
         )
     try:
-        return await ResilientMessageBus(address).connect()
+        bus = ResilientMessageBus(address)
     except Exception as error:
+        raise Unavailable(f"cannot connect to the D-Bus bus at {address}: {error}") from None
+    try:
+        return await asyncio.wait_for(bus.connect(), CLIENT_CONNECT_TIMEOUT_S)
+    except TimeoutError:
+        bus.disconnect()
+        raise Unavailable(
+            f"the D-Bus bus at {address} did not answer within {CLIENT_CONNECT_TIMEOUT_S:g} s"
+        ) from None
+    except Exception as error:
+        bus.disconnect()
         raise Unavailable(f"cannot connect to the D-Bus bus at {address}: {error}") from None
 
 
 async def name_owner_pid(bus: MessageBus, name: str = BUS_NAME) -> int | None:
-    """The pid of the process owning ``name``, or None if nobody does; asking never activates it."""
-    reply = await bus.call(
-        Message(
-            destination=BUS_DRIVER,
-            path=BUS_DRIVER_PATH,
-            interface=BUS_DRIVER,
-            member="GetConnectionUnixProcessID",
-            signature="s",
-            body=[name],
-        )
+    """The pid of the process owning ``name``, or None if nobody does or the bus does not
+    tell within ``CLIENT_CALL_TIMEOUT_S``; asking never activates it."""
+    message = Message(
+        destination=BUS_DRIVER,
+        path=BUS_DRIVER_PATH,
+        interface=BUS_DRIVER,
+        member="GetConnectionUnixProcessID",
+        signature="s",
+        body=[name],
     )
+    try:
+        reply = await asyncio.wait_for(bus.call(message), CLIENT_CALL_TIMEOUT_S)
+    except TimeoutError:
+        return None
     return reply.body[0] if reply is not None and reply.message_type is MessageType.METHOD_RETURN else None
