@@ -1,5 +1,6 @@
 """The daemon as a supervisor sees it: name ownership, signals, exit codes, logs."""
 
+import json
 import os
 import re
 import signal
@@ -13,7 +14,8 @@ from conftest import AGENT_CONSOLE, READY_TIMEOUT_S, start_daemon
 from processes import bus_owner_pid
 
 from agent_console.bus.connection import connect
-from agent_console.bus.names import BUS_NAME
+from agent_console import process_info
+from agent_console.bus.names import BUS_DRIVER, BUS_DRIVER_PATH, BUS_NAME
 from agent_console.bus.private_bus import start_private_bus
 from agent_console.client import SessionsClient
 from agent_console.errors import Unavailable
@@ -36,7 +38,7 @@ def test_replace_takes_over_and_the_old_one_exits_0(daemon, tmp_path: Path) -> N
     assert newer.stop() == 0
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 def test_signal_releases_the_name_and_exits_0(daemon, signum: int) -> None:
     assert bus_owner_pid(daemon.address) == daemon.process.pid
     assert daemon.stop(signum) == 0
@@ -76,20 +78,41 @@ def test_without_any_session_bus_it_brings_its_own(tmp_path: Path) -> None:
         while bus_owner_pid(address.group(1)) is None:
             assert time.monotonic() < deadline and process.poll() is None
             time.sleep(0.02)
+        bus_pid = bus_owner_pid(address.group(1), BUS_DRIVER)
+        assert bus_pid is not None
+        bus_started = process_info.start_time(bus_pid)
+        assert bus_started is not None
         os.killpg(process.pid, signal.SIGINT)
         assert process.wait(timeout=READY_TIMEOUT_S) == 0, process.stderr.read()
-    assert not _processes_mentioning("agent-console-bus-"), "the private dbus-daemon outlived the daemon"
+    assert not process_info.is_running(bus_pid, bus_started), "its private dbus-daemon outlived the daemon"
 
 
-def _processes_mentioning(text: str) -> list[str]:
-    found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            if text.encode() in cmdline.read_bytes():
-                found.append(cmdline.parent.name)
-        except OSError:
-            continue
-    return found
+def test_a_forged_name_lost_does_not_stop_the_daemon(daemon) -> None:
+    """Any client can send a unicast signal named NameLost; only the bus driver's counts."""
+    unique_name = _owner_unique_name(daemon.address)
+    for member in ("NameLost", "NameAcquired"):
+        forged = subprocess.run(
+            ["gdbus", "emit", "--address", daemon.address, "--dest", unique_name,
+             "--object-path", BUS_DRIVER_PATH, "--signal", f"{BUS_DRIVER}.{member}", BUS_NAME],
+            capture_output=True, text=True, timeout=READY_TIMEOUT_S,
+        )
+        assert forged.returncode == 0, forged.stderr
+    answered = subprocess.run(
+        [AGENT_CONSOLE, "list", "--json", "--address", daemon.address],
+        capture_output=True, text=True, timeout=READY_TIMEOUT_S,
+    )
+    assert answered.returncode == 0, answered.stderr
+    assert daemon.process.poll() is None, daemon.log
+    assert "stopped" not in daemon.log
+
+
+def _owner_unique_name(address: str) -> str:
+    done = subprocess.run(
+        ["busctl", f"--address={address}", "--json=short", "call", BUS_DRIVER, BUS_DRIVER_PATH,
+         BUS_DRIVER, "GetNameOwner", "s", BUS_NAME],
+        capture_output=True, text=True, check=True, timeout=READY_TIMEOUT_S,
+    )
+    return json.loads(done.stdout)["data"][0]
 
 
 def test_journal_stream_gets_priorities_and_no_timestamps(

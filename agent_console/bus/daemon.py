@@ -9,7 +9,8 @@ Housekeeping (owners gone, quiet sessions, expired closed ones) is a task on
 the same event loop as the D-Bus handlers, so it needs no lock either.  If
 it ever fails, the daemon exits 1 rather than go on showing stale truth.
 
-Exit codes are chosen for a supervisor: 0 when stopped by a signal or
+Exit codes are chosen for a supervisor: 0 when stopped by a signal (SIGTERM,
+SIGINT, SIGHUP) or
 replaced by another instance, 1 when the bus is unreachable or lost (a restart
 helps), 3 when another instance already owns the name (a restart would not
 help: the systemd unit lists it in ``RestartPreventExitStatus=``).
@@ -24,14 +25,14 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from dbus_next import Message
+from dbus_next import Message, MessageType
 from dbus_next.aio import MessageBus
 from dbus_next.constants import NameFlag, RequestNameReply
 from dbus_next.errors import DBusError
 
 from agent_console import process_info
 from agent_console.bus.connection import connect, name_owner_pid, session_bus_address
-from agent_console.bus.names import BUS_NAME, OBJECT_PATH
+from agent_console.bus.names import BUS_DRIVER, BUS_DRIVER_PATH, BUS_NAME, OBJECT_PATH
 from agent_console.bus.service import SessionsInterface
 from agent_console.config import DaemonConfig, load_config
 from agent_console.errors import InvalidArgs, Unavailable
@@ -43,6 +44,11 @@ EXIT_USAGE = 2
 EXIT_NAME_TAKEN = 3
 
 MICROSECONDS = 1_000_000
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+"""Each stops the daemon cleanly (name released, stop line logged, exit 0).  SIGHUP comes
+when the terminal it was started from closes; its default action would kill the daemon
+without a word."""
 
 JOURNAL_PRIORITIES = {logging.DEBUG: 7, logging.INFO: 6, logging.WARNING: 4, logging.ERROR: 3}
 
@@ -180,7 +186,7 @@ async def _wait_until_done(bus: MessageBus, housekeeping: "asyncio.Future[None]"
         if not stopped.done():
             stopped.set_result(reason)
 
-    for signum in (signal.SIGTERM, signal.SIGINT):
+    for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, stop, signal.Signals(signum).name)
     bus.add_message_handler(lambda msg: _on_name_lost(msg, stop))
     disconnected = asyncio.ensure_future(bus.wait_for_disconnect())
@@ -211,8 +217,20 @@ async def _release_name(bus: MessageBus) -> None:
 
 
 def _on_name_lost(msg: Message, stop: Callable[[str], None]) -> bool:
-    """Another instance took the name with --replace: step aside cleanly."""
-    if msg.member == "NameLost" and msg.body == [BUS_NAME]:
+    """Another instance took the name with --replace: step aside cleanly.
+
+    Only the bus driver can say so.  Any client may send a unicast signal
+    named ``NameLost`` to the daemon; believing it would let anyone stop the
+    daemon (and with exit 0, which a supervisor does not restart).
+    """
+    if (
+        msg.message_type is MessageType.SIGNAL
+        and msg.sender == BUS_DRIVER
+        and msg.path == BUS_DRIVER_PATH
+        and msg.interface == BUS_DRIVER
+        and msg.member == "NameLost"
+        and msg.body == [BUS_NAME]
+    ):
         stop("replaced")
     return False
 
