@@ -23,7 +23,7 @@ from agent_console.bus.names import (
     INTERFACE,
     OBJECT_PATH,
 )
-from agent_console.bus.wire import unwrap
+from agent_console.bus.wire import session_from_signal, unwrap, valid_session_id
 from agent_console.errors import AgentConsoleError, InvalidArgs, NotResponding, Unavailable
 from agent_console.limits import CLIENT_CALL_TIMEOUT_S
 from agent_console.mirror import SessionDict
@@ -49,6 +49,10 @@ class SessionsClient:
 
     def __init__(self, bus: ResilientMessageBus) -> None:
         self.bus = bus
+        self._daemon_owner: str | None = None
+        """The unique name owning ``BUS_NAME`` ("" for none), once followed; None before."""
+        self._following_owner = False
+        self._owner_listeners: list[Callable[[str, str], None]] = []
 
     @classmethod
     async def connect(cls, address: str | None = None) -> "SessionsClient":
@@ -110,6 +114,15 @@ class SessionsClient:
     async def _call_on(
         self, destination: str, path: str, interface: str, member: str, signature: str, body: list[Any]
     ) -> Any:
+        reply = await self._reply(destination, path, interface, member, signature, body)
+        if reply.message_type is MessageType.ERROR:
+            raise _error_from_reply(reply)
+        return unwrap(reply.body[0]) if reply.body else None
+
+    async def _reply(
+        self, destination: str, path: str, interface: str, member: str, signature: str, body: list[Any]
+    ) -> Message:
+        """The reply, error replies included; only a lost bus or no reply in time raises."""
         message = Message(
             destination=destination, path=path, interface=interface, member=member, signature=signature, body=body
         )
@@ -122,27 +135,40 @@ class SessionsClient:
         except UnicodeEncodeError:
             raise InvalidArgs("ids, statuses and paths must be valid UTF-8 to travel over D-Bus") from None
         assert reply is not None
-        if reply.message_type is MessageType.ERROR:
-            raise _error_from_reply(reply)
-        return unwrap(reply.body[0]) if reply.body else None
+        return reply
 
     async def subscribe(
         self,
         on_changed: Callable[[SessionDict], None],
         on_removed: Callable[[str], None],
     ) -> None:
-        """Deliver every signal from now on; returns once the bus has the match rule."""
-        await self._add_match(f"type='signal',sender='{BUS_NAME}',interface='{INTERFACE}',path='{OBJECT_PATH}'")
+        """Deliver every signal of the daemon from now on; returns once the bus has the match rule.
+
+        Only signals whose sender is the current owner of the name count: any
+        client can send a unicast ``SessionChanged`` to a subscriber, and the
+        match rule's sender (a well-known name) does not filter those.  A body
+        of the wrong shape is dropped.
+        """
+        await self._follow_owner()
 
         def dispatch(msg: Message) -> None:
-            if msg.message_type is not MessageType.SIGNAL or msg.interface != INTERFACE:
+            if (
+                msg.message_type is not MessageType.SIGNAL
+                or msg.interface != INTERFACE
+                or msg.path != OBJECT_PATH
+                or not msg.sender
+                or msg.sender != self._daemon_owner
+            ):
                 return
-            if msg.member == "SessionChanged":
-                on_changed(unwrap(msg.body[0]))
-            elif msg.member == "SessionRemoved":
+            if msg.member == "SessionChanged" and msg.signature == "a{sv}":
+                session = session_from_signal(msg.body[0])
+                if session is not None:
+                    on_changed(session)
+            elif msg.member == "SessionRemoved" and msg.signature == "s" and valid_session_id(msg.body[0]):
                 on_removed(msg.body[0])
 
         self.bus.add_message_handler(dispatch)
+        await self._add_match(f"type='signal',sender='{BUS_NAME}',interface='{INTERFACE}',path='{OBJECT_PATH}'")
 
     async def watch_daemon(self, on_owner_changed: Callable[[str, str], None]) -> None:
         """Report every change of the daemon's owner as ``(old, new)`` unique names, "" for none.
@@ -151,21 +177,41 @@ class SessionsClient:
         long-running subscriber needs this to know when to list again.
         Returns once the bus has the match rule.
         """
+        self._owner_listeners.append(on_owner_changed)
+        await self._follow_owner()
+
+    async def _follow_owner(self) -> None:
+        """Know the unique name that owns ``BUS_NAME`` from now on: NameOwnerChanged, then GetNameOwner.
+
+        The match rule comes first, so no change falls between the two; a
+        NameOwnerChanged that arrives before GetNameOwner's reply is at least
+        as new as that reply, so it wins.
+        """
+        if self._following_owner:
+            return
+        self._following_owner = True
+        self.bus.add_message_handler(self._on_driver_signal)
         await self._add_match(
             f"type='signal',sender='{BUS_DRIVER}',interface='{BUS_DRIVER}',"
             f"member='NameOwnerChanged',arg0='{BUS_NAME}'"
         )
+        reply = await self._reply(BUS_DRIVER, BUS_DRIVER_PATH, BUS_DRIVER, "GetNameOwner", "s", [BUS_NAME])
+        owner = reply.body[0] if reply.message_type is MessageType.METHOD_RETURN and reply.signature == "s" else ""
+        if self._daemon_owner is None:
+            self._daemon_owner = owner
 
-        def dispatch(msg: Message) -> None:
-            if (
-                msg.message_type is MessageType.SIGNAL
-                and msg.sender == BUS_DRIVER
-                and msg.member == "NameOwnerChanged"
-                and msg.body[0] == BUS_NAME
-            ):
-                on_owner_changed(msg.body[1], msg.body[2])
-
-        self.bus.add_message_handler(dispatch)
+    def _on_driver_signal(self, msg: Message) -> None:
+        if (
+            msg.message_type is MessageType.SIGNAL
+            and msg.sender == BUS_DRIVER
+            and msg.interface == BUS_DRIVER
+            and msg.member == "NameOwnerChanged"
+            and msg.signature == "sss"
+            and msg.body[0] == BUS_NAME
+        ):
+            self._daemon_owner = msg.body[2]
+            for listener in self._owner_listeners:
+                listener(msg.body[1], msg.body[2])
 
     async def _add_match(self, rule: str) -> None:
         try:

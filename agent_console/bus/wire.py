@@ -11,10 +11,28 @@ from dbus_next import Variant
 
 from agent_console.bus.names import ATTRIBUTE_TYPES
 from agent_console.errors import InvalidArgs
+from agent_console.limits import MAX_ID_LENGTH
 
 if TYPE_CHECKING:
     # Only the daemon builds sessions; a client that merely unwraps replies must not load pydantic.
     from agent_console.model import Session, StateTransition
+
+
+SESSION_TYPES: dict[str, str] = {
+    "id": "s",
+    "agent_type": "s",
+    "status": "s",
+    "working_dir": "s",
+    "display_name": "s",
+    "since": "t",
+    "last_activity": "t",
+    "closed": "b",
+    "close_reason": "s",
+    "stale": "b",
+    "pid": "u",
+    "history": "aa{sv}",
+}
+"""The keys of a session on the wire with their D-Bus types: what a subscriber checks a signal against."""
 
 
 def session_to_wire(session: "Session", *, with_history: bool) -> dict[str, Variant]:
@@ -60,6 +78,26 @@ def attributes_from_wire(attributes: dict[str, Variant]) -> dict[str, Any]:
                 f"attribute {name!r} must have D-Bus type {expected!r}, not {value.signature!r}"
             )
     return {name: value.value for name, value in attributes.items()}
+
+
+def session_from_signal(wire: Any) -> dict[str, Any] | None:
+    """A ``SessionChanged`` body as plain values, or None when it is not a session.
+
+    A subscriber must not crash on a body of the wrong shape: the id must be
+    a string within ``MAX_ID_LENGTH`` and every known key must have its type.
+    Unknown keys pass, so a newer daemon may add fields within version 1.
+    """
+    if not isinstance(wire, dict) or not all(isinstance(value, Variant) for value in wire.values()):
+        return None
+    if any(SESSION_TYPES.get(key, value.signature) != value.signature for key, value in wire.items()):
+        return None
+    session = unwrap(wire)
+    session_id = session.get("id")
+    return session if isinstance(session_id, str) and valid_session_id(session_id) else None
+
+
+def valid_session_id(session_id: str) -> bool:
+    return 0 < len(session_id) <= MAX_ID_LENGTH
 
 
 def unwrap(value: Any) -> Any:

@@ -1,0 +1,123 @@
+"""Subscribers believe only the daemon, and survive whatever it sends.
+
+Any client may send a unicast signal to a subscriber, and the bus does not
+filter those by the match rule, so ``watch`` (through the real executable)
+must check who sent it.  A body of the wrong shape, even from the daemon's
+own connection, is dropped rather than ending the watch with a traceback.
+"""
+
+import asyncio
+import json
+import queue
+import subprocess
+
+from conftest import READY_TIMEOUT_S
+from dbus_next import Message, MessageType, Variant
+from dbus_next.service import ServiceInterface, method
+from test_watch import Watch, cli, watch  # noqa: F401 - watch is a fixture
+
+from agent_console.bus.connection import connect
+from agent_console.bus.names import BUS_DRIVER, BUS_DRIVER_PATH, BUS_NAME, INTERFACE, OBJECT_PATH
+from agent_console.bus.wire import SESSION_TYPES, session_to_wire
+from agent_console.model import SessionUpdate, new_session, Instant
+
+
+def busctl_json(address: str, *args: str) -> list | None:
+    """The reply's values, None for an error reply (a connection gone meanwhile)."""
+    done = subprocess.run(
+        ["busctl", f"--address={address}", "--json=short", "call", BUS_DRIVER, BUS_DRIVER_PATH, BUS_DRIVER, *args],
+        capture_output=True, text=True, check=False, timeout=READY_TIMEOUT_S,
+    )
+    return json.loads(done.stdout)["data"] if done.returncode == 0 else None
+
+
+def unique_name_of(address: str, pid: int) -> str:
+    """The connection the process ``pid`` holds on the bus, found with busctl."""
+    names = busctl_json(address, "ListNames")
+    assert names is not None
+    for name in names[0]:
+        if name.startswith(":") and busctl_json(address, "GetConnectionUnixProcessID", "s", name) == [pid]:
+            return name
+    raise AssertionError(f"pid {pid} has no connection on the bus")
+
+
+def forge(address: str, destination: str, member: str, *args: str) -> None:
+    """A unicast signal that looks like the daemon's, sent by gdbus, an ordinary client."""
+    done = subprocess.run(
+        ["gdbus", "emit", "--address", address, "--dest", destination, "--object-path", OBJECT_PATH,
+         "--signal", f"{INTERFACE}.{member}", *args],
+        capture_output=True, text=True, timeout=READY_TIMEOUT_S,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def lines_until_end(shown: Watch) -> list[str]:
+    """Stop the watch and return every line it printed that was not read yet."""
+    stderr = shown.stop_and_stderr()
+    assert stderr == "", stderr
+    rest = []
+    while (line := shown._lines.get(timeout=READY_TIMEOUT_S)) is not None:
+        rest.append(line)
+    return rest
+
+
+def test_watch_ignores_session_signals_from_other_clients(daemon, watch) -> None:
+    cli(daemon.address, "set", "real", "working")
+    shown = watch("--format", "json")
+    assert [s["id"] for s in shown.next_json()["sessions"]] == ["real"]
+    watcher = unique_name_of(daemon.address, shown.process.pid)
+    forge(daemon.address, watcher, "SessionChanged", "{'id': <'fake'>, 'status': <'question'>}")
+    forge(daemon.address, watcher, "SessionRemoved", "'real'")
+    forge(daemon.address, watcher, "SessionChanged", "'not a session'")
+    cli(daemon.address, "set", "real", "attention")
+    changed = shown.next_json()
+    assert (changed["event"], changed["session"]["id"], changed["session"]["status"]) == (
+        "changed", "real", "attention"
+    )
+    assert lines_until_end(shown) == []
+    assert shown.process.returncode == 0
+
+
+class _ListsNothing(ServiceInterface):
+    """Just enough of a daemon for watch to take its first snapshot."""
+
+    def __init__(self) -> None:
+        super().__init__(INTERFACE)
+
+    @method()
+    def ListAll(self) -> "aa{sv}":
+        return []
+
+
+async def test_malformed_signals_from_the_owner_are_dropped(bus_address: str, watch) -> None:
+    owner = await connect(bus_address)
+    owner.export(OBJECT_PATH, _ListsNothing())
+    await owner.request_name(BUS_NAME)
+    shown = watch("--format", "json")
+    assert await asyncio.to_thread(shown.next_json) == {"event": "snapshot", "sessions": []}
+
+    def emit(member: str, signature: str, body: list) -> None:
+        owner.send(Message(message_type=MessageType.SIGNAL, path=OBJECT_PATH, interface=INTERFACE,
+                           member=member, signature=signature, body=body))
+
+    emit("SessionChanged", "s", ["not a session"])
+    emit("SessionChanged", "a{sv}", [{"status": Variant("s", "working")}])
+    emit("SessionChanged", "a{sv}", [{"id": Variant("u", 7)}])
+    emit("SessionChanged", "a{sv}", [{"id": Variant("s", "s1"), "status": Variant("u", 1)}])
+    emit("SessionChanged", "a{sv}", [{"id": Variant("s", "x" * 10_000)}])
+    emit("SessionRemoved", "u", [7])
+    emit("SessionRemoved", "s", [""])
+    emit("SessionRemoved", "ss", ["s1", "s2"])
+    emit("SessionChanged", "a{sv}", [{"id": Variant("s", "s1"), "status": Variant("s", "working"),
+                                       "from_a_newer_daemon": Variant("as", ["kept"])}])
+    changed = await asyncio.to_thread(shown.next_json)
+    assert changed["event"] == "changed" and changed["session"]["id"] == "s1"
+    assert changed["session"]["from_a_newer_daemon"] == ["kept"]
+    assert await asyncio.to_thread(lines_until_end, shown) == []
+    owner.disconnect()
+
+
+def test_the_signal_types_are_what_the_daemon_sends() -> None:
+    update = SessionUpdate.parse(session_id="s1", status="working", working_dir="/w", pid=1, pid_start=2)
+    wire = session_to_wire(new_session(update, Instant(1, 1)), with_history=True)
+    assert {key: value.signature for key, value in wire.items()} == SESSION_TYPES
