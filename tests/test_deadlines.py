@@ -7,7 +7,6 @@ not performance limits: they are the documented deadlines plus READY_TIMEOUT_S.
 import signal
 import socket
 import subprocess
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,25 +40,16 @@ def stopped_daemon(daemon: RunningDaemon) -> Iterator[RunningDaemon]:
 
 @pytest.fixture
 def silent_socket(tmp_path: Path) -> Iterator[str]:
-    """A unix socket that accepts connections and never writes a byte: a wedged bus."""
+    """A unix socket that takes connections and never writes a byte: a wedged bus.
+
+    The kernel completes a connection queued on a listening socket, so the
+    client connects and sends; nobody ever reads or answers.
+    """
     path = tmp_path / "silent"
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(str(path))
-    server.listen()
-    held: list[socket.socket] = []
-
-    def accept() -> None:
-        while True:
-            try:
-                held.append(server.accept()[0])
-            except OSError:
-                return
-
-    threading.Thread(target=accept, daemon=True).start()
-    yield f"unix:path={path}"
-    server.close()
-    for connection in held:
-        connection.close()
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
+        server.bind(str(path))
+        server.listen()
+        yield f"unix:path={path}"
 
 
 def test_status_names_a_stopped_daemon_and_its_pid(stopped_daemon: RunningDaemon) -> None:
