@@ -7,6 +7,8 @@ translate in both directions without a table.
 
 import sys
 
+from agent_console.limits import MAX_QUOTED_CHARS
+
 
 class AgentConsoleError(Exception):
     """Base of every error meant for a person: its message is shown as is."""
@@ -82,3 +84,10 @@ class NotResponding(Unavailable):
 ERRORS_BY_NAME: dict[str, type[AgentConsoleError]] = {
     cls.__name__: cls for cls in (InvalidArgs, NotFound, LimitExceeded, Unavailable)
 }
+
+
+def quoted(text: str) -> str:
+    """``text`` as ``repr`` shows it, cut to ``MAX_QUOTED_CHARS`` with its length said, for error messages."""
+    if len(text) <= MAX_QUOTED_CHARS:
+        return repr(text)
+    return f"{text[:MAX_QUOTED_CHARS]!r}… ({len(text)} characters)"

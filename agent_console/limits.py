@@ -35,3 +35,9 @@ well under one second, so a call still unanswered after this is stuck: the
 daemon is stopped (SIGSTOP) or wedged.  dbus-daemon's own reply timeout is
 25 s and its activation timeout 120 s, far too long for a person to wait.
 """
+
+MAX_QUOTED_CHARS = 64
+"""Characters of a refused argument that an error message quotes back; the rest is only counted.
+
+An error must say what was wrong without echoing a caller's 100 MB id whole.
+"""

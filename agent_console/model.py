@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from agent_console.errors import InvalidArgs
+from agent_console.errors import InvalidArgs, quoted
 from agent_console.limits import MAX_HISTORY, MAX_ID_LENGTH, MAX_TERMINAL_VALUE_BYTES, MAX_WORKING_DIR_BYTES
 from agent_console.terminal import TERMINAL_KEYS
 
@@ -122,6 +122,16 @@ def _lowercase(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
 
 
+def _callers_reason(value: Any) -> Any:
+    """Refused with the reasons a caller may give, not every reason there is."""
+    value = _lowercase(value)
+    if isinstance(value, str) and value not in {reason.value for reason in CLIENT_CLOSE_REASONS}:
+        allowed = " or ".join(repr(reason.value) for reason in CLIENT_CLOSE_REASONS)
+        observed = f"; {value!r} is observed by the daemon" if value in {r.value for r in CloseReason} else ""
+        raise ValueError(f"a caller may give {allowed}{observed}")
+    return value
+
+
 class SessionUpdate(BaseModel):
     """One Set request, checked against every bound before it is applied."""
 
@@ -133,7 +143,7 @@ class SessionUpdate(BaseModel):
     agent_type: Annotated[AgentType, BeforeValidator(_lowercase)] | None = None
     pid: StrictInt | None = Field(default=None, ge=1, le=MAX_PID)
     pid_start: StrictInt | None = Field(default=None, ge=0)
-    reason: Annotated[CloseReason, BeforeValidator(_lowercase)] | None = None
+    reason: Annotated[CloseReason, BeforeValidator(_callers_reason)] | None = None
     terminal: dict[StrictStr, StrictStr] | None = None
     shared_owner: StrictBool | None = None
     """The owner process hosts many sessions at once (a Codex app-server, an
@@ -151,17 +161,9 @@ class SessionUpdate(BaseModel):
     def _terminal_known_and_bounded(cls, value: dict[str, str] | None) -> dict[str, str] | None:
         for key, item in (value or {}).items():
             if key not in TERMINAL_KEYS:
-                raise ValueError(f"unknown key {key!r}: the known ones are {', '.join(TERMINAL_KEYS)}")
+                raise ValueError(f"unknown key {quoted(key)}: the known ones are {', '.join(TERMINAL_KEYS)}")
             if len(item.encode()) > MAX_TERMINAL_VALUE_BYTES:
                 raise ValueError(f"{key!r}: at most {MAX_TERMINAL_VALUE_BYTES} bytes are allowed")
-        return value
-
-    @field_validator("reason")
-    @classmethod
-    def _reason_is_a_callers(cls, value: CloseReason | None) -> CloseReason | None:
-        if value is not None and value not in CLIENT_CLOSE_REASONS:
-            allowed = " or ".join(repr(r.value) for r in CLIENT_CLOSE_REASONS)
-            raise ValueError(f"a caller may give {allowed}; {value.value!r} is observed by the daemon")
         return value
 
     @model_validator(mode="after")

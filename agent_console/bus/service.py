@@ -25,8 +25,9 @@ from dbus_next.service import PropertyAccess, ServiceInterface, dbus_property, m
 
 from agent_console import __version__
 from agent_console.bus.names import ERROR_PREFIX, INTERFACE
-from agent_console.bus.wire import attributes_from_wire, session_to_wire
-from agent_console.errors import AgentConsoleError, NotFound
+from agent_console.bus.wire import attributes_from_wire, session_to_wire, valid_session_id
+from agent_console.errors import AgentConsoleError, InvalidArgs, NotFound, quoted
+from agent_console.limits import MAX_ID_LENGTH
 from agent_console.model import CloseReason, Session
 from agent_console.store import SessionStore
 
@@ -46,6 +47,13 @@ def _named_errors() -> Iterator[None]:
         raise _as_dbus_error(error) from None
 
 
+def _bounded_id(session_id: str) -> str:
+    """Get and Remove check the id as Set does: no stored id can be longer, so a longer one is a mistake."""
+    if not valid_session_id(session_id):
+        raise InvalidArgs(f"session_id: 1 to {MAX_ID_LENGTH} characters are allowed, not {len(session_id)}")
+    return session_id
+
+
 class SessionsInterface(ServiceInterface):
     def __init__(self, store: SessionStore) -> None:
         super().__init__(INTERFACE)
@@ -60,14 +68,16 @@ class SessionsInterface(ServiceInterface):
 
     @method()
     def Get(self, session_id: "s") -> "a{sv}":
-        session = self._store.get(session_id)
-        if session is None:
-            raise _as_dbus_error(NotFound(f"no session with id {session_id!r}"))
+        with _named_errors():
+            session = self._store.get(_bounded_id(session_id))
+            if session is None:
+                raise NotFound(f"no session with id {quoted(session_id)}")
         return session_to_wire(session, with_history=True)
 
     @method()
     def Remove(self, session_id: "s") -> "b":
-        return self._store.remove(session_id) is not None
+        with _named_errors():
+            return self._store.remove(_bounded_id(session_id)) is not None
 
     @method()
     def ListAll(self) -> "aa{sv}":

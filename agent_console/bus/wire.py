@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from dbus_next import Variant
 
 from agent_console.bus.names import ATTRIBUTE_TYPES
-from agent_console.errors import InvalidArgs
+from agent_console.errors import InvalidArgs, quoted
 from agent_console.limits import MAX_ID_LENGTH
 
 if TYPE_CHECKING:
@@ -72,10 +72,10 @@ def attributes_from_wire(attributes: dict[str, Variant]) -> dict[str, Any]:
         expected = ATTRIBUTE_TYPES.get(name)
         if expected is None:
             known = ", ".join(ATTRIBUTE_TYPES)
-            raise InvalidArgs(f"unknown attribute {name!r}: the known ones are {known}")
+            raise InvalidArgs(f"unknown attribute {quoted(name)}: the known ones are {known}")
         if value.signature != expected:
             raise InvalidArgs(
-                f"attribute {name!r} must have D-Bus type {expected!r}, not {value.signature!r}"
+                f"attribute {name!r} must have D-Bus type {expected!r}, not {quoted(value.signature)}"
             )
     return {name: value.value for name, value in attributes.items()}
 
