@@ -36,6 +36,14 @@ def _error_from_reply(reply: Message) -> AgentConsoleError:
     return error_from_reply(name, reply.body[0] if reply.body else name)
 
 
+def _announced_sequence(msg: Message) -> int | None:
+    """The ``Sequence`` in a well-formed PropertiesChanged of our interface, else None."""
+    if msg.member != "PropertiesChanged" or msg.signature != "sa{sv}as" or msg.body[0] != INTERFACE:
+        return None
+    sequence = msg.body[1].get("Sequence")
+    return sequence.value if isinstance(sequence, Variant) and sequence.signature == "t" else None
+
+
 def _no_reply(destination: str, member: str) -> Unavailable:
     if destination == BUS_DRIVER:
         return Unavailable(f"the D-Bus bus did not answer {member} within {CLIENT_CALL_TIMEOUT_S:g} s")
@@ -76,6 +84,11 @@ class SessionsClient:
     async def list_all(self) -> list[SessionDict]:
         return await self._call("ListAll", "", [])
 
+    async def snapshot(self) -> tuple[int, list[SessionDict]]:
+        """The daemon's sequence number and its sessions, taken at one moment (see ``SessionMirror``)."""
+        sequence, sessions = await self._values_on(BUS_NAME, OBJECT_PATH, INTERFACE, "Snapshot", "", [])
+        return sequence, unwrap(sessions)
+
     async def version(self) -> str:
         """The daemon's ``Version`` property; like any call, it starts an activatable daemon."""
         return await self._call_on(
@@ -114,10 +127,18 @@ class SessionsClient:
     async def _call_on(
         self, destination: str, path: str, interface: str, member: str, signature: str, body: list[Any]
     ) -> Any:
+        """The reply's one value, variants unwrapped."""
+        values = await self._values_on(destination, path, interface, member, signature, body)
+        return unwrap(values[0]) if values else None
+
+    async def _values_on(
+        self, destination: str, path: str, interface: str, member: str, signature: str, body: list[Any]
+    ) -> list[Any]:
+        """Every value of the reply as received; an error reply raises its named exception."""
         reply = await self._reply(destination, path, interface, member, signature, body)
         if reply.message_type is MessageType.ERROR:
             raise _error_from_reply(reply)
-        return unwrap(reply.body[0]) if reply.body else None
+        return reply.body
 
     async def _reply(
         self, destination: str, path: str, interface: str, member: str, signature: str, body: list[Any]
@@ -141,26 +162,33 @@ class SessionsClient:
         self,
         on_changed: Callable[[SessionDict], None],
         on_removed: Callable[[str], None],
+        on_sequence: Callable[[int], None] | None = None,
     ) -> None:
-        """Deliver every signal of the daemon from now on; returns once the bus has the match rule.
+        """Deliver every signal of the daemon from now on; returns once the bus has the match rules.
 
         Only signals whose sender is the current owner of the name count: any
         client can send a unicast ``SessionChanged`` to a subscriber, and the
         match rule's sender (a well-known name) does not filter those.  A body
-        of the wrong shape is dropped.
+        of the wrong shape is dropped.  ``on_sequence`` gets the ``Sequence``
+        of each PropertiesChanged, the number a removal carries.
         """
         await self._follow_owner()
 
         def dispatch(msg: Message) -> None:
             if (
                 msg.message_type is not MessageType.SIGNAL
-                or msg.interface != INTERFACE
                 or msg.path != OBJECT_PATH
                 or not msg.sender
                 or msg.sender != self._daemon_owner
             ):
                 return
-            if msg.member == "SessionChanged" and msg.signature == "a{sv}":
+            if msg.interface == PROPERTIES_INTERFACE:
+                sequence = _announced_sequence(msg)
+                if sequence is not None and on_sequence is not None:
+                    on_sequence(sequence)
+            elif msg.interface != INTERFACE:
+                return
+            elif msg.member == "SessionChanged" and msg.signature == "a{sv}":
                 session = session_from_signal(msg.body[0])
                 if session is not None:
                     on_changed(session)
@@ -169,6 +197,11 @@ class SessionsClient:
 
         self.bus.add_message_handler(dispatch)
         await self._add_match(f"type='signal',sender='{BUS_NAME}',interface='{INTERFACE}',path='{OBJECT_PATH}'")
+        if on_sequence is not None:
+            await self._add_match(
+                f"type='signal',sender='{BUS_NAME}',interface='{PROPERTIES_INTERFACE}',"
+                f"member='PropertiesChanged',path='{OBJECT_PATH}',arg0='{INTERFACE}'"
+            )
 
     async def watch_daemon(self, on_owner_changed: Callable[[str, str], None]) -> None:
         """Report every change of the daemon's owner as ``(old, new)`` unique names, "" for none.

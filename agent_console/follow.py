@@ -9,6 +9,9 @@ the first list, so no change can fall between the two.
 Every notice from the bus (a signal, an owner change, a face's own notices
 such as Ctrl-C) is queued as a step and the steps run one at a time in
 arrival order; that keeps the copy of the sessions consistent without a lock.
+When the copy notices a signal went missing (a jump in the daemon's sequence
+numbers: the bus drops signals to a subscriber that was stopped or too
+slow), it takes a new snapshot and hands it on, as after a daemon restart.
 """
 
 import asyncio
@@ -46,6 +49,7 @@ class SessionFollower:
         await self._client.subscribe(
             lambda session: self.queue(lambda: self._changed(session)),
             lambda session_id: self.queue(lambda: self._removed(session_id)),
+            lambda sequence: self.queue(lambda: self._announced(sequence)),
         )
         await self._client.watch_daemon(lambda old, new: self.queue(lambda: self._owner_changed(old, new)))
         disconnection = asyncio.ensure_future(self._queue_disconnection())
@@ -62,18 +66,26 @@ class SessionFollower:
 
     async def _resync(self) -> None:
         try:
-            sessions = await self._client.list_all()
+            sequence, sessions = await self._client.snapshot()
         except Unavailable:
             await self._show(self.mirror.lose())
             return
-        await self._show(self.mirror.replace(sessions))
+        await self._show(self.mirror.replace(sessions, sequence))
 
     async def _changed(self, session: SessionDict) -> bool:
-        await self._show(self.mirror.change(session))
-        return True
+        return await self._apply(self.mirror.change(session))
 
     async def _removed(self, session_id: str) -> bool:
-        await self._show(self.mirror.remove(session_id))
+        return await self._apply(self.mirror.remove(session_id))
+
+    async def _announced(self, sequence: int) -> bool:
+        return await self._apply(self.mirror.announce(sequence))
+
+    async def _apply(self, event: WatchEvent | None) -> bool:
+        """Hand on the event; if the mirror saw a signal go missing, take a new snapshot."""
+        await self._show(event)
+        if self.mirror.missed:
+            await self._resync()
         return True
 
     async def _owner_changed(self, old_owner: str, new_owner: str) -> bool:

@@ -102,6 +102,8 @@ class Session:
     close_reason: CloseReason | None = None
     terminal: tuple[tuple[str, str], ...] = ()
     """Where the session lives (``agent_console.terminal``), as the latest Set that named it said."""
+    seq: int = 0
+    """The store's sequence number at this session's latest change (see ``SessionStore.sequence``)."""
 
     @property
     def closed(self) -> bool:

@@ -9,6 +9,11 @@ again by itself.
 Listeners hear of every change, including those no caller asked for (a
 session replaced, an owner gone, a quiet session gone stale, a closed one
 expired), so whoever turns changes into signals has one place to do it.
+
+Every change and every removal increments one store-wide ``sequence``, and a
+session carries the value of its latest change as ``seq``.  A subscriber that
+sees a number jump knows it missed a signal (the bus drops signals to a
+subscriber that does not read) and lists again.
 """
 
 from collections import Counter
@@ -52,6 +57,8 @@ class SessionStore:
         self._sessions: dict[str, Session] = {}
         self._clock: Clock = clock or SystemClock()
         self._listeners: list[StoreListener] = []
+        self.sequence = 0
+        """Changes and removals so far: the ``seq`` of the latest one."""
 
     def add_listener(self, listener: StoreListener) -> None:
         self._listeners.append(listener)
@@ -78,7 +85,7 @@ class SessionStore:
             )
         now = self._now()
         session = new_session(update, now) if current is None else apply_update(current, update, now)
-        self._put(session, created=current is None)
+        session = self._put(session, created=current is None)
         if _newly_in_owner(current, session) and not update.shared_owner:
             self._close_others_of(session, now)
         return session
@@ -86,6 +93,7 @@ class SessionStore:
     def remove(self, session_id: str) -> Session | None:
         session = self._sessions.pop(session_id, None)
         if session is not None:
+            self.sequence += 1
             for listener in self._listeners:
                 listener.session_removed(session)
         return session
@@ -114,10 +122,14 @@ class SessionStore:
             if other.owner == session.owner and other.id != session.id and not other.closed:
                 self._put(close(other, CloseReason.REPLACED, now), created=False)
 
-    def _put(self, session: Session, created: bool) -> None:
+    def _put(self, session: Session, created: bool) -> Session:
+        """Store ``session`` stamped with the next sequence number, tell the listeners, return it."""
+        self.sequence += 1
+        session = replace(session, seq=self.sequence)
         self._sessions[session.id] = session
         for listener in self._listeners:
             listener.session_changed(session, created)
+        return session
 
     def _now(self) -> Instant:
         return Instant(self._clock.wall_us(), self._clock.monotonic_us())

@@ -11,7 +11,7 @@ import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from agent_console.errors import Unavailable
 
@@ -41,21 +41,27 @@ STANDARD_SERVICE_DIRS = None
 ``dbus-1/services`` under each of ``$XDG_DATA_DIRS`` (where packages put it)."""
 
 
-def session_config(service_dirs: Sequence[Path] | None = ()) -> str:
-    """session.conf with its standard service directories swapped for ``service_dirs``.
+def session_config(service_dirs: Sequence[Path] | None = (), limits: Mapping[str, int] | None = None) -> str:
+    """session.conf with its standard service directories swapped for ``service_dirs``,
+    and ``limits`` (e.g. ``max_outgoing_bytes``, for a test) put in place of its own.
 
     ``STANDARD_SERVICE_DIRS`` keeps them, as a real session bus has them.
     """
     template = next((path for path in SESSION_CONF_CANDIDATES if path.is_file()), None)
     if template is None:
         raise Unavailable("no session.conf found: is dbus-daemon installed?")
-    if service_dirs is STANDARD_SERVICE_DIRS:
-        return template.read_text()
-    dirs = "".join(f"<servicedir>{html.escape(str(d))}</servicedir>" for d in service_dirs)
-    return re.sub(r"<standard_session_servicedirs\s*/>", dirs, template.read_text())
+    config = template.read_text()
+    if service_dirs is not STANDARD_SERVICE_DIRS:
+        dirs = "".join(f"<servicedir>{html.escape(str(d))}</servicedir>" for d in service_dirs)
+        config = re.sub(r"<standard_session_servicedirs\s*/>", dirs, config)
+    for name, value in (limits or {}).items():
+        config = re.sub(rf'(<limit name="{name}">)\d+(</limit>)', rf"\g<1>{value}\g<2>", config)
+    return config
 
 
-def start_private_bus(config_dir: Path, service_dirs: Sequence[Path] | None = ()) -> PrivateBus:
+def start_private_bus(
+    config_dir: Path, service_dirs: Sequence[Path] | None = (), limits: Mapping[str, int] | None = None
+) -> PrivateBus:
     """Start dbus-daemon with a config written to ``config_dir``; returns once it listens.
 
     Tests give it no service directories (nothing is activatable) or their
@@ -65,7 +71,7 @@ def start_private_bus(config_dir: Path, service_dirs: Sequence[Path] | None = ()
     its owner, which then releases its name and stops the bus in that order.
     """
     config = config_dir / "session.conf"
-    config.write_text(session_config(service_dirs))
+    config.write_text(session_config(service_dirs, limits))
     try:
         process = subprocess.Popen(
             ["dbus-daemon", "--nofork", "--print-address=1", f"--config-file={config}"],

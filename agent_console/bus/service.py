@@ -81,6 +81,15 @@ class SessionsInterface(ServiceInterface):
 
     @method()
     def ListAll(self) -> "aa{sv}":
+        return self._all_on_wire()
+
+    @method()
+    def Snapshot(self) -> "taa{sv}":
+        """The sequence number and every session, taken together: a subscriber drops the
+        signals it holds with a ``seq`` up to this one, and knows of a gap after it."""
+        return [self._store.sequence, self._all_on_wire()]
+
+    def _all_on_wire(self) -> list[dict[str, Variant]]:
         return [session_to_wire(s, with_history=False) for s in self._store.list_all()]
 
     @signal()
@@ -99,6 +108,10 @@ class SessionsInterface(ServiceInterface):
     def SessionCount(self) -> "u":
         return len(self._store)
 
+    @dbus_property(access=PropertyAccess.READ)
+    def Sequence(self) -> "t":
+        return self._store.sequence
+
     def session_changed(self, session: Session, created: bool) -> None:
         if created:
             log.info("session %r created (%s) in %r", session.id, session.status.value, session.working_dir)
@@ -116,4 +129,5 @@ class SessionsInterface(ServiceInterface):
         self._count_changed()
 
     def _count_changed(self) -> None:
-        self.emit_properties_changed({"SessionCount": len(self._store)})
+        """Sequence rides along: after a removal it is the only place its number is sent."""
+        self.emit_properties_changed({"SessionCount": len(self._store), "Sequence": self._store.sequence})

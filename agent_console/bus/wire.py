@@ -30,6 +30,7 @@ SESSION_TYPES: dict[str, str] = {
     "close_reason": "s",
     "stale": "b",
     "pid": "u",
+    "seq": "t",
     "history": "aa{sv}",
 }
 """The keys of a session on the wire with their D-Bus types: what a subscriber checks a signal against."""
@@ -50,6 +51,7 @@ def session_to_wire(session: "Session", *, with_history: bool) -> dict[str, Vari
         "stale": Variant("b", session.stale),
         "pid": Variant("u", session.pid),
         "terminal": Variant("a{ss}", dict(session.terminal)),
+        "seq": Variant("t", session.seq),
     }
     if with_history:
         wire["history"] = Variant("aa{sv}", [_transition_to_wire(t) for t in session.history])
