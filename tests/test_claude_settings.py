@@ -270,6 +270,11 @@ CORRUPT_OR_ODD = [
     '{"hooks": {"Stop": ["say done"]}}\n',
     '{"hooks": {"Stop": [{"hooks": {"type": "command", "command": "say done"}}]}}\n',
     '{"hooks": {"Stop": [{"hooks": ["say done"]}]}}\n',
+    '{"x": NaN}\n',
+    '{"x": -Infinity}\n',
+    '{"x": 1e999}\n',
+    '{"x": "\\ud800"}\n',
+    '{"x": ' + "[" * 100_000 + "]" * 100_000 + "}\n",
 ]
 
 

@@ -19,6 +19,7 @@ Standard library only, like the rest of ``agent_console.agents``.
 import copy
 import fcntl
 import json
+import math
 import os
 import re
 import shlex
@@ -31,6 +32,7 @@ from typing import Any
 from agent_console.agents import Groups
 from agent_console.atomic_file import read_text, unified_diff, write_atomically
 from agent_console.errors import AgentConsoleError
+from agent_console.limits import MAX_QUOTED_CHARS
 
 Settings = dict[str, Any]
 
@@ -226,16 +228,47 @@ def _parse(text: str, path: Path) -> Settings:
     if not text.strip():
         return {}
     try:
-        settings: Settings = json.loads(text)
+        settings: Settings = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
     except json.JSONDecodeError as error:
         raise SettingsError(
             f"{path} is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg}); "
             "left it untouched"
         ) from error
+    except _NotStrictJson as error:
+        raise SettingsError(f"{path} holds {error}; left it untouched") from None
+    except RecursionError:
+        raise SettingsError(f"{path} is nested too deeply to edit safely; left it untouched") from None
+    if surrogate := _lone_surrogate(settings):
+        raise SettingsError(f"{path} {surrogate}; left it untouched")
     problem = _shape_problem(settings)
     if problem:
         raise SettingsError(f"{path}: {problem}; left it untouched")
     return settings
+
+
+class _NotStrictJson(ValueError):
+    """What Python's json module accepts but strict JSON (and so Claude Code) does not."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NotStrictJson(f"{name}, which is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    """1e999 parses as infinity and would be written back as ``Infinity``: refuse it instead."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotStrictJson(f"the number {text[:MAX_QUOTED_CHARS]}, too large to be written back as JSON")
+    return value
+
+
+def _lone_surrogate(settings: Any) -> str | None:
+    """A ``\\ud800`` escape without its pair parses, but no UTF-8 file can hold the result."""
+    try:
+        json.dumps(settings, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return "holds a lone UTF-16 surrogate escape (\\ud800-\\udfff), which is not valid Unicode"
+    return None
 
 
 def _shape_problem(settings: Any) -> str | None:
