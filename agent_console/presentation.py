@@ -40,9 +40,11 @@ eight hex digits of a UUID tell thousands of sessions apart, and ``get``/``rm`` 
 US_PER_S = 1_000_000
 
 _BIDI_CONTROLS = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+_LINE_BREAKS = (0x2028, 0x2029)
+"""LINE SEPARATOR and PARAGRAPH SEPARATOR: lines to many terminals, editors and JSON readers."""
 _ESCAPES = {
     code: f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
-    for code in (*range(0x20), *range(0x7F, 0xA0), *_BIDI_CONTROLS)
+    for code in (*range(0x20), *range(0x7F, 0xA0), *_BIDI_CONTROLS, *_LINE_BREAKS)
 }
 
 
@@ -51,7 +53,7 @@ def escape(text: str) -> str:
 
     C0 and C1 controls (ESC, BEL, CSI, newlines...) would otherwise be obeyed
     by the terminal; bidirectional overrides could make one path look like
-    another.  Newlines are escaped too, so one value is always one line.
+    another.  Newlines, U+2028 and U+2029 are escaped too, so one value is always one line.
     """
     return text.translate(_ESCAPES)
 

@@ -60,6 +60,7 @@ def test_escape_shows_every_control_character_and_keeps_the_rest() -> None:
     assert escape(HOSTILE_DIR) == "/tmp/\\x1b]0;pwned\\x07/\\x1b[31mred"
     assert escape("a\nb\tc\x7f\x9bd") == "a\\x0ab\\x09c\\x7f\\x9bd"
     assert escape("evil\u202etxt.exe") == "evil\\u202etxt.exe"
+    assert escape("one\u2028two\u2029three") == "one\\u2028two\\u2029three"
     assert escape("café 日本 🙂") == "café 日本 🙂"
 
 
