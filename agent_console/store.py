@@ -59,6 +59,8 @@ class SessionStore:
         self._listeners: list[StoreListener] = []
         self.sequence = 0
         """Changes and removals so far: the ``seq`` of the latest one."""
+        self._ids_by_owner: dict[tuple[int, int], set[str]] = {}
+        """Sessions by owner process, so a new owner's Set finds its siblings without a scan."""
 
     def add_listener(self, listener: StoreListener) -> None:
         self._listeners.append(listener)
@@ -93,6 +95,7 @@ class SessionStore:
     def remove(self, session_id: str) -> Session | None:
         session = self._sessions.pop(session_id, None)
         if session is not None:
+            self._unindex(session)
             self.sequence += 1
             for listener in self._listeners:
                 listener.session_removed(session)
@@ -118,18 +121,33 @@ class SessionStore:
                 self._put(replace(session, stale=True), created=False)
 
     def _close_others_of(self, session: Session, now: Instant) -> None:
-        for other in list(self._sessions.values()):
-            if other.owner == session.owner and other.id != session.id and not other.closed:
+        assert session.owner is not None
+        for other_id in list(self._ids_by_owner.get(session.owner, ())):
+            other = self._sessions[other_id]
+            if other.id != session.id and not other.closed:
                 self._put(close(other, CloseReason.REPLACED, now), created=False)
 
     def _put(self, session: Session, created: bool) -> Session:
         """Store ``session`` stamped with the next sequence number, tell the listeners, return it."""
         self.sequence += 1
         session = replace(session, seq=self.sequence)
+        previous = self._sessions.get(session.id)
+        if previous is not None and previous.owner != session.owner:
+            self._unindex(previous)
+        if session.owner is not None:
+            self._ids_by_owner.setdefault(session.owner, set()).add(session.id)
         self._sessions[session.id] = session
         for listener in self._listeners:
             listener.session_changed(session, created)
         return session
+
+    def _unindex(self, session: Session) -> None:
+        if session.owner is None:
+            return
+        ids = self._ids_by_owner[session.owner]
+        ids.discard(session.id)
+        if not ids:
+            del self._ids_by_owner[session.owner]
 
     def _now(self) -> Instant:
         return Instant(self._clock.wall_us(), self._clock.monotonic_us())

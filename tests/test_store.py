@@ -8,7 +8,7 @@ import pytest
 
 from agent_console.errors import InvalidArgs, LimitExceeded
 from agent_console.limits import MAX_HISTORY, MAX_ID_LENGTH, MAX_SESSIONS, MAX_WORKING_DIR_BYTES
-from agent_console.model import AgentType, Status
+from agent_console.model import AgentType, CloseReason, Session, Status
 from agent_console.store import SessionStore
 
 
@@ -190,3 +190,37 @@ def test_most_sessions_is_a_clear_refusal(store: SessionStore) -> None:
     assert store.set("s0", "closed").closed, "existing sessions still update when full"
     store.remove("s1")
     store.set("one-too-many", "working")
+
+
+def test_every_change_and_removal_takes_the_next_sequence_number(store: SessionStore) -> None:
+    assert store.set("a", "working").seq == 1
+    assert store.set("a", "working").seq == 2
+    assert store.set("b", "question").seq == 3
+    store.remove("a")
+    assert store.sequence == 4
+    assert [s.seq for s in store.list_all()] == [3]
+
+
+def test_a_new_owner_finds_its_siblings_without_scanning_the_store(
+    store: SessionStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sessions are indexed by owner: a Set in a crowded store looks only at that owner's sessions."""
+    for n in range(1000):
+        store.set(f"other{n}", "working", pid=100 + n, pid_start=1)
+    store.set("old", "working", pid=7, pid_start=1)
+    store.set("moved-away", "working", pid=7, pid_start=1)
+    store.set("moved-away", "working", pid=8, pid_start=1)
+    store.remove("other0")
+    owners_read = 0
+    owner = Session.owner.fget
+
+    def counting(session: Session) -> tuple[int, int] | None:
+        nonlocal owners_read
+        owners_read += 1
+        return owner(session)
+
+    monkeypatch.setattr(Session, "owner", property(counting))
+    store.set("new", "working", pid=7, pid_start=1)
+    assert owners_read < 20, owners_read
+    assert store.get("old").close_reason is CloseReason.REPLACED
+    assert not store.get("moved-away").closed, "it left owner 7 before the new session came"
