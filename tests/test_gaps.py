@@ -26,6 +26,8 @@ OUTGOING_LIMIT_BYTES = 64 * 1024
 FLOOD = 3000
 """Creations: about 1 MB of signals, many times what a stopped reader's socket and queue hold."""
 IN_FLIGHT = 200
+FLOOD_CALL_TIMEOUT_S = 60.0
+"""Hundreds of calls in flight on a loaded machine may outwait CLIENT_CALL_TIMEOUT_S without anything stuck."""
 
 
 async def _until_it_read_everything_queued(client: SessionsClient, subscriber: str) -> None:
@@ -70,7 +72,7 @@ async def test_a_stopped_watch_flooded_past_the_bus_limit_resyncs(tmp_path: Path
     config_dir.mkdir()
     bus = start_private_bus(config_dir, limits={"max_outgoing_bytes": OUTGOING_LIMIT_BYTES})
     daemon = start_daemon(bus.address, tmp_path / "daemon.log")
-    client = await SessionsClient.connect(bus.address)
+    client = await SessionsClient.connect(bus.address, FLOOD_CALL_TIMEOUT_S)
     try:
         shown: Watch = watch("--format", "json", address=bus.address)
         assert await asyncio.to_thread(shown.next_json) == {"event": "snapshot", "sessions": []}
