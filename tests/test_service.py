@@ -10,7 +10,7 @@ from agent_console.errors import InvalidArgs, NotFound
 
 SUMMARY_KEYS = {
     "id", "agent_type", "status", "working_dir", "display_name", "since", "last_activity", "closed",
-    "close_reason", "stale", "pid", "terminal",
+    "close_reason", "stale", "pid", "terminal", "seq",
 }
 
 
@@ -130,4 +130,16 @@ async def test_properties_and_count_changes(client: SessionsClient) -> None:
     await client.set("b", "working")
     await client.remove("a")
     assert await _property(client, "SessionCount") == 1
-    assert changes == [{"SessionCount": 1}, {"SessionCount": 2}, {"SessionCount": 1}]
+    assert await _property(client, "Sequence") == 4
+    assert changes == [
+        {"SessionCount": 1, "Sequence": 1}, {"SessionCount": 2, "Sequence": 3}, {"SessionCount": 1, "Sequence": 4}
+    ]
+
+
+async def test_snapshot_is_the_sequence_with_every_session(client: SessionsClient) -> None:
+    assert await client.snapshot() == (0, [])
+    await client.set("a", "working")
+    changed = await client.set("a", "attention")
+    sequence, sessions = await client.snapshot()
+    assert sequence == changed["seq"] == 2
+    assert sessions == await client.list_all() == [changed]

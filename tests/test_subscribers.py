@@ -85,8 +85,8 @@ class _ListsNothing(ServiceInterface):
         super().__init__(INTERFACE)
 
     @method()
-    def ListAll(self) -> "aa{sv}":
-        return []
+    def Snapshot(self) -> "taa{sv}":
+        return [0, []]
 
 
 async def test_malformed_signals_from_the_owner_are_dropped(bus_address: str, watch) -> None:
