@@ -27,6 +27,7 @@ from hook_support import (
 
 from agent_console.bus.names import BUS_NAME
 from agent_console.bus.private_bus import PrivateBus, start_private_bus
+from agent_console.hook import STDIN_LIMIT_BYTES
 
 WELL_UNDER_CLAUDE_TIMEOUT_S = 5.0
 """Claude Code waits up to 10 minutes; the hooks' own bounds are about 1 s each."""
@@ -375,11 +376,12 @@ def test_python_hook_ignores_unexpected_arguments(shared_daemon: RunningDaemon) 
     assert stored_session(shared_daemon.address, session_id) is not None
 
 
-def test_python_hook_records_even_if_stdin_is_never_closed(shared_daemon: RunningDaemon) -> None:
+def test_a_stdin_that_is_never_closed_still_ends_the_hook(hook: Hook, shared_daemon: RunningDaemon) -> None:
+    """A pipe held open must not hold the hook: about 2 s at most, and the event is recorded."""
     session_id = fresh_id()
     process = subprocess.Popen(
-        [AGENT_CONSOLE, "hook"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env=env_with_bus(shared_daemon.address),
+        hook.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=hook.env(env_with_bus(shared_daemon.address)),
     )
     assert process.stdin is not None and process.stdout is not None
     process.stdin.write(event_payload("UserPromptSubmit", session_id, prompt="hi"))
@@ -391,6 +393,42 @@ def test_python_hook_records_even_if_stdin_is_never_closed(shared_daemon: Runnin
     assert process.stdout.read() == b""
     session = stored_session(shared_daemon.address, session_id)
     assert session is not None and session["status"] == "working"
+
+
+def test_a_value_cut_by_the_input_bound_is_dropped_not_shortened(hook: Hook, shared_daemon: RunningDaemon) -> None:
+    session_id = fresh_id()
+    head = event_payload("Stop", session_id, cwd="/placeholder")[: -len(b"}")]
+    head = head.replace(b'"cwd":"/placeholder",', b"")
+    padding = STDIN_LIMIT_BYTES - len(head) - 100
+    payload = head + b',"padding":"' + b"p" * padding + b'","cwd":"/' + b"d" * 1000 + b'"}'
+    assert_silent_success(hook.run(payload, env_with_bus(shared_daemon.address)))
+    session = stored_session(shared_daemon.address, session_id)
+    assert session is not None and session["working_dir"] == ""
+
+
+def test_a_value_nested_past_any_recursion_limit_is_skipped(hook: Hook, shared_daemon: RunningDaemon) -> None:
+    session_id = fresh_id()
+    deep = "[" * 20_000 + "]" * 20_000
+    payload = event_payload("PostToolUse", session_id, tool_name="Bash")[:-1] + f',"tool_response":{deep}}}'.encode()
+    assert_silent_success(hook.run(payload, env_with_bus(shared_daemon.address)))
+    session = stored_session(shared_daemon.address, session_id)
+    assert session is not None and session["status"] == "working"
+
+
+def test_ids_from_the_payload_are_escaped_on_stderr(hook: Hook, tmp_path: Path) -> None:
+    env = env_with_bus(f"unix:path={tmp_path}/no-such-socket")
+    line = assert_reported(hook.run(event_payload("Stop", "id\x1b]0;pwned\x07"), env), "Stop")
+    assert "id\\x1b]0;pwned\\x07" in line and "\x1b" not in line and "\x07" not in line
+
+
+def test_with_stderr_closed_nothing_reaches_stdout(hook: Hook, tmp_path: Path) -> None:
+    """stdout is what Claude Code reads; a diagnostic must never land there."""
+    result = subprocess.run(
+        hook.command, input=b"not json", capture_output=False, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        env=hook.env(env_with_bus(f"unix:path={tmp_path}/no-such-socket")), timeout=RUN_TIMEOUT_S,
+        preexec_fn=lambda: os.close(2),
+    )
+    assert (result.returncode, result.stdout) == (0, b"")
 
 
 def test_python_hook_imports_nothing_heavy() -> None:

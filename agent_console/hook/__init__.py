@@ -59,7 +59,11 @@ it where the agent looks.
 
 
 def main(argv: list[str]) -> int:
-    """Always 0: a failure here is reported, never passed on to the agent."""
+    """Always 0: a failure here is reported, never passed on to the agent.
+
+    With stderr closed, ``sys.stderr`` is None and ``print`` would fall back to
+    stdout, which the agent reads: then nothing is printed at all.
+    """
     if argv[:1] in (["-h"], ["--help"]):
         sys.stdout.write(USAGE)
         return 0
@@ -75,9 +79,17 @@ def main(argv: list[str]) -> int:
         sys.stdout.write(agent.HOOK_STDOUT)
     if rest:
         problem = f"unexpected arguments {rest!r} ignored" + (f"; {problem}" if problem else "")
-    if problem and (agent is None or agent.HOOK_STDERR):
-        print(f"agent-console hook: {' '.join(problem.split())}", file=sys.stderr)
+    if problem and (agent is None or agent.HOOK_STDERR) and sys.stderr is not None:
+        print(f"agent-console hook: {_one_line(problem)}", file=sys.stderr)
     return 0
+
+
+def _one_line(text: str) -> str:
+    """Whitespace runs become one space and anything else unprintable an escape such as
+    ``\\x1b``: the message quotes ids and event names from the payload, which must not
+    drive the terminal that shows the agent's stderr.
+    """
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in " ".join(text.split()))
 
 
 def _agent_option(argv: list[str]) -> tuple[str, list[str]]:

@@ -11,10 +11,14 @@ JSON object and nothing else.
 """
 
 import json
+import re
 from collections.abc import Iterator
 
 _DECODER = json.JSONDecoder()
 _WHITESPACE = " \t\n\r"
+_STRING_OR_BRACKET = re.compile(r'"(?:[^"\\]|\\.)*"|[][{}]')
+"""Strings are matched whole so that brackets inside them do not count."""
+_TOO_DEEP = object()
 
 
 class MalformedPayload(ValueError):
@@ -46,8 +50,9 @@ def _members(text: str) -> Iterator[tuple[str, object]]:
             _expect(text, position, '"')
             key, position = _DECODER.raw_decode(text, position)
             position = _skip_whitespace(text, _expect(text, _skip_whitespace(text, position), ":"))
-            value, position = _DECODER.raw_decode(text, position)
-            yield key, value
+            value, position = _decode_value(text, position)
+            if value is not _TOO_DEEP:
+                yield key, value
             position = _skip_whitespace(text, position)
             if text[position] != ",":
                 break
@@ -55,6 +60,31 @@ def _members(text: str) -> Iterator[tuple[str, object]]:
     position = _expect(text, position, "}")
     if _skip_whitespace(text, position) != len(text):
         raise ValueError(f"extra data after the object at {position}")
+
+
+def _decode_value(text: str, position: int) -> tuple[object, int]:
+    """The value at ``position`` and the position after it; ``_TOO_DEEP`` for one nested past
+    what the decoder's recursion allows, skipped (its contents unchecked) without recursion:
+    such a value (a deep ``tool_response``) is never one of the fields needed, and must not
+    lose the event."""
+    try:
+        return _DECODER.raw_decode(text, position)
+    except RecursionError:
+        return _TOO_DEEP, _end_of_nested(text, position)
+
+
+def _end_of_nested(text: str, position: int) -> int:
+    """The position after the array or object starting at ``position``, found by counting brackets."""
+    depth = 0
+    for token in _STRING_OR_BRACKET.finditer(text, position):
+        bracket = token.group()
+        if bracket in "[{":
+            depth += 1
+        elif bracket in "]}":
+            depth -= 1
+            if depth == 0:
+                return token.end()
+    raise ValueError(f"unterminated value at {position}")
 
 
 def _skip_whitespace(text: str, position: int) -> int:
