@@ -30,6 +30,7 @@ SESSION_TYPES: dict[str, str] = {
     "close_reason": "s",
     "stale": "b",
     "pid": "u",
+    "terminal": "a{ss}",
     "seq": "t",
     "history": "aa{sv}",
 }
