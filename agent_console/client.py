@@ -24,7 +24,7 @@ from agent_console.bus.names import (
     OBJECT_PATH,
 )
 from agent_console.bus.wire import session_from_signal, unwrap, valid_session_id
-from agent_console.errors import AgentConsoleError, InvalidArgs, NotResponding, Unavailable
+from agent_console.errors import AgentConsoleError, InvalidArgs, NotResponding, Unavailable, activation_timed_out
 from agent_console.limits import CLIENT_CALL_TIMEOUT_S
 from agent_console.mirror import SessionDict
 
@@ -42,12 +42,6 @@ def _announced_sequence(msg: Message) -> int | None:
         return None
     sequence = msg.body[1].get("Sequence")
     return sequence.value if isinstance(sequence, Variant) and sequence.signature == "t" else None
-
-
-def _no_reply(destination: str, member: str, seconds: float) -> Unavailable:
-    if destination == BUS_DRIVER:
-        return Unavailable(f"the D-Bus bus did not answer {member} within {seconds:g} s")
-    return NotResponding(f"the agent-console daemon is not responding: no reply to {member} within {seconds:g} s")
 
 
 class SessionsClient:
@@ -153,13 +147,26 @@ class SessionsClient:
         try:
             reply = await asyncio.wait_for(self.bus.call(message), self._call_timeout_s)
         except TimeoutError:
-            raise _no_reply(destination, member, self._call_timeout_s) from None
+            raise await self._no_reply(destination, member) from None
         except (DBusError, EOFError, OSError) as error:
             raise Unavailable(f"lost the connection to the bus: {str(error) or type(error).__name__}") from None
         except UnicodeEncodeError:
             raise InvalidArgs("ids, statuses and paths must be valid UTF-8 to travel over D-Bus") from None
         assert reply is not None
         return reply
+
+    async def _no_reply(self, destination: str, member: str) -> Unavailable:
+        """Why a call went unanswered: the bus is stuck, the daemon is, or it never started.
+
+        A call to a name nobody owns waits on D-Bus activation, which
+        dbus-daemon keeps pending for 120 s when the started unit fails.
+        """
+        seconds = self._call_timeout_s
+        if destination == BUS_DRIVER:
+            return Unavailable(f"the D-Bus bus did not answer {member} within {seconds:g} s")
+        if not await self.daemon_running():
+            return activation_timed_out(seconds)
+        return NotResponding(f"the agent-console daemon is not responding: no reply to {member} within {seconds:g} s")
 
     async def subscribe(
         self,

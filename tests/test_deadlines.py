@@ -4,6 +4,7 @@ The subprocess timeouts here are safety nets that turn a hang into a failure,
 not performance limits: they are the documented deadlines plus READY_TIMEOUT_S.
 """
 
+import os
 import signal
 import socket
 import subprocess
@@ -13,8 +14,10 @@ from pathlib import Path
 import pytest
 from conftest import AGENT_CONSOLE, READY_TIMEOUT_S, RunningDaemon
 
+from agent_console.bus.names import BUS_NAME
+from agent_console.bus.private_bus import start_private_bus
 from agent_console.client import SessionsClient
-from agent_console.errors import NotResponding, Unavailable
+from agent_console.errors import NotResponding, Unavailable, activation_timed_out
 from agent_console.limits import CLIENT_CALL_TIMEOUT_S, CLIENT_CONNECT_TIMEOUT_S
 
 EXIT_UNAVAILABLE = 5
@@ -97,3 +100,29 @@ async def test_the_asyncio_client_is_bounded_too(stopped_daemon: RunningDaemon, 
         await client.subscribe(lambda session: None, lambda session_id: None)
     finally:
         client.close()
+
+
+@pytest.fixture
+def hanging_activation(tmp_path: Path) -> Iterator[str]:
+    """A bus whose activation file starts a program that never takes the name, as a unit that
+    fails under systemd looks to dbus-daemon: the start stays pending for 120 s."""
+    pid_file = tmp_path / "starter.pid"
+    starter = tmp_path / "never-takes-the-name"
+    starter.write_text(f"#!/bin/sh\necho $$ > {pid_file}\nexec sleep {SAFETY_NET_S:g}\n")
+    starter.chmod(0o755)
+    services = tmp_path / "services"
+    services.mkdir()
+    (services / f"{BUS_NAME}.service").write_text(f"[D-BUS Service]\nName={BUS_NAME}\nExec={starter}\n")
+    config_dir = tmp_path / "activating-bus"
+    config_dir.mkdir()
+    bus = start_private_bus(config_dir, [services])
+    yield bus.address
+    if pid_file.exists():
+        os.kill(int(pid_file.read_text()), signal.SIGTERM)
+    bus.stop()
+
+
+def test_an_activation_that_never_completes_is_named_with_where_to_look(hanging_activation: str) -> None:
+    done = run("list", "--address", hanging_activation)
+    assert done.returncode == EXIT_UNAVAILABLE, (done.stdout, done.stderr)
+    assert done.stderr.splitlines() == [f"agent-console: {activation_timed_out(CLIENT_CALL_TIMEOUT_S)}"]
