@@ -12,6 +12,10 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from agent_console.bus.private_bus import PrivateBus
 
 
 def _agent_console_executable() -> str:
@@ -74,3 +78,17 @@ def bus_owner_pid(address: str, name: str = "io.github.AgentConsole1") -> int | 
         capture_output=True, text=True, check=False, timeout=READY_TIMEOUT_S,
     )
     return json.loads(done.stdout)["data"][0] if done.returncode == 0 else None
+
+
+def start_activating_bus(directory: Path, exec_line: str) -> "PrivateBus":
+    """A private bus in ``directory`` whose one activation file runs ``exec_line`` for the name."""
+    from agent_console.bus.private_bus import start_private_bus
+
+    services = directory / "services"
+    services.mkdir()
+    (services / "io.github.AgentConsole1.service").write_text(
+        f"[D-BUS Service]\nName=io.github.AgentConsole1\nExec={exec_line}\n"
+    )
+    config = directory / "activating-bus"
+    config.mkdir()
+    return start_private_bus(config, [services])

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 from conftest import AGENT_CONSOLE, READY_TIMEOUT_S, RunningDaemon
+from processes import start_activating_bus
 
-from agent_console.bus.names import BUS_NAME
-from agent_console.bus.private_bus import start_private_bus
 from agent_console.client import SessionsClient
 from agent_console.errors import NotResponding, Unavailable, activation_timed_out
 from agent_console.limits import CLIENT_CALL_TIMEOUT_S, CLIENT_CONNECT_TIMEOUT_S
@@ -110,12 +109,7 @@ def hanging_activation(tmp_path: Path) -> Iterator[str]:
     starter = tmp_path / "never-takes-the-name"
     starter.write_text(f"#!/bin/sh\necho $$ > {pid_file}\nexec sleep {SAFETY_NET_S:g}\n")
     starter.chmod(0o755)
-    services = tmp_path / "services"
-    services.mkdir()
-    (services / f"{BUS_NAME}.service").write_text(f"[D-BUS Service]\nName={BUS_NAME}\nExec={starter}\n")
-    config_dir = tmp_path / "activating-bus"
-    config_dir.mkdir()
-    bus = start_private_bus(config_dir, [services])
+    bus = start_activating_bus(tmp_path, str(starter))
     yield bus.address
     if pid_file.exists():
         os.kill(int(pid_file.read_text()), signal.SIGTERM)

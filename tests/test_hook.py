@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import AGENT_CONSOLE, RunningDaemon, env_with_bus, start_daemon
+from processes import start_activating_bus
 from hook_support import (
     HOOK_NAMES,
     RUN_TIMEOUT_S,
@@ -342,12 +343,7 @@ def test_a_bus_that_never_answers(hook: Hook, frozen_bus: PrivateBus) -> None:
 def test_auto_start_from_an_activation_file(hook: Hook, tmp_path: Path) -> None:
     """The call leaves auto-start on: an installed activation file starts the daemon,
     and the event reaches it even if starting took longer than the hook waited."""
-    services = tmp_path / "services"
-    services.mkdir()
-    (services / f"{BUS_NAME}.service").write_text(f"[D-BUS Service]\nName={BUS_NAME}\nExec={AGENT_CONSOLE} daemon\n")
-    config = tmp_path / "bus"
-    config.mkdir()
-    bus = start_private_bus(config, [services])
+    bus = start_activating_bus(tmp_path, f"{AGENT_CONSOLE} daemon")
     try:
         session_id = fresh_id()
         result = hook.run(event_payload("SessionStart", session_id, source="startup"), env_with_bus(bus.address))
