@@ -40,7 +40,7 @@ from agent_console.bus.names import (
     INTERFACE,
     OBJECT_PATH,
 )
-from agent_console.errors import AgentConsoleError, InvalidArgs, Unavailable, activation_timed_out
+from agent_console.errors import AgentConsoleError, InvalidArgs, Unavailable
 from agent_console.limits import CLIENT_CALL_TIMEOUT_S, CLIENT_CONNECT_TIMEOUT_S
 
 if TYPE_CHECKING:
@@ -137,9 +137,7 @@ class BlockingSessionsClient:
         except WireError as error:
             raise InvalidArgs(f"cannot send that over D-Bus: {error}") from None
         except ReplyTimeout:
-            if destination != BUS_DRIVER and not self.daemon_running():
-                raise activation_timed_out(CLIENT_CALL_TIMEOUT_S) from None
-            raise no_reply(destination, member) from None
+            raise no_reply(destination, member, destination == BUS_DRIVER or self.daemon_running()) from None
         except BusUnavailable as error:
             raise Unavailable(f"lost the connection to the bus: {error}") from None
         except DBusError:

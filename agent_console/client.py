@@ -14,7 +14,7 @@ from dbus_next import Message, MessageType, Variant
 from dbus_next.errors import DBusError
 
 from agent_console.bus.connection import ResilientMessageBus, connect, name_owner_pid
-from agent_console.bus.error_replies import error_from_reply
+from agent_console.bus.error_replies import error_from_reply, no_reply
 from agent_console.bus.names import (
     ATTRIBUTE_TYPES,
     BUS_DRIVER,
@@ -24,7 +24,7 @@ from agent_console.bus.names import (
     OBJECT_PATH,
 )
 from agent_console.bus.wire import session_from_signal, unwrap, valid_session_id
-from agent_console.errors import AgentConsoleError, InvalidArgs, NotResponding, Unavailable, activation_timed_out
+from agent_console.errors import AgentConsoleError, InvalidArgs, Unavailable
 from agent_console.limits import CLIENT_CALL_TIMEOUT_S
 from agent_console.mirror import SessionDict
 
@@ -156,17 +156,10 @@ class SessionsClient:
         return reply
 
     async def _no_reply(self, destination: str, member: str) -> Unavailable:
-        """Why a call went unanswered: the bus is stuck, the daemon is, or it never started.
-
-        A call to a name nobody owns waits on D-Bus activation, which
-        dbus-daemon keeps pending for 120 s when the started unit fails.
-        """
-        seconds = self._call_timeout_s
-        if destination == BUS_DRIVER:
-            return Unavailable(f"the D-Bus bus did not answer {member} within {seconds:g} s")
-        if not await self.daemon_running():
-            return activation_timed_out(seconds)
-        return NotResponding(f"the agent-console daemon is not responding: no reply to {member} within {seconds:g} s")
+        """Why a call went unanswered; asking whether anyone owns the name tells a stuck
+        daemon from an activation that never completed."""
+        name_owned = destination == BUS_DRIVER or await self.daemon_running()
+        return no_reply(destination, member, name_owned, self._call_timeout_s)
 
     async def subscribe(
         self,

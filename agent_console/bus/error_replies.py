@@ -12,6 +12,7 @@ from agent_console.errors import (
     NotResponding,
     Unavailable,
     activation_refused,
+    activation_timed_out,
 )
 from agent_console.limits import CLIENT_CALL_TIMEOUT_S
 
@@ -34,10 +35,14 @@ def error_from_reply(name: str, text: str) -> AgentConsoleError:
     return activation_refused(name, text) or AgentConsoleError(f"{name}: {text}")
 
 
-def no_reply(destination: str, member: str) -> Unavailable:
-    """A call unanswered within ``CLIENT_CALL_TIMEOUT_S``: a stuck bus, or a stopped or wedged daemon."""
+def no_reply(
+    destination: str, member: str, name_owned: bool, seconds: float = CLIENT_CALL_TIMEOUT_S
+) -> Unavailable:
+    """A call unanswered within ``seconds``: a stuck bus, a stopped or wedged daemon, or,
+    when nobody owns the name (``name_owned`` false), a D-Bus activation that never completed
+    (dbus-daemon keeps a failed start pending for 120 s)."""
     if destination == BUS_DRIVER:
-        return Unavailable(f"the D-Bus bus did not answer {member} within {CLIENT_CALL_TIMEOUT_S:g} s")
-    return NotResponding(
-        f"the agent-console daemon is not responding: no reply to {member} within {CLIENT_CALL_TIMEOUT_S:g} s"
-    )
+        return Unavailable(f"the D-Bus bus did not answer {member} within {seconds:g} s")
+    if not name_owned:
+        return activation_timed_out(seconds)
+    return NotResponding(f"the agent-console daemon is not responding: no reply to {member} within {seconds:g} s")
