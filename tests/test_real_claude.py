@@ -135,6 +135,15 @@ def detail(session: dict[str, object]) -> str:
     return str(session.get("detail", ""))
 
 
+def escape_reads_interrupted(pane: TmuxPane, timeline: Timeline, session_id: str) -> None:
+    """Press Esc: no hook fires, so ``attention``/``interrupted`` can only come from the transcript."""
+    mark, escaped = timeline.mark(), time.monotonic()
+    pane.keys("Escape")
+    interrupted = timeline.wait_status(session_id, "attention", SEEN_S, since=mark)
+    assert detail(interrupted.session) == "interrupted", timeline.describe()
+    print(f"Esc read attention after {interrupted.at - escaped:.2f} s")
+
+
 def hold(timeline: Timeline, session_ids: list[str], status: str, seconds: float) -> None:
     """Watch the sessions for ``seconds``; fail if one of them leaves ``status`` meanwhile."""
     assert_holds(lambda: all(timeline.latest(i)["status"] == status for i in session_ids), seconds,
@@ -190,11 +199,7 @@ def test_permission_approved_reads_working_then_esc_reads_interrupted(interactiv
     pane.keys("Enter")
     running = timeline.wait_status(session_id, "working", SEEN_S, since=mark)
     print(f"approved tool read working after {running.at - approved:.2f} s")
-    mark, escaped = timeline.mark(), time.monotonic()
-    pane.keys("Escape")
-    interrupted = timeline.wait_status(session_id, "attention", SEEN_S, since=mark)
-    assert detail(interrupted.session) == "interrupted", timeline.describe()
-    print(f"Esc read attention after {interrupted.at - escaped:.2f} s")
+    escape_reads_interrupted(pane, timeline, session_id)
 
 
 @AWAITS_TRUTH
@@ -205,11 +210,7 @@ def test_esc_while_the_model_streams_reads_interrupted(interactive: Interactive,
     pane.type(f"@@slow {SLOW_REPLY_S}@@")
     timeline.wait_status(session_id, "working", SEEN_S, since=mark)
     pane.wait_for(STREAMING)
-    mark, escaped = timeline.mark(), time.monotonic()
-    pane.keys("Escape")
-    interrupted = timeline.wait_status(session_id, "attention", SEEN_S, since=mark)
-    assert detail(interrupted.session) == "interrupted", timeline.describe()
-    print(f"Esc read attention after {interrupted.at - escaped:.2f} s")
+    escape_reads_interrupted(pane, timeline, session_id)
 
 
 @AWAITS_TRUTH
