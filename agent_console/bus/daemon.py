@@ -19,7 +19,6 @@ help: the systemd unit lists it in ``RestartPreventExitStatus=``).
 import argparse
 import asyncio
 import logging
-import os
 import signal
 import sys
 from collections.abc import Callable
@@ -36,6 +35,7 @@ from agent_console.bus.names import BUS_DRIVER, BUS_DRIVER_PATH, BUS_NAME, OBJEC
 from agent_console.bus.service import SessionsInterface
 from agent_console.config import DaemonConfig, load_config
 from agent_console.errors import InvalidArgs, Unavailable
+from agent_console.logs import configure_logging
 from agent_console.store import SessionStore
 
 EXIT_OK = 0
@@ -50,16 +50,8 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 when the terminal it was started from closes; its default action would kill the daemon
 without a word."""
 
-JOURNAL_PRIORITIES = {logging.DEBUG: 7, logging.INFO: 6, logging.WARNING: 4, logging.ERROR: 3}
 
 log = logging.getLogger("agent_console")
-
-
-class _JournalFormatter(logging.Formatter):
-    """journald stamps time itself and reads the ``<N>`` prefix as the priority."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        return f"<{JOURNAL_PRIORITIES.get(record.levelno, 2)}>{record.getMessage()}"
 
 
 def _parser(prog: str) -> argparse.ArgumentParser:
@@ -97,15 +89,6 @@ def main(argv: list[str] | None = None, prog: str = "agent-console-daemon") -> i
         print(f"agent-console: {str(error).encode('unicode_escape').decode()}", file=sys.stderr)
         return EXIT_USAGE
     return run(args.address, args.replace, settings)
-
-
-def configure_logging(verbose: bool) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    if os.environ.get("JOURNAL_STREAM"):
-        handler.setFormatter(_JournalFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s agent-console[%(process)d]: %(message)s"))
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler], force=True)
 
 
 def run(address: str | None, replace: bool, config: DaemonConfig) -> int:
