@@ -1,25 +1,36 @@
-"""The daemon's thresholds: defaults, then config.toml, then command-line flags.
+"""Settings: defaults, then config.toml, then command-line flags.
 
 ``$XDG_CONFIG_HOME/agent-console/config.toml`` (default ``~/.config/...``),
-every key optional, durations in seconds:
+every key optional, durations in seconds.  The daemon's keys sit at the top
+level; each other program has a table of its own:
 
     check_interval = 5     # how often owners, quiet time and retention are checked
     stale_after = 600      # a working session quiet this long is flagged stale
     retention = 900        # a closed session stays visible this long
 
-An unknown key or a value out of range stops the daemon at start with one
+    [notify]
+    min_working = 10       # a turn must have worked this long for a "finished" bubble
+    coalesce = 10          # changes this soon after a bubble update it without a sound
+    sound = ""             # a freedesktop sound name, e.g. "message-new-instant"
+    quiet_when_visible = true   # no bubble for a session whose tmux pane is on screen
+
+An unknown key or a value out of range stops the program at start with one
 line naming the file and the key: a typo must not silently keep a default.
+Each program checks only its own part, so the daemon keeps running when the
+notifier's table has a typo, and the notifier refuses to start.
 """
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from agent_console.errors import InvalidArgs
 
 ONE_DAY_S = 86_400.0
+MAX_SOUND_NAME_CHARS = 64
+"""Names in the freedesktop sound theme are short, lower-case words joined by dashes."""
 
 
 class DaemonConfig(BaseModel):
@@ -30,20 +41,53 @@ class DaemonConfig(BaseModel):
     retention: float = Field(default=900.0, ge=0, le=ONE_DAY_S)
 
 
+class NotifyConfig(BaseModel):
+    """``[notify]``: when ``agent-console notify`` posts a bubble, and how."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_working: float = Field(default=10.0, ge=0, le=ONE_DAY_S)
+    coalesce: float = Field(default=10.0, ge=0, le=3600)
+    sound: str = Field(default="", max_length=MAX_SOUND_NAME_CHARS, pattern=r"^([a-z0-9][a-z0-9._-]*)?$")
+    quiet_when_visible: StrictBool = True
+
+
+SECTIONS: dict[str, type[BaseModel]] = {"notify": NotifyConfig}
+"""Tables that belong to other programs than the daemon, each with its own model."""
+
+Config = TypeVar("Config", bound=BaseModel)
+
+
 def default_path() -> Path:
     config_home = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
     return Path(config_home) / "agent-console" / "config.toml"
 
 
 def load_config(path: Path | None, overrides: dict[str, Any]) -> DaemonConfig:
-    """Read ``path`` (default location if None; a missing default file is fine), then apply ``overrides``."""
+    """The daemon's settings: ``path`` (default location if None; a missing default file is fine), then ``overrides``."""
+    return _load(DaemonConfig, path, None, overrides)
+
+
+def load_notify_config(path: Path | None) -> NotifyConfig:
+    """The ``[notify]`` table of ``path`` (default location if None)."""
+    return _load(NotifyConfig, path, "notify", {})
+
+
+def _load(model: type[Config], path: Path | None, section: str | None, overrides: dict[str, Any]) -> Config:
     source = path or default_path()
     given = {key: value for key, value in overrides.items() if value is not None}
+    document = _read_toml(source, required=path is not None)
+    if section is None:
+        values = {key: value for key, value in document.items() if key not in SECTIONS}
+    else:
+        values = document.get(section, {})
+        if not isinstance(values, dict):
+            raise InvalidArgs(f"{source}: {section}: must be a table, [{section}]")
     try:
-        return DaemonConfig(**{**_read_toml(source, required=path is not None), **given})
+        return model(**{**values, **given})
     except ValidationError as error:
         first = error.errors(include_url=False, include_input=False)[0]
-        key = ".".join(str(part) for part in first["loc"])
+        key = ".".join(str(part) for part in (*([section] if section else []), *first["loc"]))
         origin = f"--{key.replace('_', '-')}" if key in given else f"{source}: {key}"
         raise InvalidArgs(f"{origin}: {first['msg']}") from None
 

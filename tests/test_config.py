@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from conftest import AGENT_CONSOLE
 
-from agent_console.config import DaemonConfig, default_path, load_config
+from agent_console.config import DaemonConfig, default_path, load_config, load_notify_config
 from agent_console.errors import InvalidArgs
 
 
@@ -54,3 +54,40 @@ def test_daemon_refuses_bad_settings_at_start_with_one_line(tmp_path: Path) -> N
         assert ran.returncode == 2
         [line] = ran.stderr.strip().splitlines()
         assert line.startswith("agent-console: ")
+
+
+def test_notify_table_is_the_notifiers_and_the_daemon_ignores_it(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('retention = 30\n[notify]\nmin_working = 0\nsound = "message-new-instant"\n')
+    assert load_config(config, {}).retention == 30
+    notify = load_notify_config(config)
+    assert (notify.min_working, notify.coalesce, notify.sound, notify.quiet_when_visible) == (
+        0, 10, "message-new-instant", True
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[notify]\nmin_work = 3", "notify.min_work: Extra inputs are not permitted"),
+        ("[notify]\ncoalesce = -1", "notify.coalesce: Input should be greater than or equal to 0"),
+        ("[notify]\nquiet_when_visible = 'yes'", "notify.quiet_when_visible: Input should be a valid boolean"),
+        ("[notify]\nsound = '../../x'", "notify.sound: String should match pattern"),
+        ("notify = 3", "notify: must be a table"),
+    ],
+)
+def test_bad_notify_table_names_the_key(tmp_path: Path, text: str, message: str) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(text)
+    with pytest.raises(InvalidArgs, match=message):
+        load_notify_config(config)
+    load_config(config, {})
+
+
+def test_notifier_refuses_bad_settings_at_start_with_one_line(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[notify]\ncoalesce = 'soon'\n")
+    ran = subprocess.run([AGENT_CONSOLE, "notify", "--config", str(config)], capture_output=True, text=True, timeout=30)
+    assert ran.returncode == 2
+    [line] = ran.stderr.strip().splitlines()
+    assert line == f"agent-console: {config}: notify.coalesce: Input should be a valid number, unable to parse string as a number"
