@@ -15,6 +15,7 @@ from agent_console.cli import (
     dashboard,
     focus,
     hook_settings,
+    notify,
     service,
     sessions,
     status,
@@ -47,6 +48,7 @@ def parser() -> Parser:
     dashboard.register(commands)
     focus.register(commands)
     status.register(commands)
+    notify.register(commands)
     hook_settings.register(commands)
     service.register(commands)
     commands.add_parser("daemon", help=DAEMON_SUMMARY, add_help=False)
