@@ -1,0 +1,130 @@
+"""A real notification server for the tests: dunst on a private X server (Xvfb) and the test's bus.
+
+What dunst shows is read back two ways: ``dunstctl`` (how many bubbles are
+displayed; the history of the closed ones, as JSON) and dunst's own
+``-print`` log on stdout, one block per bubble it was given.  Used by the
+tests and by ``benchmarks/notify_latency.py`` and the README's screenshot.
+"""
+
+import json
+import os
+import select
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from processes import READY_TIMEOUT_S, bus_owner_pid, env_with_bus
+
+DUNSTRC = """\
+[global]
+    font = DejaVu Sans 11
+    width = 420
+    offset = 16x16
+    origin = top-right
+    frame_width = 2
+    padding = 10
+    horizontal_padding = 12
+    format = "<b>%s</b>\\n%b"
+    icon_position = off
+[urgency_low]
+    timeout = 0
+[urgency_normal]
+    background = "#285577"
+    foreground = "#ffffff"
+    timeout = 0
+[urgency_critical]
+    background = "#900000"
+    foreground = "#ffffff"
+    frame_color = "#ff0000"
+    timeout = 0
+"""
+"""Bubbles stay until closed (timeout 0), so what a test reads is what the notifier did, not a timer."""
+
+
+@dataclass
+class Dunst:
+    address: str
+    display: str
+    process: subprocess.Popen[bytes]
+    print_log: Path
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {**env_with_bus(self.address), "DISPLAY": self.display}
+
+    def ctl(self, *args: str) -> str:
+        done = subprocess.run(
+            ["dunstctl", *args], env=self.env, capture_output=True, text=True, check=True, timeout=READY_TIMEOUT_S
+        )
+        return done.stdout
+
+    def displayed(self) -> int:
+        return int(self.ctl("count", "displayed"))
+
+    def history(self) -> list[str]:
+        """Summaries of the closed bubbles, newest first."""
+        return [entry["summary"]["data"] for entry in json.loads(self.ctl("history"))["data"][0]]
+
+    def given(self) -> list[str]:
+        """Summaries of every bubble dunst was given, in order (a replacement counts again)."""
+        return [
+            line.strip().removeprefix("summary: '").removesuffix("'")
+            for line in self.print_log.read_text(errors="replace").splitlines()
+            if line.strip().startswith("summary: '")
+        ]
+
+
+def _start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
+    """Xvfb picks a free display itself and writes its number to the pipe."""
+    read_end, write_end = os.pipe()
+    xvfb = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1024x600x24", "-nolisten", "tcp"],
+        pass_fds=(write_end,),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write_end)
+    ready, _, _ = select.select([read_end], [], [], READY_TIMEOUT_S)
+    number = os.read(read_end, 64).decode().strip() if ready else ""
+    os.close(read_end)
+    if not number:
+        xvfb.kill()
+        raise RuntimeError("Xvfb did not start")
+    return xvfb, f":{number}"
+
+
+@contextmanager
+def running_dunst(address: str, directory: Path) -> Iterator[Dunst]:
+    """dunst owning org.freedesktop.Notifications on the bus at ``address``; everything stopped after."""
+    xvfb, display = _start_xvfb()
+    config = directory / "dunstrc"
+    config.write_text(DUNSTRC)
+    print_log = directory / "dunst.out"
+    with print_log.open("wb") as out:
+        process = subprocess.Popen(
+            ["dunst", "-config", str(config), "-print"],
+            env={**env_with_bus(address), "DISPLAY": display},
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.DEVNULL,
+        )
+    dunst = Dunst(address, display, process, print_log)
+    try:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while bus_owner_pid(address, "org.freedesktop.Notifications") != process.pid:
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("dunst did not take org.freedesktop.Notifications")
+            time.sleep(0.05)
+        yield dunst
+    finally:
+        for child in (process, xvfb):
+            child.terminate()
+            try:
+                child.wait(timeout=READY_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
