@@ -71,6 +71,10 @@ def unit_path(root: Path) -> Path:
     return root / "config" / "systemd" / "user" / "agent-console.service"
 
 
+def notify_unit_path(root: Path) -> Path:
+    return unit_path(root).with_name("agent-console-notify.service")
+
+
 def activation_path(root: Path) -> Path:
     return root / "data" / "dbus-1" / "services" / f"{BUS_NAME}.service"
 
@@ -161,11 +165,11 @@ def test_uninstall_removes_exactly_what_install_wrote(tmp_path: Path) -> None:
         path.write_text(text)
     before = files_under(tmp_path)
     service(env, "install")
-    assert len(files_under(tmp_path)) == len(before) + 2
+    assert len(files_under(tmp_path)) == len(before) + 3
     removed = service(env, "uninstall")
     assert removed.returncode == 0, removed.stderr
     assert files_under(tmp_path) == before
-    assert service(env, "uninstall").stdout.count("absent ") == 2
+    assert service(env, "uninstall").stdout.count("absent ") == 3
 
 
 def test_status_tells_files_manager_and_bus(tmp_path: Path) -> None:
@@ -178,6 +182,7 @@ def test_status_tells_files_manager_and_bus(tmp_path: Path) -> None:
     assert [(f["path"], f["state"]) for f in report["files"]] == [
         (str(unit_path(tmp_path)), "installed"),
         (str(activation_path(tmp_path)), "installed"),
+        (str(notify_unit_path(tmp_path)), "installed"),
     ]
     assert report["running"] is None and report["bus"]["owner_pid"] is None
     text = service(env, "status").stdout
@@ -190,7 +195,15 @@ def test_status_calls_a_file_for_another_executable_different(tmp_path: Path) ->
     unit = unit_path(tmp_path)
     unit.write_text(unit.read_text().replace(AGENT_CONSOLE, "/opt/old/bin/agent-console"))
     report = json.loads(service(env, "status", "--json").stdout)
-    assert [f["state"] for f in report["files"]] == ["different", "installed"]
+    assert [f["state"] for f in report["files"]] == ["different", "installed", "installed"]
+
+
+def test_install_without_the_notifier_leaves_its_unit_out(tmp_path: Path) -> None:
+    env = isolated_env(tmp_path)
+    assert service(env, "install", "--no-notify").returncode == 0
+    assert unit_path(tmp_path).is_file() and not notify_unit_path(tmp_path).exists()
+    assert service(env, "install").returncode == 0
+    assert f"ExecStart={AGENT_CONSOLE} notify --address unix:path=%t/bus" in notify_unit_path(tmp_path).read_text()
 
 
 def test_status_sees_the_daemon_that_owns_the_name(tmp_path: Path, daemon: RunningDaemon) -> None:
@@ -225,6 +238,7 @@ def test_a_reachable_systemd_is_reloaded_started_and_stopped(tmp_path: Path) -> 
     assert calls(tmp_path) == [
         "systemctl --user show-environment",
         "systemctl --user disable --now agent-console.service",
+        "systemctl --user disable --now agent-console-notify.service",
         "systemctl --user daemon-reload",
         reload_bus,
     ]

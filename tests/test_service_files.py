@@ -24,20 +24,26 @@ from processes import AGENT_CONSOLE, READY_TIMEOUT_S
 from agent_console.bus.names import BUS_NAME
 from agent_console.bus.private_bus import start_private_bus
 from agent_console.service_manager.files import (
+    NOTIFY_PLIST_NAME,
     UnsupportedPath,
     activation_file,
     hidden_by_private_tmp,
     launchd_file,
+    notify_unit_file,
     unit_file,
 )
 
 REPO = Path(__file__).resolve().parent.parent
 UNIT = REPO / "systemd" / "agent-console.service"
+NOTIFY_UNIT = REPO / "systemd" / "agent-console-notify.service"
+NOTIFY_PLIST = REPO / "packaging" / "launchd" / NOTIFY_PLIST_NAME
 ACTIVATION = REPO / "packaging" / "dbus" / f"{BUS_NAME}.service"
 PLIST = REPO / "packaging" / "launchd" / f"{BUS_NAME}.plist"
 
 EXPOSURE_CEILING = 4.5
 """What ``systemd-analyze security --offline=yes --user`` says of the unit now; it may only go down."""
+NOTIFY_EXPOSURE_CEILING = 5.1
+"""The same for the notifier's unit: higher, since tmux and X11 need /tmp and abstract sockets need the network namespace."""
 
 OPTIONS_A_USER_MANAGER_CANNOT_APPLY = (
     "CapabilityBoundingSet=",
@@ -86,7 +92,14 @@ def systemd_analyze(env: dict[str, str], *args: str) -> subprocess.CompletedProc
 
 
 @pytest.mark.parametrize(
-    "service_file", [unit_file({}, Path("/h")), activation_file({}, Path("/h")), launchd_file(Path("/h"))]
+    "service_file",
+    [
+        unit_file({}, Path("/h")),
+        activation_file({}, Path("/h")),
+        launchd_file(Path("/h")),
+        notify_unit_file({}, Path("/h")),
+        launchd_file(Path("/h"), NOTIFY_PLIST_NAME, "notify launchd agent", managed=False),
+    ],
 )
 def test_rendering_changes_only_the_executable_line(service_file) -> None:
     template = service_file.template_text()
@@ -136,20 +149,31 @@ def test_the_unit_says_what_the_issue_asks() -> None:
     )
 
 
-def test_the_unit_uses_no_option_a_user_manager_cannot_apply() -> None:
+def test_the_notify_unit_belongs_to_the_graphical_session() -> None:
+    directives = unit_directives(NOTIFY_UNIT.read_text())
+    assert directives["ExecStart"] == ["/usr/bin/agent-console notify --address unix:path=%t/bus"]
+    assert directives["PartOf"] == directives["After"] == directives["WantedBy"] == ["graphical-session.target"]
+    assert directives["Restart"] == ["on-failure"] and directives["RestartPreventExitStatus"] == ["2"]
+    assert "PrivateTmp" not in directives, "tmux and X11 sockets live in /tmp"
+
+
+@pytest.mark.parametrize("unit", [UNIT, NOTIFY_UNIT], ids=["daemon", "notify"])
+def test_the_unit_uses_no_option_a_user_manager_cannot_apply(unit: Path) -> None:
     """Each of these fails the unit (218/CAPABILITIES), is for system services only, or silently does nothing."""
-    used = set(unit_directives(UNIT.read_text()))
+    used = set(unit_directives(unit.read_text()))
     assert not used & {option.rstrip("=") for option in OPTIONS_A_USER_MANAGER_CANNOT_APPLY}
 
 
 @needs_systemd_analyze
+@pytest.mark.parametrize("make", [unit_file, notify_unit_file], ids=["daemon", "notify"])
 def test_systemd_analyze_verify_accepts_the_installed_unit(
-    tmp_path: Path, analyze_env: dict[str, str]
+    tmp_path: Path, analyze_env: dict[str, str], make
 ) -> None:
-    installed = tmp_path / "agent-console.service"
-    installed.write_text(unit_file({}, tmp_path).render(AGENT_CONSOLE))
+    service_file = make({}, tmp_path)
+    installed = tmp_path / service_file.target.name
+    installed.write_text(service_file.render(AGENT_CONSOLE))
     verified = systemd_analyze(analyze_env, "verify", "--user", str(installed))
-    assert verified.returncode == 0 and "agent-console.service" not in verified.stderr, verified.stderr
+    assert verified.returncode == 0 and service_file.target.name not in verified.stderr, verified.stderr
 
 
 @needs_systemd_analyze
@@ -162,13 +186,14 @@ def test_systemd_analyze_verify_has_teeth(tmp_path: Path, analyze_env: dict[str,
 
 
 @needs_systemd_analyze
-def test_security_exposure_stays_at_or_below_the_ceiling(analyze_env: dict[str, str]) -> None:
-    analyzed = systemd_analyze(analyze_env, "security", "--offline=yes", "--user", str(UNIT))
+@pytest.mark.parametrize(("unit", "ceiling"), [(UNIT, EXPOSURE_CEILING), (NOTIFY_UNIT, NOTIFY_EXPOSURE_CEILING)], ids=["daemon", "notify"])
+def test_security_exposure_stays_at_or_below_the_ceiling(analyze_env: dict[str, str], unit: Path, ceiling: float) -> None:
+    analyzed = systemd_analyze(analyze_env, "security", "--offline=yes", "--user", str(unit))
     assert analyzed.returncode == 0, analyzed.stderr
     overall = re.search(r"Overall exposure level for \S+: (\d+\.\d)", analyzed.stdout)
     assert overall is not None, analyzed.stdout
     exposure = float(overall.group(1))
-    assert exposure <= EXPOSURE_CEILING, analyzed.stdout
+    assert exposure <= ceiling, analyzed.stdout
 
 
 # The D-Bus activation file
@@ -189,9 +214,10 @@ def test_the_activation_file_names_the_bus_name_and_the_unit() -> None:
 # The launchd agent
 
 
-def test_the_plist_has_what_launchd_needs() -> None:
-    agent = plistlib.loads(PLIST.read_bytes())
-    assert agent["Label"] == BUS_NAME
+@pytest.mark.parametrize(("plist", "label"), [(PLIST, BUS_NAME), (NOTIFY_PLIST, f"{BUS_NAME}.Notify")], ids=["daemon", "notify"])
+def test_the_plist_has_what_launchd_needs(plist: Path, label: str) -> None:
+    agent = plistlib.loads(plist.read_bytes())
+    assert agent["Label"] == label
     assert all(isinstance(arg, str) for arg in agent["ProgramArguments"])
     assert agent["ProgramArguments"][:2] == ["/bin/sh", "-c"]
     assert agent["ProgramArguments"][-1] == "/usr/local/bin/agent-console"

@@ -42,17 +42,27 @@ def register(commands: Commands) -> None:
         "Write the service files and reload the service manager.",
         "Writes, pointing at this agent-console's absolute path:\n"
         "  Linux  $XDG_CONFIG_HOME/systemd/user/agent-console.service\n"
+        "         $XDG_CONFIG_HOME/systemd/user/agent-console-notify.service\n"
         "  macOS  ~/Library/LaunchAgents/io.github.AgentConsole1.plist\n"
+        "         ~/Library/LaunchAgents/io.github.AgentConsole1.Notify.plist\n"
         "  both   $XDG_DATA_HOME/dbus-1/services/io.github.AgentConsole1.service\n"
         "then reloads systemd (systemctl --user daemon-reload) or bootstraps the\n"
         "launchd agent. D-Bus activation then starts the daemon on the first call,\n"
-        "also where no user manager is reachable. Installing again rewrites only\n"
-        "what changed. Warns (and still installs) when this agent-console lies\n"
-        "under /tmp or /var/tmp, which the hardened unit cannot see.",
+        "also where no user manager is reachable. The notifier's unit is written,\n"
+        "not enabled: systemctl --user enable --now agent-console-notify.service\n"
+        "(--no-notify leaves it out). Installing again rewrites only what\n"
+        "changed. Warns (and still installs) when this agent-console lies under\n"
+        "/tmp or /var/tmp, which the hardened unit cannot see.",
         "0 installed, 1 failed.",
         ["agent-console service install --now", "agent-console service install --dry-run"],
     )
     install.add_argument("--now", action="store_true", help="Also start the service now")
+    install.add_argument(
+        "--no-notify",
+        dest="notify",
+        action="store_false",
+        help="Leave out the unit (or agent) of agent-console notify",
+    )
     _add_dry_run(install)
     uninstall = add_command(
         actions,
@@ -85,11 +95,13 @@ def _add_dry_run(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true", help="Print what would be done; change nothing")
 
 
-def _context() -> "Context":
+def _context(notify: bool = True) -> "Context":
     from agent_console.service_manager.actions import Context
     from agent_console.service_manager.files import running_executable
 
-    return Context(platform=sys.platform, env=os.environ, home=Path.home(), executable=running_executable())
+    return Context(
+        platform=sys.platform, env=os.environ, home=Path.home(), executable=running_executable(), notify=notify
+    )
 
 
 def _install(args: argparse.Namespace) -> None:
@@ -100,7 +112,7 @@ def _install(args: argparse.Namespace) -> None:
     )
     from agent_console.service_manager.files import UnsupportedPath
 
-    ctx = _context()
+    ctx = _context(args.notify)
     warning = install_warning(ctx)
     if warning is not None:
         print(f"agent-console: warning: {escape(warning)}", file=sys.stderr)

@@ -36,10 +36,12 @@ class Context:
     env: Mapping[str, str]
     home: Path
     executable: str
+    notify: bool = True
+    """Include the notifier's unit or agent; uninstall and status always look at it."""
 
     @property
     def files(self) -> list[ServiceFile]:
-        return files_for(self.platform, self.env, self.home)
+        return files_for(self.platform, self.env, self.home, self.notify)
 
     @property
     def manager(self) -> Manager | None:

@@ -21,9 +21,12 @@ from xml.sax.saxutils import escape as xml_escape
 from agent_console.bus.names import BUS_NAME
 
 UNIT_NAME = "agent-console.service"
+NOTIFY_UNIT_NAME = "agent-console-notify.service"
 ACTIVATION_NAME = f"{BUS_NAME}.service"
 LAUNCHD_LABEL = BUS_NAME
 PLIST_NAME = f"{LAUNCHD_LABEL}.plist"
+NOTIFY_LAUNCHD_LABEL = f"{LAUNCHD_LABEL}.Notify"
+NOTIFY_PLIST_NAME = f"{NOTIFY_LAUNCHD_LABEL}.plist"
 
 DISTRO_EXECUTABLE = "/usr/bin/agent-console"
 HOMEBREW_EXECUTABLE = "/usr/local/bin/agent-console"
@@ -116,9 +119,9 @@ def _xdg_dir(env: Mapping[str, str], name: str, home: Path, default: str) -> Pat
 
 
 def _freedesktop_file(
-    role: str, managed: bool, name: str, directory: Path, key: str, quote: Callable[[str], str]
+    role: str, managed: bool, name: str, directory: Path, key: str, quote: Callable[[str], str], command: str = "daemon"
 ) -> ServiceFile:
-    """The unit and the activation file: both name /usr/bin/agent-console on a ``Key=... daemon`` line."""
+    """The units and the activation file: each names /usr/bin/agent-console on a ``Key=... COMMAND`` line."""
     return ServiceFile(
         role=role,
         managed=managed,
@@ -126,14 +129,24 @@ def _freedesktop_file(
         target=directory / name,
         default_executable=DISTRO_EXECUTABLE,
         prefix=f"{key}=",
-        suffix=" daemon",
+        suffix=f" {command}",
         quote=quote,
     )
 
 
+def _unit_directory(env: Mapping[str, str], home: Path) -> Path:
+    return _xdg_dir(env, "XDG_CONFIG_HOME", home, ".config") / "systemd" / "user"
+
+
 def unit_file(env: Mapping[str, str], home: Path) -> ServiceFile:
-    directory = _xdg_dir(env, "XDG_CONFIG_HOME", home, ".config") / "systemd" / "user"
-    return _freedesktop_file("systemd unit", True, UNIT_NAME, directory, "ExecStart", _systemd_quoted)
+    return _freedesktop_file("systemd unit", True, UNIT_NAME, _unit_directory(env, home), "ExecStart", _systemd_quoted)
+
+
+def notify_unit_file(env: Mapping[str, str], home: Path) -> ServiceFile:
+    """Not ``managed``: install writes it and the person enables it (it belongs to the graphical session)."""
+    return _freedesktop_file(
+        "notify unit", False, NOTIFY_UNIT_NAME, _unit_directory(env, home), "ExecStart", _systemd_quoted, "notify"
+    )
 
 
 def activation_file(env: Mapping[str, str], home: Path) -> ServiceFile:
@@ -141,12 +154,13 @@ def activation_file(env: Mapping[str, str], home: Path) -> ServiceFile:
     return _freedesktop_file("D-Bus activation file", False, ACTIVATION_NAME, directory, "Exec", _dbus_quoted)
 
 
-def launchd_file(home: Path) -> ServiceFile:
+def launchd_file(home: Path, name: str = PLIST_NAME, role: str = "launchd agent", managed: bool = True) -> ServiceFile:
+    """The daemon's agent, or (``NOTIFY_PLIST_NAME``, not managed) the notifier's: both pass the path as an argument."""
     return ServiceFile(
-        role="launchd agent",
-        managed=True,
-        template=PLIST_NAME,
-        target=home / "Library" / "LaunchAgents" / PLIST_NAME,
+        role=role,
+        managed=managed,
+        template=name,
+        target=home / "Library" / "LaunchAgents" / name,
         default_executable=HOMEBREW_EXECUTABLE,
         prefix="<string>",
         suffix="</string>",
@@ -154,14 +168,19 @@ def launchd_file(home: Path) -> ServiceFile:
     )
 
 
-def files_for(platform: str, env: Mapping[str, str], home: Path) -> list[ServiceFile]:
+def files_for(platform: str, env: Mapping[str, str], home: Path, notify: bool = True) -> list[ServiceFile]:
     """The unit on Linux even while no user manager runs: a bus that systemd
-    starts later hands activation to ``SystemdService=``, which must then exist."""
+    starts later hands activation to ``SystemdService=``, which must then exist.
+    ``notify``: also the notifier's unit or agent (last, so the daemon's stays first)."""
     files = [activation_file(env, home)]
     if platform.startswith("linux"):
         files.insert(0, unit_file(env, home))
+        if notify:
+            files.append(notify_unit_file(env, home))
     elif platform == "darwin":
         files.insert(0, launchd_file(home))
+        if notify:
+            files.append(launchd_file(home, NOTIFY_PLIST_NAME, "notify launchd agent", managed=False))
     return files
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from agent_console.bus.names import BUS_DRIVER, BUS_DRIVER_PATH
-from agent_console.service_manager.files import LAUNCHD_LABEL, UNIT_NAME
+from agent_console.service_manager.files import LAUNCHD_LABEL, NOTIFY_LAUNCHD_LABEL, NOTIFY_UNIT_NAME, UNIT_NAME
 
 BUS_DRIVER_CALL = (BUS_DRIVER, BUS_DRIVER_PATH, BUS_DRIVER)
 """Destination, object and interface of the bus itself."""
@@ -107,8 +107,8 @@ class Systemd:
         return steps
 
     def before_uninstall(self) -> list[Step]:
-        """disable, not just stop: a user who enabled the unit would keep a dangling wants/ link."""
-        return [Step(("systemctl", "--user", "disable", "--now", UNIT_NAME), may_fail=True)]
+        """disable, not just stop: a user who enabled a unit would keep a dangling wants/ link."""
+        return [Step(("systemctl", "--user", "disable", "--now", unit), may_fail=True) for unit in (UNIT_NAME, NOTIFY_UNIT_NAME)]
 
     def after_uninstall(self) -> list[Step]:
         return [Step(("systemctl", "--user", "daemon-reload")), self._reload_bus]
@@ -133,6 +133,7 @@ class Launchd:
         self.plist = plist
         self.domain = f"gui/{os.getuid()}"
         self.target = f"{self.domain}/{LAUNCHD_LABEL}"
+        self.notify_target = f"{self.domain}/{NOTIFY_LAUNCHD_LABEL}"
 
     def unreachable_reason(self) -> str | None:
         outcome = run(["launchctl", "print", self.domain])
@@ -151,7 +152,7 @@ class Launchd:
         return steps
 
     def before_uninstall(self) -> list[Step]:
-        return [Step(("launchctl", "bootout", self.target), may_fail=True)]
+        return [Step(("launchctl", "bootout", target), may_fail=True) for target in (self.target, self.notify_target)]
 
     def after_uninstall(self) -> list[Step]:
         return []
