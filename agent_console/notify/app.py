@@ -88,6 +88,7 @@ class Notifier:
         log.info("bubble for %s: %s", escape(post.session_id), escape(post.bubble.summary))
 
     async def _gone(self, session_id: str) -> bool:
+        log.info("the bubble of %s was closed by the notification server", escape(session_id))
         self._policy.gone(session_id)
         return True
 
