@@ -23,20 +23,32 @@ def test_file_then_flags(tmp_path: Path) -> None:
     assert (loaded.check_interval, loaded.stale_after, loaded.retention) == (5, 60, 5)
 
 
+def load_daemon_config(path: Path) -> object:
+    return load_config(path, {})
+
+
 @pytest.mark.parametrize(
-    ("text", "message"),
+    ("text", "message", "load"),
     [
-        ("stale = 3", "stale: Extra inputs are not permitted"),
-        ("retention = -1", "retention: Input should be greater than or equal to 0"),
-        ("check_interval = 0", "check_interval: Input should be greater than 0"),
-        ("stale_after = [", "config.toml: "),
+        ("stale = 3", "stale: Extra inputs are not permitted", load_daemon_config),
+        ("retention = -1", "retention: Input should be greater than or equal to 0", load_daemon_config),
+        ("check_interval = 0", "check_interval: Input should be greater than 0", load_daemon_config),
+        ("stale_after = [", "config.toml: ", load_daemon_config),
+        ("[notify]\nmin_work = 3", "notify.min_work: Extra inputs are not permitted", load_notify_config),
+        ("[notify]\ncoalesce = -1", "notify.coalesce: Input should be greater than or equal to 0", load_notify_config),
+        ("[notify]\nquiet_when_visible = 'yes'", "notify.quiet_when_visible: Input should be a valid boolean", load_notify_config),
+        ("[notify]\nsound = '../../x'", "notify.sound: String should match pattern", load_notify_config),
+        ("notify = 3", "notify: must be a table", load_notify_config),
     ],
 )
-def test_bad_file_names_the_key(tmp_path: Path, text: str, message: str) -> None:
+def test_bad_file_names_the_key(tmp_path: Path, text: str, message: str, load) -> None:
+    """Each program refuses only its own part: the daemon starts despite a bad [notify] table."""
     config = tmp_path / "config.toml"
     config.write_text(text)
     with pytest.raises(InvalidArgs, match=message.replace("[", r"\[")):
-        load_config(config, {})
+        load(config)
+    if load is load_notify_config:
+        load_daemon_config(config)
 
 
 def test_named_file_must_exist(tmp_path: Path) -> None:
@@ -64,24 +76,6 @@ def test_notify_table_is_the_notifiers_and_the_daemon_ignores_it(tmp_path: Path)
     assert (notify.min_working, notify.coalesce, notify.sound, notify.quiet_when_visible) == (
         0, 10, "message-new-instant", True
     )
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("[notify]\nmin_work = 3", "notify.min_work: Extra inputs are not permitted"),
-        ("[notify]\ncoalesce = -1", "notify.coalesce: Input should be greater than or equal to 0"),
-        ("[notify]\nquiet_when_visible = 'yes'", "notify.quiet_when_visible: Input should be a valid boolean"),
-        ("[notify]\nsound = '../../x'", "notify.sound: String should match pattern"),
-        ("notify = 3", "notify: must be a table"),
-    ],
-)
-def test_bad_notify_table_names_the_key(tmp_path: Path, text: str, message: str) -> None:
-    config = tmp_path / "config.toml"
-    config.write_text(text)
-    with pytest.raises(InvalidArgs, match=message):
-        load_notify_config(config)
-    load_config(config, {})
 
 
 def test_notifier_refuses_bad_settings_at_start_with_one_line(tmp_path: Path) -> None:
