@@ -154,10 +154,15 @@ def test_a_list_never_posts_and_withdraws_what_no_longer_waits(sessions: Session
 def test_a_session_that_comes_back_after_a_daemon_restart_did_not_enter_its_status(sessions: Sessions) -> None:
     sessions.set("a", "working")
     sessions.set("a", "attention", detail="Bash: make")
+    sessions.set("b", "working")
+    sessions.set("b", "attention", detail="Bash: ls")
+    sessions.policy.gone("b")
     sessions.policy.on_event(NotRunning())
     sessions.policy.on_event(Snapshot(()))
-    del sessions.known["a"]
-    assert sessions.set("a", "attention", detail="Bash: make") == []
+    sessions.known.clear()
+    assert sessions.set("a", "attention", detail="Bash: make") == [], "its bubble is still up"
+    assert sessions.set("b", "attention", detail="Bash: ls") == [], "forgotten: a new session in attention"
+    assert sessions.set("c", "working") == []
 
 
 @pytest.mark.parametrize(

@@ -145,11 +145,18 @@ class Policy:
         self._shown.pop(session_id, None)
 
     def _listed(self, sessions: tuple[SessionDict, ...]) -> list[Action]:
+        """Remember the listed sessions, and those whose bubble is up (they may come back after a
+        daemon restart); forget the rest, so that memory follows the store rather than grow forever."""
         actions: list[Action] = []
-        for session in sessions:
-            self._statuses[session["id"]] = session.get("status")
-            if session.get("status") not in WAITING:
-                actions += self._withdraw(session["id"])
+        listed = {session["id"]: session.get("status") for session in sessions}
+        for session_id, status in listed.items():
+            if status not in WAITING:
+                actions += self._withdraw(session_id)
+        self._statuses = {
+            **{session_id: status for session_id, status in self._statuses.items() if session_id in self._shown},
+            **listed,
+        }
+        self._loud_at = {session_id: at for session_id, at in self._loud_at.items() if session_id in self._statuses}
         return actions
 
     def _withdraw(self, session_id: str) -> list[Action]:
