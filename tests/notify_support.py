@@ -4,6 +4,7 @@ The minimal server speaks the protocol of the Desktop Notifications spec
 (Notify with replaces_id, CloseNotification, GetCapabilities, the two
 signals, and KDE's ``Inhibited`` property) and records every call, so a test
 can see what dunst cannot show: the ids, the hints, the actions offered.
+No pytest here, so ``benchmarks/notify_latency.py`` uses them too.
 """
 
 import asyncio
@@ -13,10 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conftest import AGENT_CONSOLE, READY_TIMEOUT_S
 from dbus_next.aio import MessageBus
 from dbus_next.constants import PropertyAccess
 from dbus_next.service import ServiceInterface, dbus_property, method, signal
+from processes import AGENT_CONSOLE, READY_TIMEOUT_S
+
+from agent_console.bus.connection import connect
 
 SERVER_NAME = "org.freedesktop.Notifications"
 SERVER_PATH = "/org/freedesktop/Notifications"
@@ -36,6 +39,8 @@ class Notification:
     body: str
     actions: list[str]
     hints: dict[str, Any]
+    at: float = field(default_factory=time.perf_counter)
+    """When the server was called, for the latency benchmark."""
 
 
 @dataclass
@@ -105,7 +110,7 @@ class FakeNotifications(ServiceInterface):
 
 
 async def serve_notifications(address: str, server: FakeNotifications) -> MessageBus:
-    bus = await MessageBus(bus_address=address).connect()
+    bus = await connect(address)
     bus.export(SERVER_PATH, server)
     await bus.request_name(SERVER_NAME)
     return bus
