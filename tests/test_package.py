@@ -24,6 +24,8 @@ WHEEL_DATA = {
     "agent_console/service_manager/templates/agent-console.service",
     "agent_console/service_manager/templates/io.github.AgentConsole1.service",
     "agent_console/service_manager/templates/io.github.AgentConsole1.plist",
+    "agent_console/service_manager/templates/agent-console-notify.service",
+    "agent_console/service_manager/templates/io.github.AgentConsole1.Notify.plist",
 }
 
 
