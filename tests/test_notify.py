@@ -27,6 +27,7 @@ from notify_support import (
 
 from agent_console.bus.private_bus import start_private_bus
 from agent_console.client import SessionsClient
+from agent_console.notify import app
 from agent_console.notify.rules import Bubble, Urgency
 from agent_console.notify.server import APP_ICON, APP_NAME, SHOW_ACTIONS, NotificationServer
 
@@ -229,3 +230,14 @@ async def test_markup_servers_get_an_escaped_body(bus_address: str) -> None:
     assert fake.calls.notified[0].summary == "a <b>", "the spec says the summary is plain text"
     server_bus.disconnect()
     client.close()
+
+
+async def test_show_runs_agent_console_focus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stand-in executable: ``agent-console focus`` belongs to the dashboard issue and is not here yet."""
+    recorded = tmp_path / "args"
+    stand_in = tmp_path / "agent-console"
+    stand_in.write_text(f'#!/bin/sh\necho "$@" > {recorded}\n')
+    stand_in.chmod(0o755)
+    monkeypatch.setattr(app, "running_executable", lambda: str(stand_in))
+    await app._focus("s1")
+    assert recorded.read_text() == "focus s1\n"
