@@ -64,7 +64,8 @@ def default_path() -> Path:
 
 
 def load_config(path: Path | None, overrides: dict[str, Any]) -> DaemonConfig:
-    """The daemon's settings: ``path`` (default location if None; a missing default file is fine), then ``overrides``."""
+    """The daemon's settings: ``path`` (default location if None; a missing default file is fine),
+    then ``overrides``."""
     return _load(DaemonConfig, path, None, overrides)
 
 

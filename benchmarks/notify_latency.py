@@ -59,7 +59,9 @@ async def measure(runs: int) -> dict[str, list[float]]:
         notifier = await start_notifier(daemon.address, Path(scratch), "min_working = 0\nquiet_when_visible = false")
         client = await SessionsClient.connect(daemon.address)
         ways = {
-            "shell hook -> Notify": lambda: run_hook(["sh", str(REPO / "hooks" / "agent-console-hook")], daemon.address),
+            "shell hook -> Notify": lambda: run_hook(
+                ["sh", str(REPO / "hooks" / "agent-console-hook")], daemon.address
+            ),
             "Python hook -> Notify": lambda: run_hook([executable, "hook"], daemon.address),
             "Set -> Notify": lambda: client.set(SESSION_ID, "question"),
         }

@@ -148,7 +148,9 @@ class RunningNotifier:
         return self.process.wait(timeout=READY_TIMEOUT_S)
 
 
-async def start_notifier(address: str, tmp_path: Path, config: str = "", env: dict[str, str] | None = None) -> RunningNotifier:
+async def start_notifier(
+    address: str, tmp_path: Path, config: str = "", env: dict[str, str] | None = None
+) -> RunningNotifier:
     """``agent-console notify`` with ``config`` as its [notify] table; returns once it follows the sessions."""
     config_path = tmp_path / "notify.toml"
     config_path.write_text(f"[notify]\n{config}\n")

@@ -43,7 +43,7 @@ PLIST = REPO / "packaging" / "launchd" / f"{BUS_NAME}.plist"
 EXPOSURE_CEILING = 4.5
 """What ``systemd-analyze security --offline=yes --user`` says of the unit now; it may only go down."""
 NOTIFY_EXPOSURE_CEILING = 5.1
-"""The same for the notifier's unit: higher, since tmux and X11 need /tmp and abstract sockets need the network namespace."""
+"""The same for the notifier's unit: higher, since tmux and X11 need /tmp and abstract sockets the network."""
 
 OPTIONS_A_USER_MANAGER_CANNOT_APPLY = (
     "CapabilityBoundingSet=",
@@ -186,8 +186,12 @@ def test_systemd_analyze_verify_has_teeth(tmp_path: Path, analyze_env: dict[str,
 
 
 @needs_systemd_analyze
-@pytest.mark.parametrize(("unit", "ceiling"), [(UNIT, EXPOSURE_CEILING), (NOTIFY_UNIT, NOTIFY_EXPOSURE_CEILING)], ids=["daemon", "notify"])
-def test_security_exposure_stays_at_or_below_the_ceiling(analyze_env: dict[str, str], unit: Path, ceiling: float) -> None:
+@pytest.mark.parametrize(
+    ("unit", "ceiling"), [(UNIT, EXPOSURE_CEILING), (NOTIFY_UNIT, NOTIFY_EXPOSURE_CEILING)], ids=["daemon", "notify"]
+)
+def test_security_exposure_stays_at_or_below_the_ceiling(
+    analyze_env: dict[str, str], unit: Path, ceiling: float
+) -> None:
     analyzed = systemd_analyze(analyze_env, "security", "--offline=yes", "--user", str(unit))
     assert analyzed.returncode == 0, analyzed.stderr
     overall = re.search(r"Overall exposure level for \S+: (\d+\.\d)", analyzed.stdout)
@@ -214,7 +218,9 @@ def test_the_activation_file_names_the_bus_name_and_the_unit() -> None:
 # The launchd agent
 
 
-@pytest.mark.parametrize(("plist", "label"), [(PLIST, BUS_NAME), (NOTIFY_PLIST, f"{BUS_NAME}.Notify")], ids=["daemon", "notify"])
+@pytest.mark.parametrize(
+    ("plist", "label"), [(PLIST, BUS_NAME), (NOTIFY_PLIST, f"{BUS_NAME}.Notify")], ids=["daemon", "notify"]
+)
 def test_the_plist_has_what_launchd_needs(plist: Path, label: str) -> None:
     agent = plistlib.loads(plist.read_bytes())
     assert agent["Label"] == label

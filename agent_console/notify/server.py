@@ -70,7 +70,8 @@ class NotificationServer:
     async def start(self) -> None:
         """Subscribe to the server's signals and to its coming and going; returns once subscribed."""
         for rule in (
-            f"type='signal',sender='{BUS_DRIVER}',interface='{BUS_DRIVER}',member='NameOwnerChanged',arg0='{SERVER_NAME}'",
+            f"type='signal',sender='{BUS_DRIVER}',interface='{BUS_DRIVER}',member='NameOwnerChanged',"
+            f"arg0='{SERVER_NAME}'",
             f"type='signal',interface='{SERVER_NAME}',path='{SERVER_PATH}'",
         ):
             await self._call(BUS_DRIVER, BUS_DRIVER_PATH, BUS_DRIVER, "AddMatch", "s", [rule])
@@ -129,7 +130,9 @@ class NotificationServer:
         """Servers with the ``inhibitions`` capability (KDE Plasma) say whether bubbles are unwanted now."""
         if "inhibitions" not in capabilities:
             return False
-        reply = await self._call(SERVER_NAME, SERVER_PATH, PROPERTIES_INTERFACE, "Get", "ss", [SERVER_NAME, "Inhibited"])
+        reply = await self._call(
+            SERVER_NAME, SERVER_PATH, PROPERTIES_INTERFACE, "Get", "ss", [SERVER_NAME, "Inhibited"]
+        )
         inhibited = reply is not None and reply[0].value is True
         if inhibited:
             log.info("the notification server is inhibited (do not disturb): no bubble")

@@ -108,7 +108,10 @@ class Systemd:
 
     def before_uninstall(self) -> list[Step]:
         """disable, not just stop: a user who enabled a unit would keep a dangling wants/ link."""
-        return [Step(("systemctl", "--user", "disable", "--now", unit), may_fail=True) for unit in (UNIT_NAME, NOTIFY_UNIT_NAME)]
+        return [
+            Step(("systemctl", "--user", "disable", "--now", unit), may_fail=True)
+            for unit in (UNIT_NAME, NOTIFY_UNIT_NAME)
+        ]
 
     def after_uninstall(self) -> list[Step]:
         return [Step(("systemctl", "--user", "daemon-reload")), self._reload_bus]
