@@ -78,7 +78,11 @@ class Dunst:
 
 
 def _start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
-    """Xvfb picks a free display itself and writes its number to the pipe."""
+    """A private X server; it writes its display number and a newline to the pipe once it accepts clients.
+
+    The whole line is read before the pipe is closed: Xvfb writes the number
+    and the newline apart, and the newline into a closed pipe kills it.
+    """
     read_end, write_end = os.pipe()
     xvfb = subprocess.Popen(
         ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1024x600x24", "-nolisten", "tcp"],
@@ -88,13 +92,19 @@ def _start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
         stderr=subprocess.DEVNULL,
     )
     os.close(write_end)
-    ready, _, _ = select.select([read_end], [], [], READY_TIMEOUT_S)
-    number = os.read(read_end, 64).decode().strip() if ready else ""
+    written = b""
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while not written.endswith(b"\n") and select.select([read_end], [], [], max(0, deadline - time.monotonic()))[0]:
+        chunk = os.read(read_end, 64)
+        if not chunk:
+            break
+        written += chunk
     os.close(read_end)
-    if not number:
+    if not written.endswith(b"\n"):
         xvfb.kill()
+        xvfb.wait()
         raise RuntimeError("Xvfb did not start")
-    return xvfb, f":{number}"
+    return xvfb, f":{written.decode().strip()}"
 
 
 @contextmanager
