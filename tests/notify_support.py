@@ -26,6 +26,8 @@ SERVER_PATH = "/org/freedesktop/Notifications"
 CLOSED_BY_CALL = 3
 """NotificationClosed's reason for a bubble closed by CloseNotification."""
 DISMISSED = 2
+BASIC = ["body", "actions"]
+"""Capabilities of a plain server: text and buttons."""
 READY_LINES = ("following ", "daemon is not running")
 
 

@@ -1,56 +1,58 @@
-"""The quiet rule against a real tmux server: a pane is on screen only when an attached client shows it."""
+"""The quiet rule against a real tmux: a pane is on screen only when an attached client shows it."""
 
-import subprocess
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from conftest import READY_TIMEOUT_S
+from conftest import RunningDaemon
+from notify_support import BASIC, FakeNotifications, quick, serve_notifications, start_notifier
+from tmux_support import Tmux, start_desk, wait_for
 
+from agent_console.client import SessionsClient
 from agent_console.notify.onscreen import on_screen, tmux_command
 
 
-def tmux(socket: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["tmux", "-S", str(socket), *args], capture_output=True, text=True, check=True, timeout=READY_TIMEOUT_S
-    )
-    return done.stdout.strip()
-
-
-@pytest.fixture
-def sockets(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
-    """The session's tmux server, and an outer one whose pane runs the client that attaches to it."""
-    inner, outer = tmp_path / "inner", tmp_path / "outer"
-    yield inner, outer
-    for socket in (outer, inner):
-        subprocess.run(["tmux", "-S", str(socket), "kill-server"], capture_output=True, timeout=READY_TIMEOUT_S)
-
-
-def terminal_of(socket: Path, pane: str) -> dict[str, str]:
+def terminal_of(tmux: Tmux, pane: str) -> dict[str, str]:
     """What the hook sends from inside that pane: $TMUX (socket, server pid, session) and $TMUX_PANE."""
-    return {"tmux": f"{socket},{tmux(socket, 'display-message', '-p', '#{pid}')},0", "tmux_pane": pane}
+    return {"tmux": f"{tmux.socket},{tmux('display-message', '-p', '#{pid}')},0", "tmux_pane": pane}
 
 
-async def test_only_the_active_pane_of_an_attached_client_is_on_screen(sockets: tuple[Path, Path]) -> None:
-    inner, outer = sockets
-    tmux(inner, "new-session", "-d", "-s", "work", "-x", "80", "-y", "24")
-    first = tmux(inner, "display-message", "-p", "-t", "work", "#{pane_id}")
-    tmux(inner, "new-window", "-t", "work")
-    second = tmux(inner, "display-message", "-p", "-t", "work", "#{pane_id}")
-    assert not await on_screen(terminal_of(inner, second)), "no client attached"
+async def test_only_the_active_pane_of_an_attached_client_is_on_screen(tmp_path: Path, bus_address: str) -> None:
+    inner, outer = start_desk(tmp_path, bus_address)
+    try:
+        agent, other_window, work = inner.pane("agents:0"), inner.pane("agents:1"), inner.pane("work")
+        assert await on_screen(terminal_of(inner, work))
+        assert not await on_screen(terminal_of(inner, agent)), "its session has no client"
 
-    tmux(outer, "new-session", "-d", "-x", "80", "-y", "24", f"env -u TMUX tmux -S {inner} attach -t work")
-    deadline = time.monotonic() + READY_TIMEOUT_S
-    while tmux(inner, "display-message", "-p", "-t", "work", "#{session_attached}") == "0":
-        assert time.monotonic() < deadline, "the client did not attach"
-        time.sleep(0.05)
-    assert await on_screen(terminal_of(inner, second))
-    assert not await on_screen(terminal_of(inner, first)), "its window is not the current one"
+        inner("switch-client", "-t", "agents")
+        wait_for(lambda: inner("list-clients", "-F", "#{client_session}") == "agents", "the client to switch")
+        assert await on_screen(terminal_of(inner, agent))
+        assert not await on_screen(terminal_of(inner, other_window)), "its window is not the current one"
+        assert not await on_screen(terminal_of(inner, work))
+    finally:
+        outer.kill()
+        inner.kill()
 
-    tmux(inner, "select-window", "-t", "work:0")
-    assert await on_screen(terminal_of(inner, first))
-    assert not await on_screen(terminal_of(inner, second))
+
+async def test_no_bubble_for_a_session_on_screen(
+    tmp_path: Path, daemon: RunningDaemon, client: SessionsClient
+) -> None:
+    inner, outer = start_desk(tmp_path, daemon.address)
+    server = FakeNotifications(BASIC)
+    server_bus = await serve_notifications(daemon.address, server)
+    notifier = await start_notifier(daemon.address, tmp_path, quick())
+    try:
+        seen, hidden = terminal_of(inner, inner.pane("work")), terminal_of(inner, inner.pane("agents:1"))
+        await client.set("seen", "working", terminal=seen)
+        await client.set("seen", "question")
+        await notifier.wait_for_log("no bubble for seen: its tmux pane is on screen")
+        await client.set("hidden", "working", terminal=hidden)
+        await client.set("hidden", "question")
+        await notifier.wait_for_log("bubble for hidden")
+        assert [n.summary for n in server.calls.notified] == ["hidden asks a question"]
+    finally:
+        notifier.stop()
+        server_bus.disconnect()
+        outer.kill()
+        inner.kill()
 
 
 async def test_outside_tmux_or_with_odd_values_nothing_is_asked(tmp_path: Path) -> None:
