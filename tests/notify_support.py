@@ -56,10 +56,13 @@ class Calls:
 
 
 class FakeNotifications(ServiceInterface):
-    def __init__(self, capabilities: list[str], inhibited: bool = False) -> None:
+    def __init__(self, capabilities: list[str], inhibited: bool = False, close_at_once: bool = False) -> None:
+        """``close_at_once``: every bubble is closed before ``Notify`` returns, as by a person faster than
+        the bus: the signal reaches the client ahead of the reply."""
         super().__init__(SERVER_NAME)
         self.capabilities = capabilities
         self.inhibited = inhibited
+        self.close_at_once = close_at_once
         self.calls = Calls()
         self._next_id = 1
 
@@ -90,6 +93,8 @@ class FakeNotifications(ServiceInterface):
             Notification(notification_id, replaces_id, app_name, app_icon, summary, body, actions, hints)
         )
         self.calls.record()
+        if self.close_at_once:
+            self.NotificationClosed(notification_id, DISMISSED)
         return notification_id
 
     @method()

@@ -54,7 +54,7 @@ async def test_one_bubble_per_session_replaced_then_withdrawn(
     assert (first.app_name, first.app_icon, first.replaces_id) == (APP_NAME, APP_ICON, 0)
     assert (first.summary, first.body) == ("shop asks a question", "question")
     assert first.hints == {"urgency": Urgency.CRITICAL}
-    assert first.actions == SHOW_ACTIONS, "agent-console focus exists and the server has the capability"
+    assert first.actions == SHOW_ACTIONS
 
     await client.set("s1", "attention")
     await wait_until(lambda: len(calls.notified) == 2)
@@ -89,6 +89,23 @@ async def test_a_bubble_the_person_dismissed_stays_down(
     assert server.calls.closed == [], "a dismissed bubble is not closed again"
     assert server.calls.notified[1].replaces_id == 0
     notifier.stop()
+
+
+async def test_a_bubble_closed_before_its_id_arrived_is_known_to_be_gone(
+    daemon: RunningDaemon, client: SessionsClient, tmp_path: Path
+) -> None:
+    fake = FakeNotifications(BASIC, close_at_once=True)
+    bus = await serve_notifications(daemon.address, fake)
+    notifier = await start_notifier(daemon.address, tmp_path, quick())
+    await client.set("s1", "working")
+    await client.set("s1", "question")
+    await notifier.wait_for_log("closed by the notification server")
+    await client.set("s1", "working")
+    await client.set("s1", "attention")
+    await wait_until(lambda: len(fake.calls.notified) == 2)
+    assert fake.calls.closed == [], "nothing to withdraw: the person closed it"
+    notifier.stop()
+    bus.disconnect()
 
 
 async def test_inhibited_server_gets_no_bubble(daemon: RunningDaemon, client: SessionsClient, tmp_path: Path) -> None:
@@ -180,9 +197,9 @@ async def test_sigterm_stops_it_cleanly(bus_address: str, tmp_path: Path) -> Non
     assert "Traceback" not in notifier.log
 
 
-async def test_actions_only_with_the_capability_and_a_focus_command(bus_address: str) -> None:
+async def test_actions_only_with_the_capability(bus_address: str) -> None:
     """The server module on its own, against the exported server: actions offered, clicks believed only
-    from the server, and no actions without the capability or without a way to show the session."""
+    from the server, and no actions where the server cannot show them."""
     fake = FakeNotifications(BASIC)
     server_bus = await serve_notifications(bus_address, fake)
     client = await SessionsClient.connect(bus_address)
@@ -209,13 +226,16 @@ async def test_actions_only_with_the_capability_and_a_focus_command(bus_address:
     assert quiet.replaces_id == notification.id
     assert quiet.hints.get("suppress-sound") is True and "sound-name" not in quiet.hints
 
-    without = NotificationServer(client.bus, on_gone=lambda _: None, on_show=None)
-    await without.start()
-    assert await without.post("s2", bubble, sound="")
-    assert fake.calls.notified[-1].actions == []
     assert shown == ["s1", "s1"], "the impostor's click was not believed"
     impostor.disconnect()
     server_bus.disconnect()
+
+    plain = FakeNotifications(["body"])
+    plain_bus = await serve_notifications(bus_address, plain)
+    await wait_until(lambda: server._capabilities is None)
+    assert await server.post("s2", bubble, sound="")
+    assert plain.calls.notified[-1].actions == []
+    plain_bus.disconnect()
     client.close()
 
 
@@ -223,7 +243,7 @@ async def test_markup_servers_get_an_escaped_body(bus_address: str) -> None:
     fake = FakeNotifications(["body", "body-markup"])
     server_bus = await serve_notifications(bus_address, fake)
     client = await SessionsClient.connect(bus_address)
-    server = NotificationServer(client.bus, on_gone=lambda _: None, on_show=None)
+    server = NotificationServer(client.bus, on_gone=lambda _: None, on_show=lambda _: None)
     await server.start()
     assert await server.post("s1", Bubble("a <b>", "Bash: echo <b>&</b>", Urgency.CRITICAL, loud=True), sound="")
     assert fake.calls.notified[0].body == "Bash: echo &lt;b&gt;&amp;&lt;/b&gt;"

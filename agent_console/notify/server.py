@@ -15,6 +15,7 @@ the bus may send a signal with that interface.
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 from xml.sax.saxutils import escape as markup_escape
@@ -41,6 +42,10 @@ first call may start the server by D-Bus activation."""
 DEFAULT_EXPIRY = -1
 """``expire_timeout`` that leaves the bubble's lifetime to the server's settings."""
 
+CLOSED_UNKNOWN_KEPT = 32
+"""Ids of bubbles closed before their ``Notify`` reply was read, kept for the reply to find (see
+``_dispatch``); the signal is sent for every program's bubbles, so the memory is a short ring."""
+
 SHOW_ACTIONS = ["default", "Show", "show", "Show"]
 """The default action (a click on the bubble) and a "Show" button: both jump to the session."""
 
@@ -54,10 +59,10 @@ class NotificationServer:
         self,
         bus: ResilientMessageBus,
         on_gone: Callable[[str], None],
-        on_show: Callable[[str], None] | None,
+        on_show: Callable[[str], None],
     ) -> None:
         """``on_gone(session_id)``: a bubble closed by the person, by expiry or with its server.
-        ``on_show(session_id)``: the person asked to see the session; None offers no action."""
+        ``on_show(session_id)``: the person asked to see the session (a click, or "Show")."""
         self._bus = bus
         self._on_gone = on_gone
         self._on_show = on_show
@@ -65,6 +70,7 @@ class NotificationServer:
         self._capabilities: set[str] | None = None
         self._ids: dict[str, int] = {}
         self._sessions: dict[int, str] = {}
+        self._closed_unknown: deque[int] = deque(maxlen=CLOSED_UNKNOWN_KEPT)
         self._absent_logged = False
 
     async def start(self) -> None:
@@ -90,7 +96,7 @@ class NotificationServer:
             hints["suppress-sound"] = Variant("b", True)
         elif sound:
             hints["sound-name"] = Variant("s", sound)
-        actions = SHOW_ACTIONS if self._on_show is not None and "actions" in capabilities else []
+        actions = SHOW_ACTIONS if "actions" in capabilities else []
         reply = await self._call(
             SERVER_NAME,
             SERVER_PATH,
@@ -102,6 +108,9 @@ class NotificationServer:
         if reply is None:
             return False
         self._forget(session_id)
+        if reply[0] in self._closed_unknown:
+            self._on_gone(session_id)
+            return True
         self._ids[session_id] = reply[0]
         self._sessions[reply[0]] = session_id
         return True
@@ -171,6 +180,8 @@ class NotificationServer:
         log.warning("%s failed: %s: %s", member, reply.error_name, text)
 
     def _dispatch(self, msg: Message) -> None:
+        """Runs as each message is read, so a signal that came in the same read as a ``Notify``
+        reply is seen before ``post`` resumes with that reply: hence ``_closed_unknown``."""
         if msg.message_type is not MessageType.SIGNAL:
             return
         if msg.sender == BUS_DRIVER and msg.member == "NameOwnerChanged" and msg.body[0] == SERVER_NAME:
@@ -178,12 +189,14 @@ class NotificationServer:
         elif msg.interface == SERVER_NAME and msg.sender == self._owner and self._owner:
             if msg.member == "NotificationClosed" and msg.signature == "uu":
                 session_id = self._sessions.get(msg.body[0])
-                if session_id is not None:
+                if session_id is None:
+                    self._closed_unknown.append(msg.body[0])
+                else:
                     self._forget(session_id)
                     self._on_gone(session_id)
             elif msg.member == "ActionInvoked" and msg.signature == "us":
                 session_id = self._sessions.get(msg.body[0])
-                if session_id is not None and self._on_show is not None and msg.body[1] in SHOW_ACTIONS[::2]:
+                if session_id is not None and msg.body[1] in SHOW_ACTIONS[::2]:
                     self._on_show(session_id)
 
     def _server_changed(self, new_owner: str) -> None:
