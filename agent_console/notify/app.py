@@ -8,7 +8,6 @@ and a bubble closed by the person is queued behind the change being handled.
 """
 
 import asyncio
-import importlib.util
 import logging
 import signal
 import sys
@@ -20,8 +19,8 @@ from agent_console.follow import SessionFollower
 from agent_console.mirror import NotRunning, SessionMirror, Snapshot, WatchEvent
 from agent_console.notify.onscreen import on_screen
 from agent_console.notify.osascript import OsascriptPoster
-from agent_console.notify.rules import Policy, Post
 from agent_console.notify.poster import Poster
+from agent_console.notify.rules import Policy, Post
 from agent_console.notify.server import NotificationServer
 from agent_console.presentation import escape
 from agent_console.service_manager.files import running_executable
@@ -30,11 +29,6 @@ FOCUS_TIMEOUT_S = 10.0
 """``agent-console focus`` gets this long to bring a session forward before it is stopped."""
 
 log = logging.getLogger("agent_console")
-
-
-def focus_available() -> bool:
-    """``agent-console focus`` exists in this installation (the dashboard issue adds it)."""
-    return importlib.util.find_spec("agent_console.focus") is not None
 
 
 @dataclass
@@ -60,7 +54,7 @@ class Notifier:
         return NotificationServer(
             self.client.bus,
             on_gone=lambda session_id: self._follower.queue(lambda: self._gone(session_id)),
-            on_show=self._show if focus_available() else None,
+            on_show=self._show,
         )
 
     async def _on_event(self, event: WatchEvent, mirror: SessionMirror) -> None:
