@@ -25,6 +25,7 @@ DUNSTRC = """\
     offset = 16x16
     origin = top-right
     frame_width = 2
+    gap_size = 6
     padding = 10
     horizontal_padding = 12
     format = "<b>%s</b>\\n%b"
