@@ -9,7 +9,12 @@ MAX_ID_LENGTH = 256
 """Characters in a session id; Claude Code's ids are 36-character UUIDs."""
 
 MAX_WORKING_DIR_BYTES = 4096
-"""UTF-8 bytes in a working directory: PATH_MAX on Linux."""
+"""UTF-8 bytes in a working directory or a transcript path: PATH_MAX on Linux."""
+
+MAX_DETAIL_CHARS = 200
+"""Characters in a session's ``detail``, the one line that says why it needs a person:
+enough for a command or a question, short enough for a notification or a bar's tooltip.
+Hooks shorten longer texts themselves (ending them with "…"); the service refuses them."""
 
 MAX_HISTORY = 100
 """Transitions kept per session; the oldest is dropped when a new one comes."""

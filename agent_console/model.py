@@ -26,7 +26,13 @@ from pydantic import (
 )
 
 from agent_console.errors import InvalidArgs, quoted
-from agent_console.limits import MAX_HISTORY, MAX_ID_LENGTH, MAX_TERMINAL_VALUE_BYTES, MAX_WORKING_DIR_BYTES
+from agent_console.limits import (
+    MAX_DETAIL_CHARS,
+    MAX_HISTORY,
+    MAX_ID_LENGTH,
+    MAX_TERMINAL_VALUE_BYTES,
+    MAX_WORKING_DIR_BYTES,
+)
 from agent_console.terminal import TERMINAL_KEYS
 
 
@@ -49,6 +55,8 @@ class AgentType(StrEnum):
 class CloseReason(StrEnum):
     SESSION_END = "session-end"
     """The agent said so (Claude Code's SessionEnd)."""
+    CLEARED = "cleared"
+    """The person cleared the conversation (Claude Code's /clear); a new id follows."""
     USER = "user"
     """Someone closed it by hand."""
     PROCESS_EXITED = "process-exited"
@@ -57,8 +65,25 @@ class CloseReason(StrEnum):
     """A newer session arrived from the same process (/clear, /compact, /resume)."""
 
 
-CLIENT_CLOSE_REASONS = (CloseReason.SESSION_END, CloseReason.USER)
+CLIENT_CLOSE_REASONS = (CloseReason.SESSION_END, CloseReason.CLEARED, CloseReason.USER)
 """The reasons a caller may give; the others are facts only the daemon observes."""
+
+REOPENED_BY_ANY_SET = (CloseReason.USER,)
+"""Close reasons after which any Set reopens the session.  A session its agent
+ended, or the daemon found over (replaced, owner gone), reopens only by an
+update marked ``EventKind.SESSION_START``: whatever else still arrives for it is
+an event that happened before the end and only reached us late."""
+
+
+class EventKind(StrEnum):
+    """What a hook's event means for the store's rules (the ``event`` attribute of Set)."""
+
+    SESSION_START = "session-start"
+    """The agent started or resumed this id: the one update that reopens an ended session."""
+    PERMISSION = "permission"
+    """Attention because a tool waits for approval: the daemon looks for the tool starting."""
+    REMINDER = "reminder"
+    """A notification repeating a need already shown: it never turns a question into attention."""
 
 DISPLAY_NAME_FALLBACK_LENGTH = 8
 """Characters of the id shown when the working dir gives no usable name."""
@@ -104,6 +129,14 @@ class Session:
     """Where the session lives (``agent_console.terminal``), as the latest Set that named it said."""
     seq: int = 0
     """The store's sequence number at this session's latest change (see ``SessionStore.sequence``)."""
+    detail: str = ""
+    """Why the session needs a person, or what it does: one line, "" when nothing is known."""
+    event_time: int = 0
+    """CLOCK_BOOTTIME microseconds of the newest event applied; older ones are dropped."""
+    transcript_path: str = ""
+    """The agent's transcript, which the daemon follows for events no hook reports."""
+    awaiting_tool: bool = False
+    """Attention for a tool's permission: the tool starting proves it was approved."""
 
     @property
     def closed(self) -> bool:
@@ -150,10 +183,14 @@ class SessionUpdate(BaseModel):
     shared_owner: StrictBool | None = None
     """The owner process hosts many sessions at once (a Codex app-server, an
     opencode server), so this one replaces none of its others."""
+    detail: StrictStr | None = Field(default=None, max_length=MAX_DETAIL_CHARS)
+    event_time: StrictInt | None = Field(default=None, ge=0, le=2**64 - 1)
+    transcript_path: StrictStr | None = None
+    event: Annotated[EventKind, BeforeValidator(_lowercase)] | None = None
 
-    @field_validator("working_dir")
+    @field_validator("working_dir", "transcript_path")
     @classmethod
-    def _working_dir_fits(cls, value: str | None) -> str | None:
+    def _path_fits(cls, value: str | None) -> str | None:
         if value is not None and len(value.encode()) > MAX_WORKING_DIR_BYTES:
             raise ValueError(f"at most {MAX_WORKING_DIR_BYTES} bytes are allowed")
         return value
@@ -166,6 +203,21 @@ class SessionUpdate(BaseModel):
                 raise ValueError(f"unknown key {quoted(key)}: the known ones are {', '.join(TERMINAL_KEYS)}")
             if len(item.encode()) > MAX_TERMINAL_VALUE_BYTES:
                 raise ValueError(f"{key!r}: at most {MAX_TERMINAL_VALUE_BYTES} bytes are allowed")
+        return value
+
+    @field_validator("transcript_path")
+    @classmethod
+    def _absolute(cls, value: str | None) -> str | None:
+        """The daemon's working directory is not the agent's: a relative path would name another file."""
+        if value is not None and not value.startswith("/"):
+            raise ValueError("must be an absolute path")
+        return value
+
+    @field_validator("detail")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        if value is not None and ("\n" in value or "\r" in value):
+            raise ValueError("must be one line")
         return value
 
     @model_validator(mode="after")
@@ -220,12 +272,42 @@ def new_session(update: SessionUpdate, now: Instant) -> Session:
         pid_start=update.pid_start or 0,
         terminal=_terminal(update.terminal or {}),
         close_reason=(update.reason or CloseReason.USER) if closed else None,
+        detail=update.detail or "",
+        event_time=update.event_time or 0,
+        transcript_path=update.transcript_path or "",
+        awaiting_tool=_awaits_tool(update.status, update),
+    )
+
+
+def is_late(session: Session, update: SessionUpdate) -> bool:
+    """Whether ``update`` happened before what the session already shows, so it must change nothing.
+
+    Older than the newest event applied, or anything but a start for a
+    session that its agent ended or the daemon found over.
+    """
+    if update.event_time is not None and update.event_time < session.event_time:
+        return True
+    return (
+        session.closed
+        and session.close_reason not in REOPENED_BY_ANY_SET
+        and update.event is not EventKind.SESSION_START
     )
 
 
 def apply_update(session: Session, update: SessionUpdate, now: Instant) -> Session:
-    """The next value of ``session`` after a Set: any Set is activity, so it is no longer stale."""
-    changes: dict[str, Any] = {"last_activity": now.wall, "activity_monotonic": now.monotonic, "stale": False}
+    """The next value of ``session`` after a Set: any Set is activity, so it is no longer stale.
+
+    A reminder leaves a question a question.  The detail is the Set's; a Set
+    without one keeps the old detail while the status stays, and clears it
+    when the status changes, since it explained the old status.
+    """
+    status = session.status if _keeps_question(session, update) else update.status
+    changes: dict[str, Any] = {
+        "last_activity": now.wall,
+        "activity_monotonic": now.monotonic,
+        "stale": False,
+        "awaiting_tool": _awaits_tool(status, update),
+    }
     if update.working_dir is not None:
         changes["working_dir"] = update.working_dir
     if update.agent_type is not None:
@@ -234,9 +316,17 @@ def apply_update(session: Session, update: SessionUpdate, now: Instant) -> Sessi
         changes.update(pid=update.pid, pid_start=update.pid_start)
     if update.terminal is not None:
         changes["terminal"] = _terminal(update.terminal)
-    if update.status is not session.status:
-        reason = (update.reason or CloseReason.USER) if update.status is Status.CLOSED else None
-        changes.update(_transition(session, update.status, reason, now))
+    if update.transcript_path is not None:
+        changes["transcript_path"] = update.transcript_path
+    if update.event_time is not None:
+        changes["event_time"] = update.event_time
+    if update.detail is not None:
+        changes["detail"] = update.detail
+    elif status is not session.status:
+        changes["detail"] = ""
+    if status is not session.status:
+        reason = (update.reason or CloseReason.USER) if status is Status.CLOSED else None
+        changes.update(_transition(session, status, reason, now))
     return replace(session, **changes)
 
 
@@ -245,9 +335,19 @@ def _terminal(terminal: dict[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(terminal.items()))
 
 
+def _keeps_question(session: Session, update: SessionUpdate) -> bool:
+    return update.event is EventKind.REMINDER and session.status is Status.QUESTION
+
+
+def _awaits_tool(status: Status, update: SessionUpdate) -> bool:
+    return update.event is EventKind.PERMISSION and status is Status.ATTENTION
+
+
 def close(session: Session, reason: CloseReason, now: Instant) -> Session:
     """Closed by what the daemon observed; not activity, so last_activity stays."""
-    return replace(session, stale=False, **_transition(session, Status.CLOSED, reason, now))
+    return replace(
+        session, stale=False, awaiting_tool=False, detail="", **_transition(session, Status.CLOSED, reason, now)
+    )
 
 
 def _transition(session: Session, status: Status, reason: CloseReason | None, now: Instant) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from agent_console.model import (
     Status,
     apply_update,
     close,
+    is_late,
     new_session,
 )
 
@@ -71,13 +72,17 @@ class SessionStore:
     def set(self, session_id: str, status: str, **attributes: Any) -> Session:
         """Create or update a session; raises InvalidArgs or LimitExceeded and then changes nothing.
 
+        A late update (older than the newest event applied, or anything but a
+        start for a session its agent ended) changes nothing and is not
+        signalled: the session is returned as it stands.
+
         A session that newly runs in an owner process (created, reopened, or
         naming another owner) replaces every other open session of that same
         process: one Claude Code process runs one session at a time, and
-        /clear, /compact and /resume start a new id in the same process.
-        Sharing a working directory proves nothing.  An update that says
-        ``shared_owner`` (a Codex app-server, an opencode server: one process,
-        many sessions) replaces nothing.
+        /clear and /resume start a new id in the same process (/compact keeps
+        its id).  Sharing a working directory proves nothing.  An update that
+        says ``shared_owner`` (a Codex app-server, an opencode server: one
+        process, many sessions) replaces nothing.
         """
         update = SessionUpdate.parse(session_id=session_id, status=status, **attributes)
         current = self._sessions.get(update.session_id)
@@ -85,6 +90,21 @@ class SessionStore:
             raise LimitExceeded(
                 f"the store holds {MAX_SESSIONS} sessions, its limit; remove closed ones first"
             )
+        return self._apply(current, update)
+
+    def observe(self, session_id: str, status: Status, detail: str, event_time: int) -> None:
+        """What the daemon saw for an open session (its transcript, its processes), as a Set would say it.
+
+        Dropped, like a Set, when a newer event was applied already.
+        """
+        current = self._sessions.get(session_id)
+        if current is not None and not current.closed:
+            update = SessionUpdate(session_id=session_id, status=status, detail=detail, event_time=event_time)
+            self._apply(current, update)
+
+    def _apply(self, current: Session | None, update: SessionUpdate) -> Session:
+        if current is not None and is_late(current, update):
+            return current
         now = self._now()
         session = new_session(update, now) if current is None else apply_update(current, update, now)
         session = self._put(session, created=current is None)

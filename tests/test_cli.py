@@ -129,6 +129,16 @@ def test_hostile_text_is_escaped_everywhere(daemon, bus_env: dict[str, str]) -> 
     assert "\\x1b]0;pwned\\x07" in outputs[3]
 
 
+def test_detail_is_shown_escaped_by_list_and_get(daemon, bus_env: dict[str, str]) -> None:
+    ok("set", "d", "attention", "--detail", "Bash: \x1b]0;pwned\x07 npm test", env=bus_env)
+    listed, shown = ok("list", env=bus_env), ok("get", "d", env=bus_env)
+    assert listed.splitlines()[0].split()[-1] == "DETAIL"
+    for output in (listed, shown):
+        assert "Bash: \\x1b]0;pwned\\x07 npm test" in output and "\x1b" not in output, output
+    assert json.loads(ok("get", "d", "--json", env=bus_env))["detail"] == "Bash: \x1b]0;pwned\x07 npm test"
+    assert "must be one line" in failure(EXIT_USAGE, "set", "d", "attention", "--detail", "a\nb", env=bus_env)
+
+
 def test_status_with_the_daemon_up(daemon, bus_env: dict[str, str]) -> None:
     ok("set", "q", "question", env=bus_env)
     ok("set", "w", "working", env=bus_env)

@@ -80,6 +80,8 @@ def test_only_a_session_newly_in_a_process_replaces(store: SessionStore, recorde
     store.set("b", "attention", pid=1, pid_start=1)
     assert recorder.events[before:] == [("changed", "b", Status.ATTENTION)]
     store.set("a", "working", pid=1, pid_start=1)
+    assert store.get("a").closed, "only a session-start (/resume) reopens a replaced session"
+    store.set("a", "working", pid=1, pid_start=1, event="session-start")
     assert not store.get("a").closed
     assert store.get("b").close_reason is CloseReason.REPLACED, "a reopened session displaces in turn"
 

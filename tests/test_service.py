@@ -9,7 +9,7 @@ from agent_console.client import SessionsClient
 from agent_console.errors import InvalidArgs, NotFound
 
 SUMMARY_KEYS = {
-    "id", "agent_type", "status", "working_dir", "display_name", "since", "last_activity", "closed",
+    "id", "agent_type", "status", "working_dir", "display_name", "since", "last_activity", "closed", "detail",
     "close_reason", "stale", "pid", "terminal", "seq",
 }
 

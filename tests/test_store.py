@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from agent_console.errors import InvalidArgs, LimitExceeded
-from agent_console.limits import MAX_HISTORY, MAX_ID_LENGTH, MAX_SESSIONS, MAX_WORKING_DIR_BYTES
+from agent_console.limits import MAX_DETAIL_CHARS, MAX_HISTORY, MAX_ID_LENGTH, MAX_SESSIONS, MAX_WORKING_DIR_BYTES
 from agent_console.model import AgentType, CloseReason, Session, Status
 from agent_console.store import SessionStore
 
@@ -155,6 +155,14 @@ def test_container_is_a_plain_dict_and_nothing_locks() -> None:
         ({"working_dir": "/" + "é" * (MAX_WORKING_DIR_BYTES // 2)}, f"at most {MAX_WORKING_DIR_BYTES} bytes"),
         ({"working_dir": 3}, "working_dir: Input should be a valid string"),
         ({"agent_type": "emacs"}, "agent_type: Input should be 'claude-code'"),
+        ({"detail": "d" * (MAX_DETAIL_CHARS + 1)}, f"detail: at most {MAX_DETAIL_CHARS} characters"),
+        ({"detail": "two\nlines"}, "detail: must be one line"),
+        ({"detail": "carriage\rreturn"}, "detail: must be one line"),
+        ({"transcript_path": "relative/t.jsonl"}, "transcript_path: must be an absolute path"),
+        ({"transcript_path": "/" + "t" * MAX_WORKING_DIR_BYTES}, f"at most {MAX_WORKING_DIR_BYTES} bytes"),
+        ({"event_time": -1}, "event_time: Input should be greater than or equal to 0"),
+        ({"event": "whenever"}, "event: Input should be 'session-start', 'permission' or 'reminder'"),
+        ({"status": "working", "reason": "cleared"}, "a reason goes only with status 'closed'"),
     ],
 )
 def test_bad_input_is_refused_and_changes_nothing(store: SessionStore, fields: dict, message: str) -> None:
@@ -224,3 +232,105 @@ def test_a_new_owner_finds_its_siblings_without_scanning_the_store(
     assert owners_read < 20, owners_read
     assert store.get("old").close_reason is CloseReason.REPLACED
     assert not store.get("moved-away").closed, "it left owner 7 before the new session came"
+
+
+def test_longest_detail_fits_and_cleared_is_a_callers_reason(store: SessionStore) -> None:
+    assert store.set("d", "attention", detail="é" * MAX_DETAIL_CHARS).detail == "é" * MAX_DETAIL_CHARS
+    assert store.set("d", "closed", reason="cleared").close_reason.value == "cleared"
+
+
+class Heard:
+    """A store listener that counts what would become signals."""
+
+    def __init__(self) -> None:
+        self.changes: list[Session] = []
+
+    def session_changed(self, session: Session, created: bool) -> None:
+        self.changes.append(session)
+
+    def session_removed(self, session: Session) -> None:
+        raise AssertionError("nothing is removed here")
+
+
+@pytest.fixture
+def heard(store: SessionStore) -> Heard:
+    listener = Heard()
+    store.add_listener(listener)
+    return listener
+
+
+def test_an_event_older_than_the_last_applied_changes_nothing(store: SessionStore, heard: Heard) -> None:
+    store.set("s", "working", event_time=2_000)
+    stood = store.set("s", "attention", event_time=3_000, detail="Bash: ls")
+    assert store.set("s", "working", event_time=2_500) is stood
+    assert len(heard.changes) == 2
+    assert store.set("s", "working", event_time=3_000).status is Status.WORKING, "the same instant is applied"
+    assert store.set("s", "attention").event_time == 3_000, "a Set without a time is applied and keeps the newest"
+
+
+def test_after_the_agent_ends_a_session_only_a_start_reopens_it(store: SessionStore, heard: Heard) -> None:
+    store.set("s", "working")
+    ended = store.set("s", "closed", reason="session-end")
+    for late in ("attention", "working", "question", "closed"):
+        assert store.set("s", late, detail="late") is ended
+    assert store.set("s", "attention", event="reminder") is ended
+    assert len(heard.changes) == 2
+    reopened = store.set("s", "attention", event="session-start")
+    assert (reopened.status, reopened.close_reason) == (Status.ATTENTION, None)
+
+
+@pytest.mark.parametrize("reason", ["cleared", "replaced", "process-exited"])
+def test_ended_by_clear_or_found_over_by_the_daemon_also_waits_for_a_start(
+    store: SessionStore, reason: str
+) -> None:
+    store.set("s", "working", pid=4242, pid_start=7)
+    if reason == "cleared":
+        store.set("s", "closed", reason="cleared")
+    elif reason == "replaced":
+        store.set("newer", "attention", pid=4242, pid_start=7)
+    else:
+        store.sweep(stale_after_us=10**9, retention_us=10**9, owner_alive=lambda pid, start: False)
+    assert store.get("s").close_reason.value == reason
+    assert store.set("s", "working").status is Status.CLOSED
+    assert store.set("s", "working", event="session-start").status is Status.WORKING
+
+
+def test_a_session_closed_by_hand_reopens_with_any_set(store: SessionStore) -> None:
+    store.set("s", "closed")
+    assert store.set("s", "working").status is Status.WORKING
+
+
+def test_a_reminder_never_turns_a_question_into_attention(store: SessionStore) -> None:
+    store.set("s", "question", detail="Which database?")
+    kept = store.set("s", "attention", event="reminder")
+    assert (kept.status, kept.detail) == (Status.QUESTION, "Which database?")
+    assert store.set("w", "working").status is Status.WORKING
+    assert store.set("w", "attention", event="reminder").status is Status.ATTENTION
+    assert store.set("s", "working").status is Status.WORKING, "an event that is no reminder moves on"
+
+
+def test_detail_is_replaced_kept_while_the_status_stays_and_cleared_when_it_changes(store: SessionStore) -> None:
+    assert store.set("s", "attention", detail="Bash: npm test").detail == "Bash: npm test"
+    assert store.set("s", "attention").detail == "Bash: npm test"
+    assert store.set("s", "attention", detail="Bash: ls").detail == "Bash: ls"
+    assert store.set("s", "working").detail == ""
+    assert store.set("s", "working", detail="2 background tasks").detail == "2 background tasks"
+
+
+def test_a_permission_awaits_its_tool_until_anything_else_happens(store: SessionStore) -> None:
+    assert store.set("s", "attention", event="permission", detail="Bash: make").awaiting_tool
+    assert not store.set("s", "attention", event="reminder").awaiting_tool
+    assert not store.set("q", "question", event="permission").awaiting_tool
+
+
+def test_what_the_daemon_observes_obeys_the_same_order(store: SessionStore, heard: Heard) -> None:
+    store.set("s", "working", event_time=5_000)
+    store.observe("s", Status.ATTENTION, "interrupted", 4_000)
+    assert store.get("s").status is Status.WORKING
+    store.observe("s", Status.ATTENTION, "interrupted", 6_000)
+    assert (store.get("s").status, store.get("s").detail) == (Status.ATTENTION, "interrupted")
+    store.set("s", "closed")
+    store.observe("s", Status.ATTENTION, "interrupted", 7_000)
+    store.observe("gone", Status.ATTENTION, "interrupted", 7_000)
+    assert store.get("s").closed and store.get("gone") is None
+    assert len(heard.changes) == 3

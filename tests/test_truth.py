@@ -104,3 +104,18 @@ async def test_closed_sessions_are_removed_after_retention(fast) -> None:
     assert (await signals.next_for("done"))[1]["close_reason"] == "session-end"
     assert await signals.next_for("done") == ("removed", "done")
     assert await client.list_all() == []
+
+
+async def test_a_late_event_changes_nothing_and_sends_nothing(fast) -> None:
+    """Older than the last applied event, or after the agent ended the session: the reply
+    is the session as it stands, and subscribers hear nothing."""
+    client, signals = fast
+    await client.set("s1", "attention", event_time=2_000, detail="Bash: ls")
+    late = await client.set("s1", "working", event_time=1_000)
+    assert (late["status"], late["detail"]) == ("attention", "Bash: ls")
+    await client.set("s1", "closed", reason="session-end", event_time=3_000)
+    assert (await client.set("s1", "attention", event_time=4_000, detail="late"))["status"] == "closed"
+    reopened = await client.set("s1", "attention", event_time=5_000, event="session-start")
+    assert (reopened["status"], reopened["close_reason"]) == ("attention", "")
+    heard = [(await signals.next_for("s1"))[1] for _ in range(3)]
+    assert [(s["status"], s["detail"]) for s in heard] == [("attention", "Bash: ls"), ("closed", ""), ("attention", "")]

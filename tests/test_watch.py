@@ -93,9 +93,10 @@ def test_text_prints_the_table_then_a_line_per_change(daemon, watch) -> None:
     assert shown.next_line().split()[::5] == ["s1", "/srv/api"]
     cli(daemon.address, "set", "s1", "question")
     assert shown.next_line().split()[1:7] == ["question", "s1", "api", "claude-code", "/srv/api", "(was"]
-    cli(daemon.address, "set", "s2", "attention", "--cwd", HOSTILE_DIR)
+    cli(daemon.address, "set", "s2", "attention", "--cwd", HOSTILE_DIR, "--detail", "Bash: \x1b[2J npm test")
     line = shown.next_line()
     assert "\x1b" not in line and "\x07" not in line and "\\x1b]0;pwned\\x07" in line
+    assert line.endswith("  Bash: \\x1b[2J npm test"), line
     cli(daemon.address, "rm", "s1")
     assert shown.next_line().split()[1:] == ["removed", "api"]
     assert shown.stop_and_stderr() == ""

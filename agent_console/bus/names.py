@@ -24,6 +24,10 @@ ATTRIBUTE_TYPES: dict[str, str] = {
     "reason": "s",
     "terminal": "a{ss}",
     "shared_owner": "b",
+    "detail": "s",
+    "event_time": "t",
+    "transcript_path": "s",
+    "event": "s",
 }
 """The attributes ``Set`` accepts, with their D-Bus types: here, in a module with no
 imports, because the blocking client of one-shot commands needs them too."""

@@ -53,6 +53,7 @@ def session_to_wire(session: "Session", *, with_history: bool) -> dict[str, Vari
         "pid": Variant("u", session.pid),
         "terminal": Variant("a{ss}", dict(session.terminal)),
         "seq": Variant("t", session.seq),
+        "detail": Variant("s", session.detail),
     }
     if with_history:
         wire["history"] = Variant("aa{sv}", [_transition_to_wire(t) for t in session.history])

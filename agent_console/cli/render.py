@@ -20,6 +20,7 @@ from agent_console.presentation import (
     agent_of,
     by_urgency,
     clock,
+    detail_line,
     directory_of,
     elapsed,
     escape,
@@ -60,18 +61,27 @@ def plain(status: str, text: str) -> str:
 
 
 def session_table(sessions: Iterable[SessionDict], at_us: int, paint: Paint = plain) -> list[str]:
-    """The ``list`` table, most urgent first, the status coloured by ``paint``; no lines for no sessions."""
+    """The ``list`` table, most urgent first, the status coloured by ``paint``; no lines for no sessions.
+
+    The DETAIL column appears only when some session has a detail.
+    """
     ordered = by_urgency(sessions)
+    if not ordered:
+        return []
+    header = ["ID", "STATUS", "NAME", "AGENT", "FOR", "DIRECTORY", "DETAIL"]
     rows = [
-        [short_id(s), status_label(s, at_us), name_of(s), agent_of(s), elapsed(s.get("since"), at_us), directory_of(s)]
+        [short_id(s), status_label(s, at_us), name_of(s), agent_of(s), elapsed(s.get("since"), at_us), directory_of(s),
+         detail_line(s)]
         for s in ordered
     ]
+    if not any(row[-1] for row in rows):
+        header, rows = header[:-1], [row[:-1] for row in rows]
     colors = [str, *(partial(paint, str(s.get("status"))) for s in ordered)]
-    return table([["ID", "STATUS", "NAME", "AGENT", "FOR", "DIRECTORY"], *rows], colors) if rows else []
+    return table([header, *rows], colors)
 
 
 SHOWN_KEYS = frozenset(
-    {"id", "display_name", "status", "since", "agent_type", "working_dir", "last_activity"}
+    {"id", "display_name", "status", "detail", "since", "agent_type", "working_dir", "last_activity"}
     | {"closed", "close_reason", "stale", "history"}
 )
 """Keys ``get`` shows in its own way; any other key with a value is shown as it is."""
@@ -85,6 +95,7 @@ def session_details(session: SessionDict, at_us: int, paint: Paint = plain) -> l
         ["id:", text_of(session, "id")],
         ["name:", name_of(session)],
         ["status:", f"{text_of(session, 'status')} for {elapsed(session.get('since'), at_us)}{note}"],
+        ["detail:", detail_line(session)],
         ["agent:", text_of(session, "agent_type")],
         ["directory:", directory_of(session)],
         ["last activity:", f"{elapsed(session.get('last_activity'), at_us)} ago"],
@@ -116,7 +127,8 @@ def event_lines(event: WatchEvent, at_us: int, paint: Paint = plain) -> list[str
             label = paint(str(session.get("status")), f"{status_label(session, at_us):<{STATUS_WIDTH}}")
             where = directory_of(session)
             line = f"{stamp}  {label}  {short_id(session)}  {name_of(session)}  {agent_of(session)}  {where}"
-            return [line.rstrip() + _previous_status(session, previous)]
+            detail = detail_line(session)
+            return [line.rstrip() + (f"  {detail}" if detail else "") + _previous_status(session, previous)]
         case Removed(session_id, previous):
             return [f"{stamp}  {'removed':<{STATUS_WIDTH}}  {name_of(previous) if previous else escape(session_id)}"]
         case NotRunning():

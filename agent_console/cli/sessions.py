@@ -122,10 +122,10 @@ def _register_set(commands: Commands) -> None:
         "set",
         _set,
         "Create a session or change its status; prints nothing on success.",
-        "A new id creates a session; DIR and TYPE are kept when not given again.",
+        "A new id creates a session; DIR and TYPE are kept when not given again,\nTEXT while the status stays.",
         "0 done, 1 error (e.g. the store is full), 2 unknown status\nor a value past a limit, "
         "5 daemon not running or bus unreachable.",
-        ["agent-console set 4f1c2a question --cwd ~/src/api"],
+        ["agent-console set 4f1c2a question --cwd ~/src/api --detail 'Which database?'"],
     )
     add_id_argument(parser, "The whole session id: set creates what it does not find")
     with_completer(
@@ -134,11 +134,16 @@ def _register_set(commands: Commands) -> None:
     )
     parser.add_argument("--cwd", metavar="DIR", help="The session's working directory (made absolute)")
     parser.add_argument("--agent", metavar="TYPE", help="The kind of agent [default: claude-code]")
+    parser.add_argument("--detail", metavar="TEXT", help="Why it needs you, one line (at most 200 characters)")
     add_address_option(parser)
 
 
 def _set(args: argparse.Namespace) -> None:
-    attributes = {"working_dir": os.path.abspath(args.cwd) if args.cwd is not None else None, "agent_type": args.agent}
+    attributes = {
+        "working_dir": os.path.abspath(args.cwd) if args.cwd is not None else None,
+        "agent_type": args.agent,
+        "detail": args.detail,
+    }
     given = {name: value for name, value in attributes.items() if value is not None}
     run_with_client(args.address, lambda client: client.set(args.session_id, args.status, **given))
 
