@@ -29,6 +29,7 @@ REQUIRED_MATCHERS: dict[str, list[str | None]] = {
     "PostToolUse": [None],
     "PostToolUseFailure": [None],
     "PreCompact": [None],
+    "PostCompact": [None],
     "PermissionRequest": [None],
     "Notification": ["permission_prompt", "elicitation_dialog", "idle_prompt"],
     "Stop": [None],
@@ -125,7 +126,9 @@ def ours(settings: dict[str, Any]) -> list[tuple[str, str | None]]:
             mine = [h for h in group["hooks"] if settings_file.is_our_command(h["command"])]
             if mine:
                 assert group["hooks"] == mine, "our hooks share a group with the user's"
-                assert all(h["timeout"] == 5 and "async" not in h for h in mine)
+                assert all(h["timeout"] == 5 for h in mine)
+                waited_for = event in ("Stop", "SessionEnd")
+                assert all(h.get("async") is (None if waited_for else True) for h in mine), event
                 found += [(event, group.get("matcher"))] * len(mine)
     return sorted(found, key=str)
 

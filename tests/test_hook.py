@@ -26,6 +26,7 @@ from hook_support import (
     stored_session,
 )
 
+from agent_console import boottime
 from agent_console.bus.names import BUS_NAME
 from agent_console.bus.private_bus import PrivateBus, start_private_bus
 from agent_console.hook import STDIN_LIMIT_BYTES
@@ -72,16 +73,18 @@ RECORDED = [
     ),
     (
         "Notification",
-        {"message": "MCP server github requests input", "notification_type": "elicitation_dialog"},
-        "question",
-    ),
-    (
-        "Notification",
         {"message": "Claude is waiting for your input", "notification_type": "idle_prompt"},
         "attention",
     ),
+    (
+        "Notification",
+        {"message": "MCP server github requests input", "notification_type": "elicitation_dialog"},
+        "question",
+    ),
+    ("PostCompact", {"trigger": "auto", "compact_summary": "..."}, "working"),
+    ("PostCompact", {"trigger": "manual", "compact_summary": "..."}, "attention"),
     ("Stop", {"stop_hook_active": False}, "attention"),
-    ("StopFailure", {"error_type": "rate_limit"}, "attention"),
+    ("StopFailure", {"error": "rate_limit"}, "attention"),
     ("SessionEnd", {"reason": "prompt_input_exit"}, "closed"),
 ]
 
@@ -91,6 +94,7 @@ IGNORED = [
     ("SubagentStop", {"stop_hook_active": False, "agent_id": "a1", "agent_type": "Explore"}),
     ("SomeFutureEvent", {"novel_field": {"session_id": "decoy"}}),
     ("PreToolUse", {"tool_name": ["AskUserQuestion"], "tool_input": {}}),
+    ("SessionStart", {"source": "compact"}),
 ]
 
 UNUSUAL_DIRS = [
@@ -109,8 +113,25 @@ def hook(request: pytest.FixtureRequest, tmp_path: Path) -> Hook:
 
 
 def case_id(event: str, fields: dict[str, object]) -> str:
-    detail = fields.get("notification_type") or fields.get("tool_name")
+    detail = next((fields[key] for key in CASE_KEYS if isinstance(fields.get(key), str)), None)
     return f"{event}-{detail}" if detail else event
+
+
+CASE_KEYS = ("notification_type", "tool_name", "trigger", "source", "reason")
+
+
+def settled_session(address: str, session_id: str, status: str) -> dict[str, object] | None:
+    """The session once it reads ``status``: SessionEnd is recorded by a detached
+    process, after the hook has returned.  Polls with a deadline, never forever."""
+    deadline = time.monotonic() + WELL_UNDER_CLAUDE_TIMEOUT_S
+    while True:
+        session = stored_session(address, session_id)
+        if (session is not None and session["status"] == status) or time.monotonic() > deadline:
+            return session
+        time.sleep(POLL_S)
+
+
+POLL_S = 0.02
 
 
 def fresh_id() -> str:
@@ -138,7 +159,7 @@ def test_each_event_records_its_status(
 ) -> None:
     session_id = fresh_id()
     assert_silent_success(hook.run(event_payload(event, session_id, **fields), env_with_bus(shared_daemon.address)))
-    session = stored_session(shared_daemon.address, session_id)
+    session = settled_session(shared_daemon.address, session_id, status)
     assert session is not None
     assert (session["status"], session["working_dir"], session["agent_type"]) == (
         status, "/home/dev/projects/shop", "claude-code",
@@ -159,7 +180,7 @@ def test_a_session_lifecycle(hook: Hook, shared_daemon: RunningDaemon) -> None:
     env = env_with_bus(shared_daemon.address)
     for event, fields, status in RECORDED:
         assert_silent_success(hook.run(event_payload(event, session_id, **fields), env))
-        session = stored_session(shared_daemon.address, session_id)
+        session = settled_session(shared_daemon.address, session_id, status)
         assert session is not None and session["status"] == status, (event, fields)
     assert session["closed"] is True
 
@@ -179,7 +200,7 @@ def test_the_owner_process_and_the_close_reason_are_sent(hook: Hook, shared_daem
     assert_silent_success(run_under_a_shell(hook, event_payload("UserPromptSubmit", session_id, prompt="hi"), env))
     assert stored_session(shared_daemon.address, session_id)["pid"] == os.getpid()
     assert_silent_success(run_under_a_shell(hook, event_payload("SessionEnd", session_id, reason="exit"), env))
-    session = stored_session(shared_daemon.address, session_id)
+    session = settled_session(shared_daemon.address, session_id, "closed")
     assert (session["status"], session["close_reason"]) == ("closed", "session-end")
 
 
@@ -197,7 +218,7 @@ def test_clear_in_the_same_process_replaces_the_old_session(hook: Hook, shared_d
 def test_working_dir_arrives_exactly(hook: Hook, shared_daemon: RunningDaemon, cwd: str, ascii_only: bool) -> None:
     """Claude Code writes non-ASCII as is; other writers escape it (\\u, surrogate pairs)."""
     session_id = fresh_id()
-    body = json.loads(event_payload("Stop", session_id, cwd))
+    body = json.loads(event_payload("StopFailure", session_id, cwd))
     payload = json.dumps(body, ensure_ascii=ascii_only).encode()
     assert_silent_success(hook.run(payload, env_with_bus(shared_daemon.address)))
     session = stored_session(shared_daemon.address, session_id)
@@ -225,7 +246,7 @@ def test_only_top_level_members_count(hook: Hook, shared_daemon: RunningDaemon) 
 
 def test_whitespace_between_tokens_is_allowed(hook: Hook, shared_daemon: RunningDaemon) -> None:
     session_id = fresh_id()
-    payload = f'\n {{ "session_id" :\t"{session_id}" ,\n "cwd" : "/spaced" , "hook_event_name" : "Stop" }}\n'
+    payload = f'\n {{ "session_id" :\t"{session_id}" ,\n "cwd" : "/spaced" , "hook_event_name" : "StopFailure" }}\n'
     assert_silent_success(hook.run(payload.encode(), env_with_bus(shared_daemon.address)))
     session = stored_session(shared_daemon.address, session_id)
     assert session is not None and session["working_dir"] == "/spaced"
@@ -282,13 +303,13 @@ def test_ten_megabytes_of_tool_response_are_drained_and_recorded(hook: Hook, sha
 
 
 def test_no_daemon_on_the_bus(hook: Hook, bus_env: dict[str, str]) -> None:
-    line = assert_reported(hook.run(event_payload("Stop", fresh_id()), bus_env), "Stop", "attention")
+    line = assert_reported(hook.run(event_payload("StopFailure", fresh_id()), bus_env), "StopFailure", "attention")
     assert "ServiceUnknown" in line or "not provided by any .service files" in line
 
 
 def test_no_bus_at_all(hook: Hook, tmp_path: Path) -> None:
     env = env_with_bus(f"unix:path={tmp_path}/no-such-socket")
-    assert_reported(hook.run(event_payload("Stop", fresh_id()), env), "Stop")
+    assert_reported(hook.run(event_payload("StopFailure", fresh_id()), env), "StopFailure")
 
 
 @pytest.fixture
@@ -317,7 +338,7 @@ def silent_service(bus_address: str) -> Iterator[None]:
 def test_a_service_that_never_answers(hook: Hook, bus_env: dict[str, str]) -> None:
     """Whichever bound fires first, the hook's own or the bus tool's, says so."""
     started = time.monotonic()
-    line = assert_reported(hook.run(event_payload("Stop", fresh_id()), bus_env), "Stop")
+    line = assert_reported(hook.run(event_payload("StopFailure", fresh_id()), bus_env), "StopFailure")
     assert "no answer" in line or "timed out" in line, line
     assert time.monotonic() - started < WELL_UNDER_CLAUDE_TIMEOUT_S, line
 
@@ -336,7 +357,7 @@ def frozen_bus(tmp_path: Path) -> Iterator[PrivateBus]:
 
 def test_a_bus_that_never_answers(hook: Hook, frozen_bus: PrivateBus) -> None:
     started = time.monotonic()
-    line = assert_reported(hook.run(event_payload("Stop", fresh_id()), env_with_bus(frozen_bus.address)), "no answer")
+    line = assert_reported(hook.run(event_payload("StopFailure", fresh_id()), env_with_bus(frozen_bus.address)), "no answer")
     assert time.monotonic() - started < WELL_UNDER_CLAUDE_TIMEOUT_S, line
 
 
@@ -365,7 +386,7 @@ def test_python_hook_help_is_plain_usage() -> None:
 def test_python_hook_ignores_unexpected_arguments(shared_daemon: RunningDaemon) -> None:
     session_id = fresh_id()
     result = subprocess.run(
-        [AGENT_CONSOLE, "hook", "--bogus"], input=event_payload("Stop", session_id),
+        [AGENT_CONSOLE, "hook", "--bogus"], input=event_payload("StopFailure", session_id),
         env=env_with_bus(shared_daemon.address), check=False, capture_output=True, timeout=RUN_TIMEOUT_S,
     )
     assert_reported(result, "--bogus")
@@ -444,7 +465,7 @@ def test_python_hook_imports_nothing_heavy() -> None:
         "print(' '.join(sorted(set(sys.modules) - at_startup)))\n"
     )
     result = subprocess.run(
-        [sys.executable, "-c", script], input=event_payload("Stop", fresh_id()), check=False, capture_output=True,
+        [sys.executable, "-c", script], input=event_payload("StopFailure", fresh_id()), check=False, capture_output=True,
         env=env_with_bus("unix:path=/nonexistent"), timeout=RUN_TIMEOUT_S, cwd=REPO,
     )
     imported = set(result.stdout.decode().split())
@@ -455,6 +476,127 @@ def test_python_hook_imports_nothing_heavy() -> None:
     assert ours <= {
         "agent_console", "agent_console.cli", "agent_console.bus", "agent_console.bus.names",
         "agent_console.bus.address", "agent_console.bus.blocking", "agent_console.bus.marshal",
-        "agent_console.process_info", "agent_console.terminal", "agent_console.limits",
+        "agent_console.process_info", "agent_console.terminal", "agent_console.limits", "agent_console.boottime",
         "agent_console.agents", "agent_console.agents.claude_code",
     }
+
+
+LONG_LINE = "é" * 150 + " and more"
+DETAILED = [
+    ("PermissionRequest", {"tool_name": "Bash", "tool_input": {"command": "npm test", "description": "Run the tests"}},
+     "attention", "Bash: npm test"),
+    ("PermissionRequest", {"tool_name": "Edit", "tool_input": {"file_path": "/srv/shop/cart.py", "old_string": "a"}},
+     "attention", "Edit: /srv/shop/cart.py"),
+    ("PermissionRequest", {"tool_name": "Bash", "tool_input": {"command": "\n  set -e\nmake all\n"}},
+     "attention", "Bash: set -e"),
+    ("PermissionRequest", {"tool_name": "mcp__db__query", "tool_input": {"sql": "select 1"}},
+     "attention", "mcp__db__query"),
+    ("PreToolUse", {"tool_name": "AskUserQuestion", "tool_input": {"questions": [
+        {"question": 'Which "database" — Postgres?', "header": "DB", "options": [{"label": "Yes", "description": "d"}]},
+        {"question": "Second?", "header": "2", "options": []}]}},
+     "question", 'Which "database" — Postgres?'),
+    ("PermissionRequest", {"tool_name": "AskUserQuestion", "tool_input": {"questions": [
+        {"header": "H", "question": "Deploy now?\nReally?", "options": []}]}},
+     "question", "Deploy now?"),
+    ("Notification", {"message": "MCP server github requests input", "notification_type": "elicitation_dialog"},
+     "question", "MCP server github requests input"),
+    ("Stop", {"stop_hook_active": False, "last_assistant_message": "\n\nAll tests pass.\nDetails follow.",
+              "background_tasks": []}, "attention", "All tests pass."),
+    ("Stop", {"last_assistant_message": LONG_LINE}, "attention", "é" * 98 + "…"),
+    ("Stop", {"last_assistant_message": "x" * 300}, "attention", "x" * 197 + "…"),
+    ("Stop", {"last_assistant_message": "Started the build.", "background_tasks": [
+        {"id": "b1", "type": "shell", "status": "running", "description": "npm run build"},
+        {"id": "b2", "type": "shell", "status": "running", "description": "npm run watch"}]},
+     "working", "2 background tasks"),
+    ("Stop", {"background_tasks": [{"id": "b1", "type": "subagent", "status": "pending", "description": "x"}]},
+     "working", "1 background task"),
+    ("StopFailure", {"error": "invalid_request", "error_details": "400 bad request",
+                     "last_assistant_message": "API Error: 400 fake: this request is refused"},
+     "attention", "API Error: 400 fake: this request is refused"),
+    ("StopFailure", {"error": "rate_limit", "last_assistant_message": ""}, "attention", "rate_limit"),
+]
+
+
+@pytest.mark.parametrize(
+    ("event", "fields", "status", "detail"), DETAILED, ids=[f"{case_id(e, f)}-{n}" for n, (e, f, _, _) in enumerate(DETAILED)]
+)
+def test_both_handlers_read_the_same_detail(
+    hook: Hook, shared_daemon: RunningDaemon, event: str, fields: dict[str, object], status: str, detail: str
+) -> None:
+    """The two handlers' tables agree: every rule of events.py, with its detail, through each."""
+    session_id = fresh_id()
+    assert_silent_success(hook.run(event_payload(event, session_id, **fields), env_with_bus(shared_daemon.address)))
+    session = settled_session(shared_daemon.address, session_id, status)
+    assert session is not None
+    assert (session["status"], session["detail"]) == (status, detail)
+
+
+@pytest.mark.parametrize(("reason", "close_reason"), [("clear", "cleared"), ("logout", "session-end")])
+def test_session_end_says_why(hook: Hook, shared_daemon: RunningDaemon, reason: str, close_reason: str) -> None:
+    session_id = fresh_id()
+    env = env_with_bus(shared_daemon.address)
+    assert_silent_success(hook.run(event_payload("SessionEnd", session_id, reason=reason), env))
+    session = settled_session(shared_daemon.address, session_id, "closed")
+    assert (session["status"], session["close_reason"]) == ("closed", close_reason)
+
+
+def test_an_ask_user_question_dialog_reads_question_to_its_answer(hook: Hook, shared_daemon: RunningDaemon) -> None:
+    """PreToolUse, then PermissionRequest for the same tool, then permission_prompt 6 s later."""
+    session_id = fresh_id()
+    env = env_with_bus(shared_daemon.address)
+    tool_input = {"questions": [{"question": "Which database?", "header": "DB", "options": []}]}
+    for event, fields in [
+        ("PreToolUse", {"tool_name": "AskUserQuestion", "tool_input": tool_input}),
+        ("PermissionRequest", {"tool_name": "AskUserQuestion", "tool_input": tool_input}),
+        ("Notification", {"message": "Claude needs your permission", "notification_type": "permission_prompt"}),
+    ]:
+        assert_silent_success(hook.run(event_payload(event, session_id, **fields), env))
+        session = stored_session(shared_daemon.address, session_id)
+        assert (session["status"], session["detail"]) == ("question", "Which database?"), event
+    assert_silent_success(hook.run(event_payload("PostToolUse", session_id, tool_name="AskUserQuestion"), env))
+    assert stored_session(shared_daemon.address, session_id)["status"] == "working"
+
+
+def test_after_session_end_only_a_session_start_reopens(hook: Hook, shared_daemon: RunningDaemon) -> None:
+    """Claude does not wait for StopFailure hooks: one may land after SessionEnd."""
+    session_id = fresh_id()
+    env = env_with_bus(shared_daemon.address)
+    assert_silent_success(hook.run(event_payload("SessionEnd", session_id, reason="other"), env))
+    assert settled_session(shared_daemon.address, session_id, "closed")["status"] == "closed"
+    assert_silent_success(hook.run(event_payload("StopFailure", session_id, error="server_error"), env))
+    assert stored_session(shared_daemon.address, session_id)["status"] == "closed"
+    assert_silent_success(hook.run(event_payload("SessionStart", session_id, source="resume"), env))
+    assert stored_session(shared_daemon.address, session_id)["status"] == "attention"
+
+
+def test_events_are_stamped_on_the_boot_clock(hook: Hook, shared_daemon: RunningDaemon) -> None:
+    """A Set stamped before the hook ran is too late; one stamped after it is applied."""
+    session_id = fresh_id()
+    before = boottime.now_us()
+    assert_silent_success(hook.run(event_payload("UserPromptSubmit", session_id, prompt="go"), env_with_bus(shared_daemon.address)))
+    assert set_stamped(shared_daemon.address, session_id, before - STAMP_RESOLUTION_US)["status"] == "working"
+    assert set_stamped(shared_daemon.address, session_id, boottime.now_us())["status"] == "attention"
+
+
+STAMP_RESOLUTION_US = 10_000
+"""The shell hook reads /proc/uptime, in hundredths of a second, and rounds down."""
+
+
+def set_stamped(address: str, session_id: str, event_time: int) -> dict[str, object]:
+    """busctl's Set of attention at ``event_time``; the reply, as the store has it."""
+    result = subprocess.run(
+        ["busctl", f"--address={address}", "--json=short", "call", BUS_NAME, "/io/github/AgentConsole1",
+         "io.github.AgentConsole1.Sessions", "Set", "ssa{sv}", "--", session_id, "attention", "1",
+         "event_time", "t", str(event_time)],
+        check=False, capture_output=True, text=True, timeout=RUN_TIMEOUT_S,
+    )
+    assert result.returncode == 0, result.stderr
+    return {key: entry["data"] for key, entry in json.loads(result.stdout)["data"][0].items()}
+
+
+@pytest.mark.parametrize("event", ["Stop", "SessionEnd"])
+def test_what_claude_waits_for_does_not_wait_for_the_bus(hook: Hook, frozen_bus: PrivateBus, event: str) -> None:
+    """Claude waits for Stop's and SessionEnd's hooks: they return silently, without the
+    'no answer' line a wait would end with, while a detached process waits for the
+    frozen bus (and gives up on its own)."""
+    assert_silent_success(hook.run(event_payload(event, fresh_id()), env_with_bus(frozen_bus.address)))

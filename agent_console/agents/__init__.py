@@ -54,15 +54,38 @@ _MODULES = ("claude_code", "gemini_cli", "codex", "opencode")
 
 
 class Reading:
-    """What one event says about one session."""
+    """What one event says about one session.
 
-    __slots__ = ("session_id", "status", "working_dir")
+    Besides the status, an agent may know more (Claude Code's table does):
+    the ``detail`` (why the session needs a person), the ``event`` it means for
+    the store's rules (``session-start``, ``permission``, ``reminder``), the close
+    ``reason``, the ``transcript_path``, and whether the agent waits for this
+    hook (``waited_for``: the call is then made by a detached process).
+    """
 
-    def __init__(self, session_id: str | None, status: str, working_dir: str | None) -> None:
+    __slots__ = ("session_id", "status", "working_dir", "detail", "event", "reason", "transcript_path", "waited_for")
+
+    def __init__(
+        self,
+        session_id: str | None,
+        status: str,
+        working_dir: str | None,
+        *,
+        detail: str | None = None,
+        event: str | None = None,
+        reason: str | None = None,
+        transcript_path: str | None = None,
+        waited_for: bool = False,
+    ) -> None:
         self.session_id = session_id
         """None when the event named none: the hook then says so and records nothing."""
         self.status = status
         self.working_dir = working_dir
+        self.detail = detail
+        self.event = event
+        self.reason = reason
+        self.transcript_path = transcript_path
+        self.waited_for = waited_for
 
 
 def text_field(fields: Mapping[str, object], key: str) -> str | None:
