@@ -275,7 +275,7 @@ def new_session(update: SessionUpdate, now: Instant) -> Session:
         detail=update.detail or "",
         event_time=update.event_time or 0,
         transcript_path=update.transcript_path or "",
-        awaiting_tool=_awaits_tool(update.status, update),
+        awaiting_tool=_awaits_tool(update.status, update, False),
     )
 
 
@@ -306,7 +306,7 @@ def apply_update(session: Session, update: SessionUpdate, now: Instant) -> Sessi
         "last_activity": now.wall,
         "activity_monotonic": now.monotonic,
         "stale": False,
-        "awaiting_tool": _awaits_tool(status, update),
+        "awaiting_tool": _awaits_tool(status, update, session.awaiting_tool),
     }
     if update.working_dir is not None:
         changes["working_dir"] = update.working_dir
@@ -339,8 +339,10 @@ def _keeps_question(session: Session, update: SessionUpdate) -> bool:
     return update.event is EventKind.REMINDER and session.status is Status.QUESTION
 
 
-def _awaits_tool(status: Status, update: SessionUpdate) -> bool:
-    return update.event is EventKind.PERMISSION and status is Status.ATTENTION
+def _awaits_tool(status: Status, update: SessionUpdate, awaited: bool) -> bool:
+    """Asked by a permission, and still so after a reminder of the same dialog."""
+    kept = awaited and update.event is EventKind.REMINDER
+    return status is Status.ATTENTION and (update.event is EventKind.PERMISSION or kept)
 
 
 def close(session: Session, reason: CloseReason, now: Instant) -> Session:

@@ -169,3 +169,33 @@ def _linux_rss_kib(pid: int) -> int | None:
             return next((int(line.split()[1]) for line in status if line.startswith("VmRSS:")), None)
     except OSError:
         return None
+
+
+MAX_ENVIRON_BYTES = 1 << 20
+"""Of a process's environment block, what is read: the kernel allows a few MiB."""
+
+
+def children(pid: int) -> frozenset[int]:
+    """The pids of ``pid``'s children now, from each thread's list in /proc (Linux; empty elsewhere)."""
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return frozenset()
+    found: set[int] = set()
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as listed:
+                found.update(int(child) for child in listed.read().split())
+        except (OSError, ValueError):
+            continue
+    return frozenset(found)
+
+
+def environment_names(pid: int) -> frozenset[str]:
+    """The names in ``pid``'s environment as it was started (Linux; empty if unreadable)."""
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as environ:
+            block = environ.read(MAX_ENVIRON_BYTES)
+    except OSError:
+        return frozenset()
+    return frozenset(entry.partition(b"=")[0].decode(errors="replace") for entry in block.split(b"\0") if entry)

@@ -477,7 +477,7 @@ def test_python_hook_imports_nothing_heavy() -> None:
         "agent_console", "agent_console.cli", "agent_console.bus", "agent_console.bus.names",
         "agent_console.bus.address", "agent_console.bus.blocking", "agent_console.bus.marshal",
         "agent_console.process_info", "agent_console.terminal", "agent_console.limits", "agent_console.boottime",
-        "agent_console.agents", "agent_console.agents.claude_code",
+        "agent_console.detail", "agent_console.agents", "agent_console.agents.claude_code",
     }
 
 

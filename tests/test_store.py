@@ -319,6 +319,8 @@ def test_detail_is_replaced_kept_while_the_status_stays_and_cleared_when_it_chan
 
 def test_a_permission_awaits_its_tool_until_anything_else_happens(store: SessionStore) -> None:
     assert store.set("s", "attention", event="permission", detail="Bash: make").awaiting_tool
+    assert store.set("s", "attention", event="reminder").awaiting_tool, "a reminder of the same dialog"
+    assert not store.set("s", "attention").awaiting_tool
     assert not store.set("s", "attention", event="reminder").awaiting_tool
     assert not store.set("q", "question", event="permission").awaiting_tool
 

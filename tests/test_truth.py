@@ -2,15 +2,21 @@
 short thresholds, and real child processes standing in for Claude Code."""
 
 import asyncio
+import json
+import os
 import subprocess
+import sys
 from collections.abc import AsyncIterator
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from conftest import start_daemon
 
+from agent_console import boottime
 from agent_console.client import SessionsClient
 from agent_console.process_info import start_time
+from agent_console.transcripts import MAX_READ_BYTES
 
 HANG_GUARD_S = 20.0
 """Only against a hang: the thresholds below are a fraction of a second."""
@@ -25,6 +31,14 @@ class Signals:
             lambda s: self.queue.put_nowait(("changed", s)), lambda i: self.queue.put_nowait(("removed", i))
         )
         return self
+
+    async def change_where(self, session_id: str, status: str, detail: str) -> dict:
+        """The next change of ``session_id`` to ``status`` and ``detail``, skipping others
+        (the fast daemon flags quiet sessions stale); the hang guard ends a wait for nothing."""
+        while True:
+            kind, session = await self.next_for(session_id)
+            if kind == "changed" and (session["status"], session["detail"]) == (status, detail):
+                return session
 
     async def next_for(self, session_id: str) -> tuple[str, dict | str]:
         while True:
@@ -119,3 +133,102 @@ async def test_a_late_event_changes_nothing_and_sends_nothing(fast) -> None:
     assert (reopened["status"], reopened["close_reason"]) == ("attention", "")
     heard = [(await signals.next_for("s1"))[1] for _ in range(3)]
     assert [(s["status"], s["detail"]) for s in heard] == [("attention", "Bash: ls"), ("closed", ""), ("attention", "")]
+
+
+def transcript_entry(kind: str, text: str, timestamp: str | None = None, **more: object) -> str:
+    """One JSON line as Claude Code appends it to a transcript."""
+    entry = {"type": kind, "message": {"role": kind, "content": [{"type": "text", "text": text}]}, **more}
+    if timestamp is not None:
+        entry["timestamp"] = timestamp
+    return json.dumps(entry) + "\n"
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+async def test_esc_and_api_errors_are_read_from_the_transcript(fast, tmp_path: Path) -> None:
+    """Only what is appended after the daemon first saw the file counts; an over-long
+    line is skipped unparsed; the newest marker of a look wins."""
+    client, signals = fast
+    transcript = tmp_path / "session.jsonl"
+    transcript.write_text(transcript_entry("user", "[Request interrupted by user]", now_iso()))
+    await client.set("s1", "working", transcript_path=str(transcript))
+    assert (await signals.next_for("s1"))[1]["status"] == "working"
+    await client.set("s1", "working")
+    assert (await signals.next_for("s1"))[1]["status"] == "working", "the old marker was not replayed"
+    with transcript.open("a") as appended:
+        appended.write(transcript_entry("assistant", "x" * (MAX_READ_BYTES + 10), now_iso()))
+        appended.write(transcript_entry("user", "[Request interrupted by user for tool use]", now_iso()))
+    await signals.change_where("s1", "attention", "interrupted")
+    await client.set("s1", "working")
+    with transcript.open("a") as appended:
+        appended.write(transcript_entry("assistant", "API Error: 529 overloaded\nretry later", now_iso(),
+                                        isApiErrorMessage=True))
+    await signals.change_where("s1", "attention", "API Error: 529 overloaded")
+
+
+async def test_a_newer_hook_event_outranks_an_older_marker(fast, tmp_path: Path) -> None:
+    client, signals = fast
+    transcript = tmp_path / "session.jsonl"
+    transcript.touch()
+    await client.set("s1", "working", transcript_path=str(transcript), event_time=boottime.now_us())
+    an_hour_ago = datetime.now(timezone.utc).timestamp() - 3600
+    with transcript.open("a") as appended:
+        appended.write(transcript_entry("user", "[Request interrupted by user]",
+                                        datetime.fromtimestamp(an_hour_ago, timezone.utc).isoformat()))
+        appended.write(transcript_entry("user", "carry on"))
+    await client.set("s1", "attention", detail="newer")
+    barrier = tmp_path / "barrier.jsonl"
+    barrier.touch()
+    await client.set("barrier", "working", transcript_path=str(barrier))
+    with barrier.open("a") as appended:
+        appended.write(transcript_entry("user", "[Request interrupted by user]", now_iso()))
+    await signals.change_where("barrier", "attention", "interrupted")
+    assert (await client.get("s1"))["detail"] == "newer", "the hour-old Esc changed nothing"
+
+
+async def test_a_transcript_path_that_is_no_regular_file_is_not_followed(fast, tmp_path: Path) -> None:
+    """A FIFO would block a reader forever: the daemon must go on serving."""
+    client, signals = fast
+    fifo = tmp_path / "fifo.jsonl"
+    os.mkfifo(fifo)
+    await client.set("s1", "working", transcript_path=str(fifo))
+    transcript = tmp_path / "real.jsonl"
+    transcript.touch()
+    await client.set("s2", "working", transcript_path=str(transcript))
+    await client.set("s2", "working")
+    with transcript.open("a") as appended:
+        appended.write(transcript_entry("user", "[Request interrupted by user]", now_iso()))
+    await signals.change_where("s2", "attention", "interrupted")
+    assert (await client.get("s1"))["status"] == "working"
+
+
+TOOL_OWNER = """
+import os, subprocess, sys
+hook_env = {**os.environ, "CLAUDECODE": "1", "CLAUDE_PROJECT_DIR": "/srv/shop"}
+tool_env = {**os.environ, "CLAUDECODE": "1"}
+children = []
+for line in sys.stdin:
+    env = hook_env if line.strip() == "hook" else tool_env
+    children.append(subprocess.Popen(["sleep", "600"], env=env))
+    print("started", flush=True)
+for child in children:
+    child.kill()
+"""
+"""Plays Claude Code: starts a hook or a tool child on each line of stdin."""
+
+
+async def test_an_approved_tool_reads_working_once_it_runs(fast) -> None:
+    client, signals = fast
+    owner = subprocess.Popen([sys.executable, "-c", TOOL_OWNER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        await client.set("s1", "attention", event="permission", detail="Bash: npm test", **owner_of(owner))
+        assert (await signals.next_for("s1"))[1]["status"] == "attention"
+        owner.stdin.write("tool\n")
+        owner.stdin.flush()
+        assert owner.stdout.readline() == "started\n"
+        await signals.change_where("s1", "working", "Bash: npm test")
+    finally:
+        owner.stdin.close()
+        owner.wait(timeout=HANG_GUARD_S)

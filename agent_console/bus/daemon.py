@@ -5,8 +5,9 @@ service manager starts loads the store, the bus and the config reader, not
 the command line of the person's commands, so it starts sooner and stays
 smaller for as long as it runs.
 
-Housekeeping (owners gone, quiet sessions, expired closed ones) is a task on
-the same event loop as the D-Bus handlers, so it needs no lock either.  If
+Housekeeping (owners gone, quiet sessions, expired closed ones) and the
+observations no hook makes (transcripts, approved tools starting) are tasks on
+the same event loop as the D-Bus handlers, so they need no lock either.  If
 it ever fails, the daemon exits 1 rather than go on showing stale truth.
 
 Exit codes are chosen for a supervisor: 0 when stopped by a signal (SIGTERM,
@@ -29,14 +30,17 @@ from dbus_next.aio import MessageBus
 from dbus_next.constants import NameFlag, RequestNameReply
 from dbus_next.errors import DBusError
 
-from agent_console import process_info
+from agent_console import boottime, process_info
+from agent_console.approvals import ApprovalWatch
 from agent_console.bus.connection import connect, name_owner_pid, session_bus_address
 from agent_console.bus.names import BUS_DRIVER, BUS_DRIVER_PATH, BUS_NAME, OBJECT_PATH
 from agent_console.bus.service import SessionsInterface
 from agent_console.config import DaemonConfig, load_config
 from agent_console.errors import InvalidArgs, Unavailable
 from agent_console.logs import configure_logging
+from agent_console.model import Status
 from agent_console.store import SessionStore
+from agent_console.transcripts import TranscriptFollower
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -130,11 +134,14 @@ async def _serve(address: str | None, replace: bool, config: DaemonConfig) -> in
         bus.disconnect()
         return EXIT_NAME_TAKEN
     log.info("serving %s on %s", BUS_NAME, address or "the session bus")
-    housekeeping = asyncio.ensure_future(_keep_house(store, config))
+    housekeeping = asyncio.gather(_keep_house(store, config), _observe(store))
     try:
         return await _wait_until_done(bus, housekeeping)
     finally:
         housekeeping.cancel()
+        await asyncio.wait({housekeeping})
+        if not housekeeping.cancelled():
+            housekeeping.exception()  # taken, so asyncio does not print it: a failure was logged
 
 
 async def _keep_house(store: SessionStore, config: DaemonConfig) -> None:
@@ -145,6 +152,26 @@ async def _keep_house(store: SessionStore, config: DaemonConfig) -> None:
             retention_us=int(config.retention * MICROSECONDS),
             owner_alive=process_info.is_running,
         )
+
+
+OBSERVE_INTERVAL_S = 0.5
+"""How often transcripts and awaited tools are looked at: Esc and an approved tool
+show within about this (the issue asks for 2 s), for a stat per open session."""
+
+
+async def _observe(store: SessionStore) -> None:
+    """Tell what no hook reports: an Esc or an API error in a transcript, an approved tool starting."""
+    follower = TranscriptFollower()
+    approvals = ApprovalWatch()
+    store.add_listener(follower)
+    store.add_listener(approvals)
+    while True:
+        await asyncio.sleep(OBSERVE_INTERVAL_S)
+        for seen in follower.look(store.get):
+            store.observe(seen.session_id, seen.status, seen.detail, seen.event_time)
+        for session in approvals.started(store.get):
+            log.debug("session %r: its approved tool runs", session.id)
+            store.observe(session.id, Status.WORKING, session.detail, boottime.now_us())
 
 
 async def _own_name(bus: MessageBus, replace: bool) -> bool:

@@ -26,7 +26,7 @@ registers exactly the events listed here.
 from collections.abc import Mapping
 
 from agent_console.agents import ATTENTION, CLOSED, QUESTION, WORKING, Reading, text_field
-from agent_console.limits import MAX_DETAIL_CHARS
+from agent_console.detail import detail_of, first_line
 
 SESSION_START = "session-start"
 PERMISSION = "permission"
@@ -46,8 +46,6 @@ QUESTION_KEYS = ("question",)
 
 ERROR_FIELDS = ("last_assistant_message", "error_details", "error")
 """StopFailure's fields, most telling first: the text the person saw, then the error type."""
-
-ELLIPSIS = "…"
 
 # Details: ("tool", keys): "<tool_name>: <first member of tool_input named in keys>";
 # ("input", keys): that member alone; ("fields", names): the first non-empty top-level
@@ -170,7 +168,7 @@ def detail_for(spec: tuple[str, ...] | None, event: Mapping[str, object]) -> str
         items = event.get(names[0])
         count = len(items) if isinstance(items, list) else 0
         text = f"{count} background task{'' if count == 1 else 's'}"
-    return None if text is None else shorten(first_line(text))
+    return None if text is None else detail_of(text)
 
 
 def _first_member(value: object, names: list[str]) -> str | None:
@@ -188,26 +186,3 @@ def _first_member(value: object, names: list[str]) -> str | None:
             if found is not None:
                 return found
     return None
-
-
-def first_line(text: str) -> str:
-    """The first line that holds anything but white space, without white space around it."""
-    return text.lstrip(" \t\r\n").split("\n", 1)[0].split("\r", 1)[0].rstrip(" \t")
-
-
-_UNSENDABLE = {0: None, **{code: 0xFFFD for code in range(0xD800, 0xE000)}}
-"""NUL and lone surrogates (valid in JSON) cannot travel in a D-Bus string."""
-
-
-def shorten(text: str) -> str:
-    """At most ``MAX_DETAIL_CHARS`` bytes of UTF-8, cut at a character and ended with "…".
-
-    Bytes rather than characters so that the shell handler, which counts
-    bytes, cuts at the very same place; bytes are never fewer than characters.
-    """
-    text = text.translate(_UNSENDABLE)
-    encoded = text.encode()
-    if len(encoded) <= MAX_DETAIL_CHARS:
-        return text
-    room = MAX_DETAIL_CHARS - len(ELLIPSIS.encode())
-    return encoded[:room].decode(errors="ignore") + ELLIPSIS

@@ -1,0 +1,37 @@
+"""A session's ``detail`` made from a longer text: its first line, short enough.
+
+Shared by the hooks (a question, a command, the last answer) and the daemon
+(an API error read from a transcript), so that every detail is cut alike.
+Standard library only: the hook imports it on every event.
+"""
+
+from agent_console.limits import MAX_DETAIL_CHARS
+
+ELLIPSIS = "…"
+
+_UNSENDABLE = {0: None, **{code: 0xFFFD for code in range(0xD800, 0xE000)}}
+"""NUL and lone surrogates (valid in JSON) cannot travel in a D-Bus string."""
+
+
+def first_line(text: str) -> str:
+    """The first line that holds anything but white space, without white space around it."""
+    return text.lstrip(" \t\r\n").split("\n", 1)[0].split("\r", 1)[0].rstrip(" \t")
+
+
+def shorten(text: str) -> str:
+    """At most ``MAX_DETAIL_CHARS`` bytes of UTF-8, cut at a character and ended with "…".
+
+    Bytes rather than characters so that the shell handler, which counts
+    bytes, cuts at the very same place; bytes are never fewer than characters.
+    """
+    text = text.translate(_UNSENDABLE)
+    encoded = text.encode()
+    if len(encoded) <= MAX_DETAIL_CHARS:
+        return text
+    room = MAX_DETAIL_CHARS - len(ELLIPSIS.encode())
+    return encoded[:room].decode(errors="ignore") + ELLIPSIS
+
+
+def detail_of(text: str) -> str:
+    """The detail a text gives: its first line, shortened."""
+    return shorten(first_line(text))
