@@ -127,7 +127,7 @@ def ours(settings: dict[str, Any]) -> list[tuple[str, str | None]]:
             if mine:
                 assert group["hooks"] == mine, "our hooks share a group with the user's"
                 assert all(h["timeout"] == 5 for h in mine)
-                waited_for = event in ("Stop", "SessionEnd")
+                waited_for = event in ("Stop", "StopFailure", "SessionEnd")
                 assert all(h.get("async") is (None if waited_for else True) for h in mine), event
                 found += [(event, group.get("matcher"))] * len(mine)
     return sorted(found, key=str)

@@ -218,7 +218,7 @@ def test_clear_in_the_same_process_replaces_the_old_session(hook: Hook, shared_d
 def test_working_dir_arrives_exactly(hook: Hook, shared_daemon: RunningDaemon, cwd: str, ascii_only: bool) -> None:
     """Claude Code writes non-ASCII as is; other writers escape it (\\u, surrogate pairs)."""
     session_id = fresh_id()
-    body = json.loads(event_payload("StopFailure", session_id, cwd))
+    body = json.loads(event_payload("PermissionRequest", session_id, cwd))
     payload = json.dumps(body, ensure_ascii=ascii_only).encode()
     assert_silent_success(hook.run(payload, env_with_bus(shared_daemon.address)))
     session = stored_session(shared_daemon.address, session_id)
@@ -246,7 +246,7 @@ def test_only_top_level_members_count(hook: Hook, shared_daemon: RunningDaemon) 
 
 def test_whitespace_between_tokens_is_allowed(hook: Hook, shared_daemon: RunningDaemon) -> None:
     session_id = fresh_id()
-    payload = f'\n {{ "session_id" :\t"{session_id}" ,\n "cwd" : "/spaced" , "hook_event_name" : "StopFailure" }}\n'
+    payload = f'\n {{ "session_id" :\t"{session_id}" ,\n "cwd" : "/spaced" , "hook_event_name" : "PermissionRequest" }}\n'
     assert_silent_success(hook.run(payload.encode(), env_with_bus(shared_daemon.address)))
     session = stored_session(shared_daemon.address, session_id)
     assert session is not None and session["working_dir"] == "/spaced"
@@ -303,13 +303,13 @@ def test_ten_megabytes_of_tool_response_are_drained_and_recorded(hook: Hook, sha
 
 
 def test_no_daemon_on_the_bus(hook: Hook, bus_env: dict[str, str]) -> None:
-    line = assert_reported(hook.run(event_payload("StopFailure", fresh_id()), bus_env), "StopFailure", "attention")
+    line = assert_reported(hook.run(event_payload("PermissionRequest", fresh_id()), bus_env), "PermissionRequest", "attention")
     assert "ServiceUnknown" in line or "not provided by any .service files" in line
 
 
 def test_no_bus_at_all(hook: Hook, tmp_path: Path) -> None:
     env = env_with_bus(f"unix:path={tmp_path}/no-such-socket")
-    assert_reported(hook.run(event_payload("StopFailure", fresh_id()), env), "StopFailure")
+    assert_reported(hook.run(event_payload("PermissionRequest", fresh_id()), env), "PermissionRequest")
 
 
 @pytest.fixture
@@ -338,7 +338,7 @@ def silent_service(bus_address: str) -> Iterator[None]:
 def test_a_service_that_never_answers(hook: Hook, bus_env: dict[str, str]) -> None:
     """Whichever bound fires first, the hook's own or the bus tool's, says so."""
     started = time.monotonic()
-    line = assert_reported(hook.run(event_payload("StopFailure", fresh_id()), bus_env), "StopFailure")
+    line = assert_reported(hook.run(event_payload("PermissionRequest", fresh_id()), bus_env), "PermissionRequest")
     assert "no answer" in line or "timed out" in line, line
     assert time.monotonic() - started < WELL_UNDER_CLAUDE_TIMEOUT_S, line
 
@@ -357,7 +357,7 @@ def frozen_bus(tmp_path: Path) -> Iterator[PrivateBus]:
 
 def test_a_bus_that_never_answers(hook: Hook, frozen_bus: PrivateBus) -> None:
     started = time.monotonic()
-    line = assert_reported(hook.run(event_payload("StopFailure", fresh_id()), env_with_bus(frozen_bus.address)), "no answer")
+    line = assert_reported(hook.run(event_payload("PermissionRequest", fresh_id()), env_with_bus(frozen_bus.address)), "no answer")
     assert time.monotonic() - started < WELL_UNDER_CLAUDE_TIMEOUT_S, line
 
 
@@ -386,7 +386,7 @@ def test_python_hook_help_is_plain_usage() -> None:
 def test_python_hook_ignores_unexpected_arguments(shared_daemon: RunningDaemon) -> None:
     session_id = fresh_id()
     result = subprocess.run(
-        [AGENT_CONSOLE, "hook", "--bogus"], input=event_payload("StopFailure", session_id),
+        [AGENT_CONSOLE, "hook", "--bogus"], input=event_payload("PermissionRequest", session_id),
         env=env_with_bus(shared_daemon.address), check=False, capture_output=True, timeout=RUN_TIMEOUT_S,
     )
     assert_reported(result, "--bogus")
@@ -465,7 +465,7 @@ def test_python_hook_imports_nothing_heavy() -> None:
         "print(' '.join(sorted(set(sys.modules) - at_startup)))\n"
     )
     result = subprocess.run(
-        [sys.executable, "-c", script], input=event_payload("StopFailure", fresh_id()), check=False, capture_output=True,
+        [sys.executable, "-c", script], input=event_payload("PermissionRequest", fresh_id()), check=False, capture_output=True,
         env=env_with_bus("unix:path=/nonexistent"), timeout=RUN_TIMEOUT_S, cwd=REPO,
     )
     imported = set(result.stdout.decode().split())
@@ -558,12 +558,12 @@ def test_an_ask_user_question_dialog_reads_question_to_its_answer(hook: Hook, sh
 
 
 def test_after_session_end_only_a_session_start_reopens(hook: Hook, shared_daemon: RunningDaemon) -> None:
-    """Claude does not wait for StopFailure hooks: one may land after SessionEnd."""
+    """An event's call may land after SessionEnd's (async hooks finish in any order)."""
     session_id = fresh_id()
     env = env_with_bus(shared_daemon.address)
     assert_silent_success(hook.run(event_payload("SessionEnd", session_id, reason="other"), env))
     assert settled_session(shared_daemon.address, session_id, "closed")["status"] == "closed"
-    assert_silent_success(hook.run(event_payload("StopFailure", session_id, error="server_error"), env))
+    assert_silent_success(hook.run(event_payload("PermissionRequest", session_id, tool_name="Bash"), env))
     assert stored_session(shared_daemon.address, session_id)["status"] == "closed"
     assert_silent_success(hook.run(event_payload("SessionStart", session_id, source="resume"), env))
     assert stored_session(shared_daemon.address, session_id)["status"] == "attention"
@@ -594,9 +594,9 @@ def set_stamped(address: str, session_id: str, event_time: int) -> dict[str, obj
     return {key: entry["data"] for key, entry in json.loads(result.stdout)["data"][0].items()}
 
 
-@pytest.mark.parametrize("event", ["Stop", "SessionEnd"])
+@pytest.mark.parametrize("event", ["Stop", "StopFailure", "SessionEnd"])
 def test_what_claude_waits_for_does_not_wait_for_the_bus(hook: Hook, frozen_bus: PrivateBus, event: str) -> None:
-    """Claude waits for Stop's and SessionEnd's hooks: they return silently, without the
+    """Claude waits for the hooks of the last events of a turn: they return silently, without the
     'no answer' line a wait would end with, while a detached process waits for the
     frozen bus (and gives up on its own)."""
     assert_silent_success(hook.run(event_payload(event, fresh_id()), env_with_bus(frozen_bus.address)))

@@ -40,14 +40,14 @@ def test_shellcheck_finds_nothing() -> None:
 def test_without_timeout_the_bus_tool_bounds_the_call(tmp_path: Path, daemon: RunningDaemon) -> None:
     """macOS has no timeout(1): the call must still work."""
     session_id = str(uuid.uuid4())
-    result = run_with_tools(tmp_path, ("head", "cat", "busctl"), event_payload("StopFailure", session_id), daemon.address)
+    result = run_with_tools(tmp_path, ("head", "cat", "busctl"), event_payload("PermissionRequest", session_id), daemon.address)
     assert (result.returncode, result.stdout, result.stderr) == (0, b"", b"")
     session = stored_session(daemon.address, session_id)
     assert session is not None and session["status"] == "attention"
 
 
 def test_without_any_bus_tool_it_says_so(tmp_path: Path, daemon: RunningDaemon) -> None:
-    result = run_with_tools(tmp_path, SHELL_TOOLS, event_payload("StopFailure", str(uuid.uuid4())), daemon.address)
+    result = run_with_tools(tmp_path, SHELL_TOOLS, event_payload("PermissionRequest", str(uuid.uuid4())), daemon.address)
     assert (result.returncode, result.stdout) == (0, b"")
     lines = result.stderr.decode().splitlines()
     assert len(lines) == 1 and "neither busctl nor gdbus" in lines[0], lines
@@ -71,7 +71,7 @@ def test_escapes_json_cannot_carry_into_dbus_are_replaced_not_fatal(
     """sh aborts with status 2 on a bad $((0x...)): the script must never get there,
     and D-Bus strings can hold neither NUL nor lone surrogates."""
     session_id = str(uuid.uuid4())
-    payload = f'{{"session_id":"{session_id}","cwd":"{escaped}","hook_event_name":"StopFailure"}}'.encode()
+    payload = f'{{"session_id":"{session_id}","cwd":"{escaped}","hook_event_name":"PermissionRequest"}}'.encode()
     result = Hook("sh", (str(HOOK_SCRIPT),)).run(payload, env_with_bus(daemon.address))
     assert (result.returncode, result.stdout, result.stderr) == (0, b"", b"")
     session = stored_session(daemon.address, session_id)

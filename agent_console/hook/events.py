@@ -101,15 +101,15 @@ events this table reads, so install-hooks cannot drift from the handler.
 each rather than a regex alternation, which every Claude version reads alike."""
 
 
-WAITED_FOR = ("Stop", "SessionEnd")
+WAITED_FOR = ("Stop", "StopFailure", "SessionEnd")
 """Events registered without ``async``, so that Claude waits for their hook.
 Observed with 2.1.197 in print mode: Claude exits right after SessionEnd and
-ends the hooks still running, and while an async Stop hook (or any async hook
-still running when the turn ends) is pending it skips SessionEnd's hooks
-altogether.  The handlers hand these two to a detached process, so the wait is
-for a start and a parse.  Every other event is registered ``async``: Claude
-reads nothing from us, and the daemon puts events back in order by their
-``event_time``."""
+ends the hooks still running, and when an async hook is still running as the
+turn ends (Stop's or StopFailure's, the last events of a turn, above all) it
+skips SessionEnd's hooks altogether.  The handlers hand these three to a
+detached process, so the wait is for a start and a parse.  Every other event
+is registered ``async``: Claude reads nothing from us, and the daemon puts
+events back in order by their ``event_time``."""
 
 
 def reading_of(event: Mapping[str, object]) -> Reading | None:
