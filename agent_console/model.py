@@ -69,10 +69,12 @@ CLIENT_CLOSE_REASONS = (CloseReason.SESSION_END, CloseReason.CLEARED, CloseReaso
 """The reasons a caller may give; the others are facts only the daemon observes."""
 
 REOPENED_BY_ANY_SET = (CloseReason.USER,)
-"""Close reasons after which any Set reopens the session.  A session its agent
-ended, or the daemon found over (replaced, owner gone), reopens only by an
-update marked ``EventKind.SESSION_START``: whatever else still arrives for it is
-an event that happened before the end and only reached us late."""
+"""Close reasons after which any Set reopens the session.  A session whose agent
+announced its start (an update marked ``EventKind.SESSION_START``) and that its
+agent ended, or the daemon found over (replaced, owner gone), reopens only by
+another start: whatever else still arrives for it is an event that happened
+before the end and only reached us late.  Agents whose hooks announce no start
+(Gemini CLI, Codex, opencode so far) keep the older rule: any Set reopens."""
 
 
 class EventKind(StrEnum):
@@ -137,6 +139,8 @@ class Session:
     """The agent's transcript, which the daemon follows for events no hook reports."""
     awaiting_tool: bool = False
     """Attention for a tool's permission: the tool starting proves it was approved."""
+    announced_start: bool = False
+    """Its agent said when it started: then only another start reopens it once ended."""
 
     @property
     def closed(self) -> bool:
@@ -276,6 +280,7 @@ def new_session(update: SessionUpdate, now: Instant) -> Session:
         event_time=update.event_time or 0,
         transcript_path=update.transcript_path or "",
         awaiting_tool=_awaits_tool(update.status, update, False),
+        announced_start=update.event is EventKind.SESSION_START,
     )
 
 
@@ -283,12 +288,14 @@ def is_late(session: Session, update: SessionUpdate) -> bool:
     """Whether ``update`` happened before what the session already shows, so it must change nothing.
 
     Older than the newest event applied, or anything but a start for a
-    session that its agent ended or the daemon found over.
+    session that announced its start and that its agent ended or the daemon
+    found over.
     """
     if update.event_time is not None and update.event_time < session.event_time:
         return True
     return (
         session.closed
+        and session.announced_start
         and session.close_reason not in REOPENED_BY_ANY_SET
         and update.event is not EventKind.SESSION_START
     )
@@ -316,6 +323,8 @@ def apply_update(session: Session, update: SessionUpdate, now: Instant) -> Sessi
         changes.update(pid=update.pid, pid_start=update.pid_start)
     if update.terminal is not None:
         changes["terminal"] = _terminal(update.terminal)
+    if update.event is EventKind.SESSION_START:
+        changes["announced_start"] = True
     if update.transcript_path is not None:
         changes["transcript_path"] = update.transcript_path
     if update.event_time is not None:

@@ -561,6 +561,7 @@ def test_after_session_end_only_a_session_start_reopens(hook: Hook, shared_daemo
     """An event's call may land after SessionEnd's (async hooks finish in any order)."""
     session_id = fresh_id()
     env = env_with_bus(shared_daemon.address)
+    assert_silent_success(hook.run(event_payload("SessionStart", session_id, source="startup"), env))
     assert_silent_success(hook.run(event_payload("SessionEnd", session_id, reason="other"), env))
     assert settled_session(shared_daemon.address, session_id, "closed")["status"] == "closed"
     assert_silent_success(hook.run(event_payload("PermissionRequest", session_id, tool_name="Bash"), env))

@@ -73,7 +73,7 @@ def test_the_same_pid_with_another_start_time_is_another_process(store: SessionS
 
 
 def test_only_a_session_newly_in_a_process_replaces(store: SessionStore, recorder: Recorder) -> None:
-    store.set("a", "working", pid=1, pid_start=1)
+    store.set("a", "working", pid=1, pid_start=1, event="session-start")
     store.set("b", "working", pid=1, pid_start=1)
     assert store.get("a").closed
     before = len(recorder.events)

@@ -269,12 +269,13 @@ def test_an_event_older_than_the_last_applied_changes_nothing(store: SessionStor
 
 
 def test_after_the_agent_ends_a_session_only_a_start_reopens_it(store: SessionStore, heard: Heard) -> None:
+    store.set("s", "attention", event="session-start")
     store.set("s", "working")
     ended = store.set("s", "closed", reason="session-end")
     for late in ("attention", "working", "question", "closed"):
         assert store.set("s", late, detail="late") is ended
     assert store.set("s", "attention", event="reminder") is ended
-    assert len(heard.changes) == 2
+    assert len(heard.changes) == 3
     reopened = store.set("s", "attention", event="session-start")
     assert (reopened.status, reopened.close_reason) == (Status.ATTENTION, None)
 
@@ -283,7 +284,7 @@ def test_after_the_agent_ends_a_session_only_a_start_reopens_it(store: SessionSt
 def test_ended_by_clear_or_found_over_by_the_daemon_also_waits_for_a_start(
     store: SessionStore, reason: str
 ) -> None:
-    store.set("s", "working", pid=4242, pid_start=7)
+    store.set("s", "working", pid=4242, pid_start=7, event="session-start")
     if reason == "cleared":
         store.set("s", "closed", reason="cleared")
     elif reason == "replaced":
@@ -336,3 +337,10 @@ def test_what_the_daemon_observes_obeys_the_same_order(store: SessionStore, hear
     store.observe("gone", Status.ATTENTION, "interrupted", 7_000)
     assert store.get("s").closed and store.get("gone") is None
     assert len(heard.changes) == 3
+
+
+def test_an_agent_that_announces_no_start_reopens_with_any_set(store: SessionStore) -> None:
+    """Gemini CLI, Codex and opencode send no session-start: their sessions keep the older rule."""
+    store.set("s", "attention")
+    store.set("s", "closed", reason="session-end")
+    assert store.set("s", "working").status is Status.WORKING

@@ -124,7 +124,7 @@ async def test_a_late_event_changes_nothing_and_sends_nothing(fast) -> None:
     """Older than the last applied event, or after the agent ended the session: the reply
     is the session as it stands, and subscribers hear nothing."""
     client, signals = fast
-    await client.set("s1", "attention", event_time=2_000, detail="Bash: ls")
+    await client.set("s1", "attention", event_time=2_000, detail="Bash: ls", event="session-start")
     late = await client.set("s1", "working", event_time=1_000)
     assert (late["status"], late["detail"]) == ("attention", "Bash: ls")
     await client.set("s1", "closed", reason="session-end", event_time=3_000)
