@@ -19,6 +19,8 @@ A fifth agent is one more module, one name in ``_MODULES`` and its
 - ``HOOK_STDOUT``: what the hook prints on stdout (Gemini shows stderr when
   stdout is empty); ``HOOK_STDERR``: whether the hook may say on stderr why
   an event was not recorded (not where the agent shows that to the person);
+- ``BUS_SECONDS``: the hook's deadline for its bus call, connect included:
+  short where the agent waits for the hook;
 - ``PROGRAMS`` and ``config_dir()``: how to tell it is installed here;
 - ``hooks_path()`` and ``registration(command)``: where the handler is
   registered and what goes there: matcher groups by event for a settings

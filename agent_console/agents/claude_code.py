@@ -17,6 +17,10 @@ TITLE = "Claude Code"
 SHARED_PROCESS = False
 HOOK_STDOUT = ""
 HOOK_STDERR = True
+BUS_SECONDS = 3.0
+"""The bus call's deadline (connect included): its hooks are registered async, or the
+call is made by a detached process (``WAITED_FOR``), so Claude waits for none of it, and a
+daemon started by that very call through D-Bus activation may take seconds on a loaded machine."""
 PROGRAMS = ("claude",)
 INSTALL_NOTE = ""
 

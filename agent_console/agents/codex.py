@@ -33,6 +33,7 @@ TITLE = "Codex"
 SHARED_PROCESS = True
 HOOK_STDOUT = ""
 HOOK_STDERR = False
+BUS_SECONDS = 1.0
 PROGRAMS = ("codex",)
 INSTALL_NOTE = (
     "Codex runs these hooks only after you trust them once: start codex and answer "

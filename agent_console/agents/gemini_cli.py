@@ -33,6 +33,7 @@ TITLE = "Gemini CLI"
 SHARED_PROCESS = False
 HOOK_STDOUT = "{}"
 HOOK_STDERR = False
+BUS_SECONDS = 1.0
 PROGRAMS = ("gemini",)
 INSTALL_NOTE = ""
 

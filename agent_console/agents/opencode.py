@@ -32,6 +32,7 @@ TITLE = "opencode"
 SHARED_PROCESS = True
 HOOK_STDOUT = ""
 HOOK_STDERR = True
+BUS_SECONDS = 1.0
 """The plugin drops the handler's output."""
 PROGRAMS = ("opencode",)
 INSTALL_NOTE = ""

@@ -19,7 +19,7 @@ Events may therefore reach the daemon out of order: each is stamped with
 it already applied.
 
 Every wait is bounded: reading stdin and draining unread input get a second
-each, the bus call (connect included) ``BUS_SECONDS``.
+each, the bus call (connect included) the agent's ``BUS_SECONDS``.
 """
 
 import os
@@ -45,11 +45,6 @@ STDIN_LIMIT_BYTES = 64 * 1024
 """The head that is parsed: the fields needed come first and fit many times over."""
 
 STDIN_SECONDS = 1.0
-BUS_SECONDS = 3.0
-"""Connecting and the call's reply together.  The agent does not wait for the call
-(an async hook, or a detached process), so this covers a daemon that the call
-itself starts by D-Bus activation on a loaded machine: a message still queued
-for activation is dropped when its sender gives up and disconnects."""
 DRAIN_SECONDS = 1.0
 
 STDIN_FD = 0
@@ -144,7 +139,7 @@ def _record_fields(
     if reading.waited_for and _detached():
         return None
     try:
-        _call_set(reading.session_id, reading.status, attributes, environ)
+        _call_set(reading.session_id, reading.status, attributes, environ, agent.BUS_SECONDS)
     except (AddressError, BusError, WireError) as error:
         return (
             f"{agent.event_name(event)} of session {reading.session_id} "
@@ -217,9 +212,11 @@ def _detached() -> bool:
     return False
 
 
-def _call_set(session_id: str, status: str, attributes: dict[str, object], environ: Mapping[str, str]) -> None:
+def _call_set(
+    session_id: str, status: str, attributes: dict[str, object], environ: Mapping[str, str], seconds: float
+) -> None:
     set_status = MethodCall(BUS_NAME, OBJECT_PATH, INTERFACE, "Set", "ssa{sv}", [session_id, status, attributes])
-    connection = Connection.open(session_bus_sockets(environ), BUS_SECONDS)
+    connection = Connection.open(session_bus_sockets(environ), seconds)
     try:
         connection.call(set_status)
     finally:
