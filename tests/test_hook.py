@@ -523,7 +523,7 @@ DETAILED = [
 def test_both_handlers_read_the_same_detail(
     hook: Hook, shared_daemon: RunningDaemon, event: str, fields: dict[str, object], status: str, detail: str
 ) -> None:
-    """The two handlers' tables agree: every rule of events.py, with its detail, through each."""
+    """The two handlers' tables agree: every rule of agents/claude_code.py, with its detail, through each."""
     session_id = fresh_id()
     assert_silent_success(hook.run(event_payload(event, session_id, **fields), env_with_bus(shared_daemon.address)))
     session = settled_session(shared_daemon.address, session_id, status)

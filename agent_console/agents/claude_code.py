@@ -4,13 +4,35 @@ Claude Code runs one session per process at a time; /clear, /compact and
 /resume start a new id in the same process, which replaces the old one.
 It reads a hook's stdout as instructions, so the hook prints nothing there;
 its stderr only reaches Claude's debug log.
+
+One table, ``RULES``, says what each event means.  A key is
+``(event, field, value)``: the rule for an event whose top-level ``field``
+has ``value``, or with ``field`` None the event's default.  A rule of None
+ignores the event.  Events and values not in the table (Claude Code adds them
+in new releases) map to nothing, so they leave the session as it was.
+
+Only events that prove something count.  ``PreToolUse`` fires before the
+permission check, so for most tools it proves nothing and is ignored; the
+exception is ``AskUserQuestion``, whose only effect is a question to the
+person, and which raises no ``elicitation_dialog``.  Its ``PermissionRequest``
+and the ``permission_prompt`` that follows are about the same dialog, so they
+must not make the question read as attention: the first is a question too,
+the second a reminder (which the daemon never lets turn a question into
+attention).  ``SessionStart`` after ``/compact`` is the same id going on:
+``PostCompact`` says what follows (the person's turn after a manual compact,
+more work after an automatic one).
+
+``hooks/agent-console-hook`` carries the same table in shell; change both
+(tests/test_hook.py runs every row through both).  ``install-hooks``
+registers exactly the events listed here.
 """
 
 import os
 import shlex
+from collections.abc import Mapping
 
-from agent_console.agents import Groups, hook_event_name
-from agent_console.hook.events import REGISTRATIONS, WAITED_FOR, reading_of
+from agent_console.agents import ATTENTION, CLOSED, QUESTION, WORKING, Groups, Reading, hook_event_name, text_field
+from agent_console.detail import detail_of, first_line
 
 NAME = "claude-code"
 TITLE = "Claude Code"
@@ -29,8 +51,167 @@ HOOK_TIMEOUT_SECONDS = 5
 (3 s), so 5 s covers a cold Python start and still bounds what a hung handler
 costs Claude where it waits (whose own default is 10 minutes)."""
 
+SESSION_START = "session-start"
+PERMISSION = "permission"
+REMINDER = "reminder"
+
+SESSION_END = "session-end"
+CLEARED = "cleared"
+
+NON_EMPTY = "[...]"
+"""The value a non-empty array is looked up by (Stop's ``background_tasks``)."""
+
+TOOL_INPUT_KEYS = ("command", "file_path", "url", "pattern", "query", "description", "prompt")
+"""What a tool acts on, for ``Bash: npm test``: the first of these members found in
+``tool_input``, at any depth and in document order."""
+
+QUESTION_KEYS = ("question",)
+
+ERROR_FIELDS = ("last_assistant_message", "error_details", "error")
+"""StopFailure's fields, most telling first: the text the person saw, then the error type."""
+
+# Details: ("tool", keys): "<tool_name>: <first member of tool_input named in keys>";
+# ("input", keys): that member alone; ("fields", names): the first non-empty top-level
+# string of names; ("count", name): how many items the array ``name`` holds.
+RULES: dict[tuple[str, str | None, str | None], tuple[str, tuple[str, ...] | None, str | None, str | None] | None] = {
+    # (event, field, value): (status, detail, event, close reason)
+    ("SessionStart", "source", "compact"): None,
+    ("SessionStart", None, None): (ATTENTION, None, SESSION_START, None),
+    ("UserPromptSubmit", None, None): (WORKING, None, None, None),
+    ("PreToolUse", "tool_name", "AskUserQuestion"): (QUESTION, ("input", *QUESTION_KEYS), None, None),
+    ("PermissionRequest", "tool_name", "AskUserQuestion"): (QUESTION, ("input", *QUESTION_KEYS), None, None),
+    ("PermissionRequest", None, None): (ATTENTION, ("tool", *TOOL_INPUT_KEYS), PERMISSION, None),
+    ("PostToolUse", None, None): (WORKING, None, None, None),
+    ("PostToolUseFailure", None, None): (WORKING, None, None, None),
+    ("PreCompact", None, None): (WORKING, None, None, None),
+    ("PostCompact", "trigger", "auto"): (WORKING, None, None, None),
+    ("PostCompact", None, None): (ATTENTION, None, None, None),
+    ("Notification", "notification_type", "permission_prompt"): (ATTENTION, None, REMINDER, None),
+    ("Notification", "notification_type", "idle_prompt"): (ATTENTION, None, REMINDER, None),
+    ("Notification", "notification_type", "elicitation_dialog"): (QUESTION, ("fields", "message"), None, None),
+    ("Stop", "background_tasks", NON_EMPTY): (WORKING, ("count", "background_tasks"), None, None),
+    ("Stop", None, None): (ATTENTION, ("fields", "last_assistant_message"), None, None),
+    ("StopFailure", None, None): (ATTENTION, ("fields", *ERROR_FIELDS), None, None),
+    ("SessionEnd", "reason", "clear"): (CLOSED, None, None, CLEARED),
+    ("SessionEnd", None, None): (CLOSED, None, None, SESSION_END),
+}
+
+MATCHER_FIELDS = ("tool_name", "notification_type")
+"""Fields Claude Code filters on by a group's ``matcher``."""
+
+_REFINED_BY: dict[str, list[str]] = {}
+for _event, _field, _ in RULES:
+    if _field is not None and _field not in _REFINED_BY.setdefault(_event, []):
+        _REFINED_BY[_event].append(_field)
+
+
+def _registrations() -> tuple[tuple[str, str | None], ...]:
+    """An event with a default rule is registered whole; one without, once per value it knows."""
+    pairs: list[tuple[str, str | None]] = []
+    for event, field, value in RULES:
+        if (event, None, None) in RULES:
+            if (event, None) not in pairs:
+                pairs.append((event, None))
+        elif field in MATCHER_FIELDS:
+            pairs.append((event, value))
+    return tuple(pairs)
+
+
+REGISTRATIONS = _registrations()
+"""(event, matcher) pairs to register in Claude Code's settings: exactly the
+events this table reads, so install-hooks cannot drift from the handler.
+``None`` registers without a matcher; Notification gets one exact matcher
+each rather than a regex alternation, which every Claude version reads alike."""
+
+
+WAITED_FOR = ("Stop", "StopFailure", "SessionEnd")
+"""Events registered without ``async``, so that Claude waits for their hook.
+Observed with 2.1.197 in print mode: Claude exits right after SessionEnd and
+ends the hooks still running, and when an async hook is still running as the
+turn ends (Stop's or StopFailure's, the last events of a turn, above all) it
+skips SessionEnd's hooks altogether.  The handlers hand these three to a
+detached process, so the wait is for a start and a parse.  Every other event
+is registered ``async``: Claude reads nothing from us, and the daemon puts
+events back in order by their ``event_time``."""
+
+
+def reading_of(event: Mapping[str, object]) -> Reading | None:
+    """What an event says about its session, by the table; None to ignore it."""
+    rule = rule_for(event)
+    if rule is None:
+        return None
+    status, detail_spec, meaning, reason = rule
+    return Reading(
+        text_field(event, "session_id"),
+        status,
+        text_field(event, "cwd"),
+        detail=detail_for(detail_spec, event),
+        event=meaning,
+        reason=reason,
+        transcript_path=text_field(event, "transcript_path"),
+        waited_for=event.get("hook_event_name") in WAITED_FOR,
+    )
+
+
+def rule_for(event: Mapping[str, object]) -> tuple[str, tuple[str, ...] | None, str | None, str | None] | None:
+    """The rule an event's top-level fields select, or None to ignore it."""
+    name = event.get("hook_event_name")
+    if not isinstance(name, str):
+        return None
+    for field in _REFINED_BY.get(name, ()):
+        key = (name, field, _lookup_value(event.get(field)))
+        if key in RULES:
+            return RULES[key]
+    return RULES.get((name, None, None))
+
+
+def _lookup_value(value: object) -> str | None:
+    """Fields arrive as any JSON value: strings match as they are, arrays by being non-empty."""
+    if isinstance(value, list):
+        return NON_EMPTY if value else None
+    return value if isinstance(value, str) else None
+
+
+def detail_for(spec: tuple[str, ...] | None, event: Mapping[str, object]) -> str | None:
+    """The detail ``spec`` reads from ``event``, one line and short; None when it names nothing."""
+    if spec is None:
+        return None
+    kind, *names = spec
+    text: str | None = None
+    if kind in ("tool", "input"):
+        found = _first_member(event.get("tool_input"), names)
+        text = None if found is None else first_line(found)
+        tool = event.get("tool_name")
+        if kind == "tool" and isinstance(tool, str):
+            text = f"{tool}: {text}" if text else tool
+    elif kind == "fields":
+        lines = (first_line(value) for value in map(event.get, names) if isinstance(value, str))
+        text = next((line for line in lines if line), None)
+    elif kind == "count":
+        items = event.get(names[0])
+        count = len(items) if isinstance(items, list) else 0
+        text = f"{count} background task{'' if count == 1 else 's'}"
+    return None if text is None else detail_of(text)
+
+
+def _first_member(value: object, names: list[str]) -> str | None:
+    """The first string member named in ``names``, depth first in document order."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in names and isinstance(item, str):
+                return item
+            found = _first_member(item, names)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for item in value:
+            found = _first_member(item, names)
+            if found is not None:
+                return found
+    return None
+
+
 read = reading_of
-"""The table in ``hook.events`` says each event's status, detail and meaning."""
 event_name = hook_event_name
 
 

@@ -7,7 +7,7 @@ call), prints on stdout only what the agent expects there (nothing, or ``{}``
 for Gemini) and says in one stderr line why an event was not recorded, unless
 the agent would show that line to the person.  And it never makes the agent
 wait long: Claude Code's hooks are registered ``async`` but for the events it
-must wait for (``hook.events.WAITED_FOR``), and for those the call is handed to
+must wait for (``agents.claude_code.WAITED_FOR``), and for those the call is handed to
 a detached process of its own, so that Claude waits for a start and a fork
 only.  It stays quick all the same: stdlib only, no ``dbus_next``, ``asyncio``,
 ``typer`` or ``pydantic``, whose imports alone would take longer than the whole
