@@ -34,11 +34,13 @@ from real_claude import (
     deadline_wait,
 )
 
-AWAITS_TRUTH = pytest.mark.xfail(
-    reason="needs issue 8's hook and daemon work (branch truth), not on main yet: delete this marker when it lands",
-    run=False,
+PRINT_TAIL = pytest.mark.xfail(
+    reason="sometimes (1 in 20 turns here, under load) a print turn ends process-exited, not session-end: "
+    "Claude 2.1.197 skips the SessionEnd hooks when an async hook (PostToolUse's, UserPromptSubmit's: the fake "
+    "API answers at once) still runs as the turn ends. Never a reopen. Runs and is reported, not failing CI.",
+    strict=False,
 )
-"""On every test that needs issue 8's behaviour; the tests pass against that work."""
+"""Known gap of issue 8's async registration in print mode (see the README's hook section)."""
 HANDLERS = {"python": (), "shell": ("--shell",)}
 """install-hooks options for each handler: ``agent-console hook`` and ``hooks/agent-console-hook``."""
 SEEN_S = 10.0
@@ -153,7 +155,7 @@ def hold(timeline: Timeline, session_ids: list[str], status: str, seconds: float
 # --- print mode --------------------------------------------------------------------------------
 
 
-@AWAITS_TRUTH
+@PRINT_TAIL
 def test_print_turn_with_a_tool(hooked: OfflineClaude, timeline: Timeline) -> None:
     """SessionStart, UserPromptSubmit, PreToolUse, PostToolUse, Stop, SessionEnd: working, then closed."""
     done = hooked.print_turn("@@bash touch made-by-claude@@", "--allowedTools", "Bash")
@@ -168,7 +170,7 @@ def test_print_turn_with_a_tool(hooked: OfflineClaude, timeline: Timeline) -> No
     assert len(timeline.session_ids()) == 1
 
 
-@AWAITS_TRUTH
+@PRINT_TAIL
 def test_api_errors_never_reopen_a_closed_session(hooked: OfflineClaude, timeline: Timeline) -> None:
     """StopFailure hooks are not waited for and may land after SessionEnd's: they must not reopen."""
     with ThreadPoolExecutor(CONCURRENT_TURNS) as pool:
@@ -188,7 +190,6 @@ def test_api_errors_never_reopen_a_closed_session(hooked: OfflineClaude, timelin
 # --- interactive, in tmux ----------------------------------------------------------------------
 
 
-@AWAITS_TRUTH
 def test_permission_approved_reads_working_then_esc_reads_interrupted(interactive: Interactive, timeline: Timeline) -> None:
     pane, session_id = interactive.pane, interactive.session_id
     pane.type(f"@@bash {LONG_TOOL}@@")
@@ -202,7 +203,6 @@ def test_permission_approved_reads_working_then_esc_reads_interrupted(interactiv
     escape_reads_interrupted(pane, timeline, session_id)
 
 
-@AWAITS_TRUTH
 def test_esc_while_the_model_streams_reads_interrupted(interactive: Interactive, timeline: Timeline) -> None:
     """No hook fires after Esc; the transcript's interrupt marker is the only fact."""
     pane, session_id = interactive.pane, interactive.session_id
@@ -213,7 +213,6 @@ def test_esc_while_the_model_streams_reads_interrupted(interactive: Interactive,
     escape_reads_interrupted(pane, timeline, session_id)
 
 
-@AWAITS_TRUTH
 def test_permission_denied_stays_attention(interactive: Interactive, timeline: Timeline) -> None:
     pane, session_id = interactive.pane, interactive.session_id
     pane.type("@@bash touch never-made@@")
@@ -225,7 +224,6 @@ def test_permission_denied_stays_attention(interactive: Interactive, timeline: T
     assert not (interactive.workdir / "never-made").exists()
 
 
-@AWAITS_TRUTH
 def test_ask_user_question_reads_question_until_answered(interactive: Interactive, timeline: Timeline, tmp_path: Path) -> None:
     pane, session_id = interactive.pane, interactive.session_id
     mark = timeline.mark()
@@ -245,7 +243,6 @@ def test_ask_user_question_reads_question_until_answered(interactive: Interactiv
     assert detail(answered.session) == TOOL_DONE_TEXT, timeline.describe()
 
 
-@AWAITS_TRUTH
 def test_compact_keeps_the_session(interactive: Interactive, timeline: Timeline) -> None:
     """PreCompact, SessionStart (compact, same id), PostCompact: working, then the person's turn."""
     pane, session_id = interactive.pane, interactive.session_id
@@ -262,7 +259,6 @@ def test_compact_keeps_the_session(interactive: Interactive, timeline: Timeline)
     assert timeline.session_ids() == [session_id], timeline.describe()
 
 
-@AWAITS_TRUTH
 def test_clear_closes_as_cleared_and_opens_a_new_session(interactive: Interactive, timeline: Timeline) -> None:
     pane, session_id = interactive.pane, interactive.session_id
     pane.type("/clear")
