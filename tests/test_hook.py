@@ -419,7 +419,7 @@ def test_a_value_cut_by_the_input_bound_is_dropped_not_shortened(hook: Hook, sha
     padding = STDIN_LIMIT_BYTES - len(head) - 100
     payload = head + b',"padding":"' + b"p" * padding + b'","cwd":"/' + b"d" * 1000 + b'"}'
     assert_silent_success(hook.run(payload, env_with_bus(shared_daemon.address)))
-    session = stored_session(shared_daemon.address, session_id)
+    session = settled_session(shared_daemon.address, session_id, "attention")
     assert session is not None and session["working_dir"] == ""
 
 
@@ -434,7 +434,7 @@ def test_a_value_nested_past_any_recursion_limit_is_skipped(hook: Hook, shared_d
 
 def test_ids_from_the_payload_are_escaped_on_stderr(hook: Hook, tmp_path: Path) -> None:
     env = env_with_bus(f"unix:path={tmp_path}/no-such-socket")
-    line = assert_reported(hook.run(event_payload("Stop", "id\x1b]0;pwned\x07"), env), "Stop")
+    line = assert_reported(hook.run(event_payload("PermissionRequest", "id\x1b]0;pwned\x07"), env), "PermissionRequest")
     assert "id\\x1b]0;pwned\\x07" in line and "\x1b" not in line and "\x07" not in line
 
 
