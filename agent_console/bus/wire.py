@@ -32,6 +32,7 @@ SESSION_TYPES: dict[str, str] = {
     "pid": "u",
     "terminal": "a{ss}",
     "seq": "t",
+    "detail": "s",
     "history": "aa{sv}",
 }
 """The keys of a session on the wire with their D-Bus types: what a subscriber checks a signal against."""
