@@ -74,7 +74,7 @@ announced its start (an update marked ``EventKind.SESSION_START``) and that its
 agent ended, or the daemon found over (replaced, owner gone), reopens only by
 another start: whatever else still arrives for it is an event that happened
 before the end and only reached us late.  Agents whose hooks announce no start
-(Gemini CLI, Codex, opencode so far) keep the older rule: any Set reopens."""
+(Codex, opencode so far) keep the older rule: any Set reopens."""
 
 
 class EventKind(StrEnum):

@@ -60,12 +60,15 @@ def timeline(address: str, session_id: str) -> list[str]:
     return [history[0]["from"]["data"], *(entry["to"]["data"] for entry in history)]
 
 
-def replay(agent: str, name: str, daemon: RunningDaemon) -> list[str]:
-    """Feed a fixture through the hook; the session ids, in order of appearance."""
+def replay(agent: str, name: str, daemon: RunningDaemon, until: str | None = None) -> list[str]:
+    """Feed a fixture through the hook, up to the first event named ``until`` if given;
+    the session ids, in order of appearance."""
     module = agent_named(agent)
     assert module is not None
     env = env_with_bus(daemon.address)
     lines = renamed(fixture_lines(name), uuid.uuid4().hex[:8])
+    if until is not None:
+        lines = lines[: 1 + [module.event_name(json.loads(line)) for line in lines].index(until)]
     order: list[str] = []
     for line in lines:
         result = run_hook(agent, line, env)
@@ -75,6 +78,8 @@ def replay(agent: str, name: str, daemon: RunningDaemon) -> list[str]:
 
 
 A, W, Q, C = "attention", "working", "question", "closed"
+
+END, CLEARED = "session-end", "cleared"
 
 REPLAYS = [
     ("gemini-cli", "gemini-cli/tool-clear-quit.jsonl", [[A, W, A, C], [A, C]]),
@@ -86,6 +91,8 @@ REPLAYS = [
     ("opencode", "opencode/run-permission-rejected.jsonl", [[A, W, A, W, A, C]]),
 ]
 REPLAYS_BY_AGENT = {agent: name for agent, name, _ in REPLAYS}
+CLOSE_REASONS = {"gemini-cli/tool-clear-quit.jsonl": [CLEARED, END]}
+"""How each session of a fixture closed, where not every one with ``session-end``: Gemini's /clear."""
 
 
 @pytest.mark.parametrize(("agent", "name", "expected"), REPLAYS, ids=[name for _, name, _ in REPLAYS])
@@ -97,11 +104,44 @@ def test_a_real_run_gives_the_promised_timeline(
     sessions = replay(agent, name, shared_daemon)
 
     assert [timeline(shared_daemon.address, session_id) for session_id in sessions] == expected
-    for session_id in sessions:
+    for session_id, reason in zip(sessions, CLOSE_REASONS.get(name, [END] * len(sessions)), strict=True):
         stored = stored_session(shared_daemon.address, session_id)
         assert stored is not None
-        assert stored["agent_type"] == agent and stored["close_reason"] == "session-end"
+        assert stored["agent_type"] == agent and stored["close_reason"] == reason
         assert str(stored["working_dir"]).startswith("/tmp/cap/")
+
+
+@pytest.mark.parametrize(
+    ("agent", "name", "until", "detail"),
+    [
+        ("gemini-cli", "gemini-cli/permission-quit.jsonl", "Notification", "Confirm Shell Command: mkdir -p agent-console-fixture"),
+        ("gemini-cli", "gemini-cli/permission-quit.jsonl", "AfterAgent", "Done."),
+        ("codex", "codex/tui-permission-quit.jsonl", "PermissionRequest", "Bash: mkdir -p agent-console-fixture"),
+        ("codex", "codex/tui-permission-quit.jsonl", "Stop", "Done."),
+        ("opencode", "opencode/run-permission-rejected.jsonl", "permission.asked", "bash: mkdir -p agent-console-fixture"),
+    ],
+)
+def test_a_real_run_tells_why_the_session_needs_a_person(
+    agent: str, name: str, until: str, detail: str, shared_daemon: RunningDaemon
+) -> None:
+    """The permission dialog's tool and command, the turn's answer: the session's ``detail``."""
+    [session_id] = replay(agent, name, shared_daemon, until)
+
+    stored = stored_session(shared_daemon.address, session_id)
+    assert stored is not None and (stored["status"], stored["detail"]) == (A, detail)
+
+
+def test_gemini_repeats_of_session_end_change_nothing(shared_daemon: RunningDaemon) -> None:
+    """SessionStart announces the start, so the second and third SessionEnd of /quit are late:
+    the session stays as the first left it, its ``seq`` included."""
+    [session_id] = replay("gemini-cli", "gemini-cli/permission-quit.jsonl", shared_daemon, "SessionEnd")
+    first = stored_session(shared_daemon.address, session_id)
+    repeat = {"session_id": session_id, "cwd": "/tmp/cap/g/work", "hook_event_name": "SessionEnd", "reason": "exit"}
+    for _ in range(2):
+        run_hook("gemini-cli", json.dumps(repeat).encode(), env_with_bus(shared_daemon.address))
+
+    assert first is not None and first["close_reason"] == END
+    assert stored_session(shared_daemon.address, session_id) == first
 
 
 def test_every_event_of_each_table_is_in_a_real_run() -> None:
@@ -125,10 +165,12 @@ def test_every_event_of_each_table_is_in_a_real_run() -> None:
 @pytest.mark.parametrize(
     ("agent", "payload", "status"),
     [
-        ("gemini-cli", {"hook_event_name": "BeforeTool", "tool_name": "ask_user"}, Q),
+        ("gemini-cli", {"hook_event_name": "BeforeTool", "tool_name": "ask_user",
+                        "tool_input": {"questions": [{"question": "Which database?"}]}}, Q),
         ("gemini-cli", {"hook_event_name": "Notification", "notification_type": "ToolPermission",
-                        "details": {"type": "ask_user"}}, Q),
-        ("codex", {"hook_event_name": "PreToolUse", "tool_name": "request_user_input"}, Q),
+                        "details": {"type": "ask_user", "questions": [{"question": "Which database?"}]}}, Q),
+        ("codex", {"hook_event_name": "PreToolUse", "tool_name": "request_user_input",
+                   "tool_input": {"questions": [{"question": "Which database?\nPick one."}]}}, Q),
     ],
     ids=["gemini-ask-user-tool", "gemini-ask-user-dialog", "codex-request-user-input"],
 )
@@ -139,24 +181,41 @@ def test_questions(agent: str, payload: dict[str, object], status: str, shared_d
     run_hook(agent, json.dumps(body).encode(), env_with_bus(shared_daemon.address))
 
     stored = stored_session(shared_daemon.address, session_id)
-    assert stored is not None and stored["status"] == status
+    assert stored is not None and (stored["status"], stored["detail"]) == (status, "Which database?")
 
 
 @pytest.mark.parametrize(
-    ("agent", "event"),
+    ("agent", "event", "status", "detail"),
     [
-        ("opencode", {"type": "question.asked", "properties": {"sessionID": "ses_q", "questions": []}}),
-        ("opencode", {"type": "session.deleted", "properties": {"sessionID": "ses_q", "info": {}}}),
+        ("opencode", {"type": "question.asked", "properties": {"sessionID": "ses_q", "questions": [{"question": "Which database?"}]}}, Q, "Which database?"),
+        ("opencode", {"type": "session.error", "properties": {"sessionID": "ses_q", "error": {"name": "APIError", "data": {"message": "Rate limited\nretry later"}}}}, A, "Rate limited"),
+        ("opencode", {"type": "session.deleted", "properties": {"sessionID": "ses_q", "info": {}}}, C, ""),
     ],
+    ids=["question", "error", "deleted"],
 )
-def test_opencode_events_no_run_showed(agent: str, event: dict[str, object], shared_daemon: RunningDaemon) -> None:
+def test_opencode_events_no_run_showed(
+    agent: str, event: dict[str, object], status: str, detail: str, shared_daemon: RunningDaemon
+) -> None:
     session_id = f"ses_{uuid.uuid4().hex}"
     event["properties"] = {**event["properties"], "sessionID": session_id}  # type: ignore[dict-item]
     run_hook(agent, json.dumps({"directory": "/home/dev/shop", "event": event}).encode(), env_with_bus(shared_daemon.address))
 
     stored = stored_session(shared_daemon.address, session_id)
-    expected = Q if event["type"] == "question.asked" else C
-    assert stored is not None and stored["status"] == expected and stored["working_dir"] == "/home/dev/shop"
+    assert stored is not None and stored["working_dir"] == "/home/dev/shop"
+    assert (stored["status"], stored["detail"]) == (status, detail)
+
+
+def test_opencode_events_keep_the_plugins_order_whatever_order_they_arrive_in(shared_daemon: RunningDaemon) -> None:
+    """The plugin stamps each event when opencode emits it; its hooks race, so the idle that
+    ends a turn may reach the daemon before the busy stamped earlier: it stays attention."""
+    session_id = f"ses_{uuid.uuid4().hex}"
+    env = env_with_bus(shared_daemon.address)
+    for event_time, status in ((2, "idle"), (1, "busy")):
+        event = {"type": "session.status", "properties": {"sessionID": session_id, "status": {"type": status}}}
+        run_hook("opencode", json.dumps({"directory": "/home/dev/shop", "event_time": event_time, "event": event}).encode(), env)
+
+    stored = stored_session(shared_daemon.address, session_id)
+    assert stored is not None and timeline(shared_daemon.address, session_id) == [A]
 
 
 def first_event(name: str, session_id: str) -> bytes:

@@ -38,10 +38,17 @@ from collections.abc import Callable, Mapping
 from importlib import import_module
 from types import ModuleType
 
+from agent_console.detail import detail_of, first_line
+
 WORKING = "working"
 ATTENTION = "attention"
 QUESTION = "question"
 CLOSED = "closed"
+
+SESSION_START = "session-start"
+"""The ``event`` of an agent's start: after its end, only another start reopens the session."""
+CLEARED = "cleared"
+"""The close ``reason`` of /clear, which Claude Code and Gemini CLI send as SessionEnd's ``reason`` ``clear``."""
 
 DEFAULT_AGENT = "claude-code"
 
@@ -61,11 +68,15 @@ class Reading:
     Besides the status, an agent may know more (Claude Code's table does):
     the ``detail`` (why the session needs a person), the ``event`` it means for
     the store's rules (``session-start``, ``permission``, ``reminder``), the close
-    ``reason``, the ``transcript_path``, and whether the agent waits for this
-    hook (``waited_for``: the call is then made by a detached process).
+    ``reason``, the ``transcript_path``, whether the agent waits for this
+    hook (``waited_for``: the call is then made by a detached process), and
+    when the event happened (``event_time``, boot-clock microseconds) where the
+    payload itself says so better than the hook's start does.
     """
 
-    __slots__ = ("session_id", "status", "working_dir", "detail", "event", "reason", "transcript_path", "waited_for")
+    __slots__ = (
+        "session_id", "status", "working_dir", "detail", "event", "reason", "transcript_path", "waited_for", "event_time",
+    )
 
     def __init__(
         self,
@@ -78,6 +89,7 @@ class Reading:
         reason: str | None = None,
         transcript_path: str | None = None,
         waited_for: bool = False,
+        event_time: int | None = None,
     ) -> None:
         self.session_id = session_id
         """None when the event named none: the hook then says so and records nothing."""
@@ -88,6 +100,7 @@ class Reading:
         self.reason = reason
         self.transcript_path = transcript_path
         self.waited_for = waited_for
+        self.event_time = event_time
 
 
 def text_field(fields: Mapping[str, object], key: str) -> str | None:
@@ -106,17 +119,83 @@ def hook_event_name(event: Event) -> str:
     return str(event.get("hook_event_name"))
 
 
-def command_hook_reader(status_for: Callable[[Event], str | None]) -> Callable[[Event], Reading | None]:
+def command_hook_reader(
+    status_for: Callable[[Event], str | None],
+    detail_for_event: Callable[[Event], str | None],
+    announces_start: bool = False,
+) -> Callable[[Event], Reading | None]:
     """``read`` for a command hook's payload, whose common fields Claude Code, Gemini CLI and
-    Codex share, given the agent's own ``status_for``."""
+    Codex share, given the agent's own ``status_for`` and ``detail_for_event``.
+
+    ``SessionEnd`` with ``reason`` ``clear`` is /clear, as in Claude Code; where the agent
+    fires ``SessionStart`` when a session starts (``announces_start``), that is its start.
+    """
 
     def read(event: Event) -> Reading | None:
         status = status_for(event)
         if status is None:
             return None
-        return Reading(text_field(event, "session_id"), status, text_field(event, "cwd"))
+        name = event.get("hook_event_name")
+        return Reading(
+            text_field(event, "session_id"),
+            status,
+            text_field(event, "cwd"),
+            detail=detail_for_event(event),
+            event=SESSION_START if announces_start and name == "SessionStart" else None,
+            reason=CLEARED if name == "SessionEnd" and event.get("reason") == "clear" else None,
+        )
 
     return read
+
+
+TOOL_INPUT_KEYS = ("command", "file_path", "url", "pattern", "query", "description", "prompt")
+"""What a tool acts on, for ``Bash: npm test``: the first of these members found in
+``tool_input``, at any depth and in document order."""
+
+QUESTION_KEYS = ("question",)
+
+# Details: ("tool", keys): "<tool_name>: <first member of tool_input named in keys>";
+# ("input", keys): that member alone; ("fields", names): the first non-empty top-level
+# string of names; ("count", name): how many items the array ``name`` holds.
+
+
+def detail_for(spec: tuple[str, ...] | None, event: Mapping[str, object]) -> str | None:
+    """The detail ``spec`` reads from ``event``, one line and short; None when it names nothing."""
+    if spec is None:
+        return None
+    kind, *names = spec
+    text: str | None = None
+    if kind in ("tool", "input"):
+        found = _first_member(event.get("tool_input"), names)
+        text = None if found is None else first_line(found)
+        tool = event.get("tool_name")
+        if kind == "tool" and isinstance(tool, str):
+            text = f"{tool}: {text}" if text else tool
+    elif kind == "fields":
+        lines = (first_line(value) for value in map(event.get, names) if isinstance(value, str))
+        text = next((line for line in lines if line), None)
+    elif kind == "count":
+        items = event.get(names[0])
+        count = len(items) if isinstance(items, list) else 0
+        text = f"{count} background task{'' if count == 1 else 's'}"
+    return None if text is None else detail_of(text)
+
+
+def _first_member(value: object, names: list[str]) -> str | None:
+    """The first string member named in ``names``, depth first in document order."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in names and isinstance(item, str):
+                return item
+            found = _first_member(item, names)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for item in value:
+            found = _first_member(item, names)
+            if found is not None:
+                return found
+    return None
 
 
 def all_agents() -> list[ModuleType]:

@@ -31,8 +31,21 @@ import os
 import shlex
 from collections.abc import Mapping
 
-from agent_console.agents import ATTENTION, CLOSED, QUESTION, WORKING, Groups, Reading, hook_event_name, text_field
-from agent_console.detail import detail_of, first_line
+from agent_console.agents import (
+    ATTENTION,
+    CLOSED,
+    CLEARED,
+    QUESTION,
+    QUESTION_KEYS,
+    SESSION_START,
+    TOOL_INPUT_KEYS,
+    WORKING,
+    Groups,
+    Reading,
+    detail_for,
+    hook_event_name,
+    text_field,
+)
 
 NAME = "claude-code"
 TITLE = "Claude Code"
@@ -51,28 +64,19 @@ HOOK_TIMEOUT_SECONDS = 5
 (3 s), so 5 s covers a cold Python start and still bounds what a hung handler
 costs Claude where it waits (whose own default is 10 minutes)."""
 
-SESSION_START = "session-start"
 PERMISSION = "permission"
 REMINDER = "reminder"
 
 SESSION_END = "session-end"
-CLEARED = "cleared"
 
 NON_EMPTY = "[...]"
 """The value a non-empty array is looked up by (Stop's ``background_tasks``)."""
 
-TOOL_INPUT_KEYS = ("command", "file_path", "url", "pattern", "query", "description", "prompt")
-"""What a tool acts on, for ``Bash: npm test``: the first of these members found in
-``tool_input``, at any depth and in document order."""
-
-QUESTION_KEYS = ("question",)
 
 ERROR_FIELDS = ("last_assistant_message", "error_details", "error")
 """StopFailure's fields, most telling first: the text the person saw, then the error type."""
 
-# Details: ("tool", keys): "<tool_name>: <first member of tool_input named in keys>";
-# ("input", keys): that member alone; ("fields", names): the first non-empty top-level
-# string of names; ("count", name): how many items the array ``name`` holds.
+# Details: the specs ``agents.detail_for`` reads.
 RULES: dict[tuple[str, str | None, str | None], tuple[str, tuple[str, ...] | None, str | None, str | None] | None] = {
     # (event, field, value): (status, detail, event, close reason)
     ("SessionStart", "source", "compact"): None,
@@ -170,45 +174,6 @@ def _lookup_value(value: object) -> str | None:
     if isinstance(value, list):
         return NON_EMPTY if value else None
     return value if isinstance(value, str) else None
-
-
-def detail_for(spec: tuple[str, ...] | None, event: Mapping[str, object]) -> str | None:
-    """The detail ``spec`` reads from ``event``, one line and short; None when it names nothing."""
-    if spec is None:
-        return None
-    kind, *names = spec
-    text: str | None = None
-    if kind in ("tool", "input"):
-        found = _first_member(event.get("tool_input"), names)
-        text = None if found is None else first_line(found)
-        tool = event.get("tool_name")
-        if kind == "tool" and isinstance(tool, str):
-            text = f"{tool}: {text}" if text else tool
-    elif kind == "fields":
-        lines = (first_line(value) for value in map(event.get, names) if isinstance(value, str))
-        text = next((line for line in lines if line), None)
-    elif kind == "count":
-        items = event.get(names[0])
-        count = len(items) if isinstance(items, list) else 0
-        text = f"{count} background task{'' if count == 1 else 's'}"
-    return None if text is None else detail_of(text)
-
-
-def _first_member(value: object, names: list[str]) -> str | None:
-    """The first string member named in ``names``, depth first in document order."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key in names and isinstance(item, str):
-                return item
-            found = _first_member(item, names)
-            if found is not None:
-                return found
-    elif isinstance(value, list):
-        for item in value:
-            found = _first_member(item, names)
-            if found is not None:
-                return found
-    return None
 
 
 read = reading_of

@@ -21,9 +21,12 @@ from agent_console.agents import (
     CLOSED,
     QUESTION,
     WORKING,
+    QUESTION_KEYS,
+    TOOL_INPUT_KEYS,
     Event,
     Groups,
     command_hook_reader,
+    detail_for,
     hook_event_name,
     lookup,
 )
@@ -67,7 +70,21 @@ def status_for(event: Event) -> str | None:
     return lookup(_BY_EVENT, name)
 
 
-read = command_hook_reader(status_for)
+_DETAILS = {
+    "PreToolUse": ("input", *QUESTION_KEYS),
+    "PermissionRequest": ("tool", *TOOL_INPUT_KEYS),
+    "Stop": ("fields", "last_assistant_message"),
+}
+"""The question asked (``request_user_input``; no other tool's input has one), the tool
+awaiting approval as ``Bash: npm test``, the turn's answer."""
+
+
+def detail(event: Event) -> str | None:
+    name = event.get("hook_event_name")
+    return detail_for(_DETAILS.get(name) if isinstance(name, str) else None, event)
+
+
+read = command_hook_reader(status_for, detail)
 event_name = hook_event_name
 
 

@@ -7,9 +7,10 @@ shows stderr to the person: so the hook prints ``{}`` and nothing else.
 ``BeforeTool`` fires before a tool's permission dialog and ``Notification``
 just before the dialog shows, so the two in that order give working, then
 attention.  ``AfterAgent`` also fires after Esc during a model call.
-``SessionEnd`` comes three times on /quit (a repeat changes nothing), and
-/clear ends the old id and starts a new one in the same process: one
-session per process, like Claude Code.  Rejecting a permission fires
+``SessionEnd`` comes three times on /quit (a repeat changes nothing: after
+the ``session-start`` its SessionStart sent, only another start reopens it),
+and /clear ends the old id (closed ``cleared``) and starts a new one in the
+same process: one session per process, like Claude Code.  Rejecting a permission fires
 nothing, and neither does a kill: the owner process check closes it then.
 """
 
@@ -21,9 +22,12 @@ from agent_console.agents import (
     CLOSED,
     QUESTION,
     WORKING,
+    QUESTION_KEYS,
+    TOOL_INPUT_KEYS,
     Event,
     Groups,
     command_hook_reader,
+    detail_for,
     hook_event_name,
     lookup,
 )
@@ -71,7 +75,22 @@ def status_for(event: Event) -> str | None:
     return lookup(_BY_EVENT, name)
 
 
-read = command_hook_reader(status_for)
+def detail(event: Event) -> str | None:
+    """The question asked (``ask_user``), the dialog's command as ``<title>: <command>`` (a
+    Notification names no tool, its ``details`` the dialog), the turn's answer, or None."""
+    name = event.get("hook_event_name")
+    if name == "BeforeTool":
+        return detail_for(("input", *QUESTION_KEYS), event)
+    details = event.get("details")
+    if name == "Notification" and isinstance(details, dict):
+        dialog = {"tool_name": details.get("title"), "tool_input": details}
+        return detail_for(("tool", *QUESTION_KEYS, *TOOL_INPUT_KEYS), dialog)
+    if name == "AfterAgent":
+        return detail_for(("fields", "prompt_response"), event)
+    return None
+
+
+read = command_hook_reader(status_for, detail, announces_start=True)
 event_name = hook_event_name
 
 

@@ -4,7 +4,8 @@
 module) into opencode's global plugin folder, with the handler's command and
 the events of the table filled in.  The plugin runs inside opencode, so it
 never waits for the handler: it spawns ``agent-console hook --agent opencode``
-per relevant event with ``{"directory", "event_time", "event"}`` on stdin, and
+per relevant event with ``{"directory", "event_time", "event"}`` on stdin (its
+``event_time`` is the event's, see ``stamp``), and
 on ``dispose`` (/exit, the end of ``opencode run``) sends a closing event of
 its own, ``agent-console.disposed``, for every session it saw.
 
@@ -21,8 +22,11 @@ from agent_console.agents import (
     CLOSED,
     QUESTION,
     WORKING,
+    QUESTION_KEYS,
+    TOOL_INPUT_KEYS,
     Event,
     Reading,
+    detail_for,
     lookup,
     text_field,
 )
@@ -82,14 +86,45 @@ def status_for(event: Event) -> str | None:
     return lookup(_BY_EVENT, name)
 
 
+ERROR_KEYS = ("message",)
+"""Where ``session.error``'s ``error`` (``{name, data: {message}}``) says what went wrong."""
+
+
+def detail(name: object, properties: dict[str, object]) -> str | None:
+    """The tool awaiting approval as ``bash: npm test``, the question asked, or the error."""
+    if name == "permission.asked":
+        return detail_for(("tool", *TOOL_INPUT_KEYS), {"tool_name": properties.get("permission"),
+                                                       "tool_input": properties.get("metadata")})
+    if name == "question.asked":
+        return detail_for(("input", *QUESTION_KEYS), {"tool_input": properties.get("questions")})
+    if name == "session.error":
+        return detail_for(("input", *ERROR_KEYS), {"tool_input": properties.get("error")})
+    return None
+
+
+def stamp(event: Event) -> int | None:
+    """The plugin's ``event_time`` (boot-clock microseconds, taken when opencode emitted the
+    event): truer than the hook's own start, since the plugin spawns one hook per event and
+    they race.  Anything but a positive integer counts as absent (the hook's stamp then)."""
+    value = event.get("event_time")
+    return value if type(value) is int and value > 0 else None
+
+
 def read(event: Event) -> Reading | None:
     status = status_for(event)
     if status is None:
         return None
-    properties = _object(_inner(event), "properties")
+    inner = _inner(event)
+    properties = _object(inner, "properties")
     info = _object(properties, "info")
     session_id = text_field(properties, "sessionID") or text_field(info, "id")
-    return Reading(session_id, status, text_field(info, "directory") or text_field(event, "directory"))
+    return Reading(
+        session_id,
+        status,
+        text_field(info, "directory") or text_field(event, "directory"),
+        detail=detail(inner.get("type"), properties),
+        event_time=stamp(event),
+    )
 
 
 def config_dir() -> str:

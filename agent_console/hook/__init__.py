@@ -160,7 +160,7 @@ def _attributes(
     """
     attributes: dict[str, object] = {
         "agent_type": Variant("s", agent.NAME),
-        "event_time": Variant("t", event_time),
+        "event_time": Variant("t", _event_time(reading, event_time)),
     }
     if reading.working_dir is not None:
         attributes["working_dir"] = Variant("s", reading.working_dir)
@@ -186,6 +186,13 @@ def _attributes(
     if terminal:
         attributes["terminal"] = Variant("a{ss}", terminal)
     return attributes
+
+
+def _event_time(reading: Reading, started: int) -> int:
+    """The agent's own stamp where it gave one (opencode's plugin) and it is not later than
+    this hook's start, which it must precede; else the hook's start."""
+    stamp = reading.event_time
+    return stamp if stamp is not None and stamp <= started else started
 
 
 def _detached() -> bool:
