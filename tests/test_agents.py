@@ -32,7 +32,26 @@ def run_hook(agent: str, payload: bytes, env: dict[str, str]) -> subprocess.Comp
 
 
 def fixture_lines(name: str) -> list[bytes]:
-    return (FIXTURES / name).read_bytes().splitlines()
+    return since_boot((FIXTURES / name).read_bytes().splitlines())
+
+
+def since_boot(lines: list[bytes]) -> list[bytes]:
+    """The payloads with the plugin's recorded ``event_time`` stamps moved to the first
+    microseconds after boot, their order and spacing kept.
+
+    They were taken on the capturing machine's boot clock; on a machine up for
+    less time they would lie in the future, and the hook rightly ignores a stamp
+    later than its own start, which would mix the two clocks in one replay.
+    """
+    events = [json.loads(line) for line in lines]
+    stamps = [event["event_time"] for event in events if isinstance(event.get("event_time"), int)]
+    if not stamps:
+        return lines
+    shift = min(stamps) - 1
+    for event in events:
+        if isinstance(event.get("event_time"), int):
+            event["event_time"] -= shift
+    return [json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode() for event in events]
 
 
 def renamed(lines: list[bytes], suffix: str) -> list[bytes]:
