@@ -143,11 +143,13 @@ def test_a_real_run_gives_the_promised_timeline(
 def test_a_real_run_tells_why_the_session_needs_a_person(
     agent: str, name: str, until: str, detail: str, shared_daemon: RunningDaemon
 ) -> None:
-    """The permission dialog's tool and command, the turn's answer: the session's ``detail``."""
+    """The permission dialog's tool and command, the turn's answer: the session's ``detail``;
+    and ``permission`` tells the dialog from the answer, whatever the detail reads."""
     [session_id] = replay(agent, name, shared_daemon, until)
 
     stored = stored_session(shared_daemon.address, session_id)
     assert stored is not None and (stored["status"], stored["detail"]) == (A, detail)
+    assert stored["permission"] is (until in ("Notification", "PermissionRequest", "permission.asked"))
 
 
 def test_gemini_repeats_of_session_end_change_nothing(shared_daemon: RunningDaemon) -> None:

@@ -10,7 +10,7 @@ from agent_console.errors import InvalidArgs, NotFound
 
 SUMMARY_KEYS = {
     "id", "agent_type", "status", "working_dir", "display_name", "since", "last_activity", "closed", "detail",
-    "close_reason", "stale", "pid", "terminal", "seq",
+    "close_reason", "stale", "pid", "terminal", "seq", "permission",
 }
 
 

@@ -224,11 +224,13 @@ async def test_an_approved_tool_reads_working_once_it_runs(fast) -> None:
     owner = subprocess.Popen([sys.executable, "-c", TOOL_OWNER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         await client.set("s1", "attention", event="permission", detail="Bash: npm test", **owner_of(owner))
-        assert (await signals.next_for("s1"))[1]["status"] == "attention"
+        waiting = (await signals.next_for("s1"))[1]
+        assert (waiting["status"], waiting["permission"]) == ("attention", True)
         owner.stdin.write("tool\n")
         owner.stdin.flush()
         assert owner.stdout.readline() == "started\n"
         await signals.change_where("s1", "working", "Bash: npm test")
+        assert (await client.get("s1"))["permission"] is False
     finally:
         owner.stdin.close()
         owner.wait(timeout=HANG_GUARD_S)

@@ -47,6 +47,9 @@ CLOSED = "closed"
 
 SESSION_START = "session-start"
 """The ``event`` of an agent's start: after its end, only another start reopens the session."""
+PERMISSION = "permission"
+"""The ``event`` of a tool waiting for the person's approval: the session shows ``permission``
+(a notification says "needs permission"), and for Claude Code the daemon looks for the tool starting."""
 CLEARED = "cleared"
 """The close ``reason`` of /clear, which Claude Code and Gemini CLI send as SessionEnd's ``reason`` ``clear``."""
 
@@ -123,12 +126,15 @@ def command_hook_reader(
     status_for: Callable[[Event], str | None],
     detail_for_event: Callable[[Event], str | None],
     announces_start: bool = False,
+    asks_permission: Callable[[Event, str], bool] | None = None,
 ) -> Callable[[Event], Reading | None]:
     """``read`` for a command hook's payload, whose common fields Claude Code, Gemini CLI and
     Codex share, given the agent's own ``status_for`` and ``detail_for_event``.
 
     ``SessionEnd`` with ``reason`` ``clear`` is /clear, as in Claude Code; where the agent
-    fires ``SessionStart`` when a session starts (``announces_start``), that is its start.
+    fires ``SessionStart`` when a session starts (``announces_start``), that is its start;
+    an event (and the status it announces) for which ``asks_permission`` holds is a tool
+    waiting for approval.
     """
 
     def read(event: Event) -> Reading | None:
@@ -136,12 +142,13 @@ def command_hook_reader(
         if status is None:
             return None
         name = event.get("hook_event_name")
+        meaning = PERMISSION if asks_permission is not None and asks_permission(event, status) else None
         return Reading(
             text_field(event, "session_id"),
             status,
             text_field(event, "cwd"),
             detail=detail_for_event(event),
-            event=SESSION_START if announces_start and name == "SessionStart" else None,
+            event=SESSION_START if announces_start and name == "SessionStart" else meaning,
             reason=CLEARED if name == "SessionEnd" and event.get("reason") == "clear" else None,
         )
 

@@ -37,6 +37,7 @@ from agent_console.agents import (
     CLEARED,
     QUESTION,
     QUESTION_KEYS,
+    PERMISSION,
     SESSION_START,
     TOOL_INPUT_KEYS,
     WORKING,
@@ -64,7 +65,6 @@ HOOK_TIMEOUT_SECONDS = 5
 (3 s), so 5 s covers a cold Python start and still bounds what a hung handler
 costs Claude where it waits (whose own default is 10 minutes)."""
 
-PERMISSION = "permission"
 REMINDER = "reminder"
 
 SESSION_END = "session-end"

@@ -84,7 +84,11 @@ def detail(event: Event) -> str | None:
     return detail_for(_DETAILS.get(name) if isinstance(name, str) else None, event)
 
 
-read = command_hook_reader(status_for, detail)
+def asks_permission(event: Event, status: str) -> bool:
+    return event.get("hook_event_name") == "PermissionRequest"
+
+
+read = command_hook_reader(status_for, detail, asks_permission=asks_permission)
 event_name = hook_event_name
 
 

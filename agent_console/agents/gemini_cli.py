@@ -90,7 +90,12 @@ def detail(event: Event) -> str | None:
     return None
 
 
-read = command_hook_reader(status_for, detail, announces_start=True)
+def asks_permission(event: Event, status: str) -> bool:
+    """Every Notification is a dialog (``ToolPermission``); one that asks a question is a question."""
+    return event.get("hook_event_name") == "Notification" and status == ATTENTION
+
+
+read = command_hook_reader(status_for, detail, announces_start=True, asks_permission=asks_permission)
 event_name = hook_event_name
 
 

@@ -20,6 +20,7 @@ import os
 from agent_console.agents import (
     ATTENTION,
     CLOSED,
+    PERMISSION,
     QUESTION,
     WORKING,
     QUESTION_KEYS,
@@ -123,6 +124,7 @@ def read(event: Event) -> Reading | None:
         status,
         text_field(info, "directory") or text_field(event, "directory"),
         detail=detail(inner.get("type"), properties),
+        event=PERMISSION if inner.get("type") == "permission.asked" else None,
         event_time=stamp(event),
     )
 

@@ -33,6 +33,7 @@ SESSION_TYPES: dict[str, str] = {
     "terminal": "a{ss}",
     "seq": "t",
     "detail": "s",
+    "permission": "b",
     "history": "aa{sv}",
 }
 """The keys of a session on the wire with their D-Bus types: what a subscriber checks a signal against."""
@@ -55,6 +56,7 @@ def session_to_wire(session: "Session", *, with_history: bool) -> dict[str, Vari
         "terminal": Variant("a{ss}", dict(session.terminal)),
         "seq": Variant("t", session.seq),
         "detail": Variant("s", session.detail),
+        "permission": Variant("b", session.awaiting_tool),
     }
     if with_history:
         wire["history"] = Variant("aa{sv}", [_transition_to_wire(t) for t in session.history])

@@ -27,7 +27,6 @@ The memory of statuses outlives a daemon restart on purpose: a session that
 comes back after the restart in the status it had before did not *enter* it.
 """
 
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,10 +39,6 @@ from agent_console.presentation import US_PER_S, name_of, text_of
 
 WAITING = ("question", "attention")
 """The statuses in which a session waits for a person."""
-
-PERMISSION_DETAIL = re.compile(r"^[A-Za-z_][\w.-]*: ")
-"""A permission request's detail names the tool, then what it wants: ``Bash: npm test``."""
-
 
 class Urgency(IntEnum):
     """The ``urgency`` hint of the notification spec."""
@@ -86,7 +81,8 @@ def detail_of(session: SessionDict) -> str:
 
 
 def is_permission(session: SessionDict) -> bool:
-    return session.get("status") == "attention" and PERMISSION_DETAIL.match(detail_of(session)) is not None
+    """The daemon's word, not the detail's form: a turn's last answer may well read ``Note: …``."""
+    return session.get("status") == "attention" and session.get("permission") is True
 
 
 def bubble_for(session: SessionDict, loud: bool) -> Bubble:
