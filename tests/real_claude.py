@@ -21,6 +21,7 @@ from pathlib import Path
 
 from fake_anthropic import FakeAnthropic, refusing_port
 from processes import AGENT_CONSOLE
+from tmux_support import Tmux
 
 HOOKS_DIR = Path(__file__).resolve().parents[1] / "hooks"
 CLAUDE_VERSION = "2.1.197"
@@ -164,11 +165,8 @@ class TmuxPane:
     width: int = 160
     height: int = 50
 
-    def tmux(self, *args: str) -> str:
-        done = subprocess.run(["tmux", "-S", str(self.socket), "-f", "/dev/null", *args], env=self.env,
-                              capture_output=True, text=True, timeout=COMMAND_TIMEOUT_S, check=False)
-        assert done.returncode == 0, f"tmux {' '.join(args)}: {done.stderr}"
-        return done.stdout
+    def __post_init__(self) -> None:
+        self.tmux = Tmux(self.socket, self.env)
 
     def start(self, command: list[str], cwd: Path) -> int:
         """Start the server with ``command`` in its only pane (exec'd: the pane's pid is the command's)."""
@@ -177,7 +175,7 @@ class TmuxPane:
         return self.pid()
 
     def pid(self) -> int:
-        return int(self.tmux("display-message", "-p", "#{pane_pid}").strip())
+        return int(self.tmux("display-message", "-p", "#{pane_pid}"))
 
     def type(self, text: str) -> None:
         """Type ``text`` and press Enter, as a person would.
@@ -220,8 +218,7 @@ class TmuxPane:
         return deadline_wait(showing, timeout_s, lambda: f"the screen never showed {text!r}:\n{self.screen()}")  # type: ignore[return-value]
 
     def kill(self) -> None:
-        subprocess.run(["tmux", "-S", str(self.socket), "kill-server"], env=self.env,
-                       capture_output=True, timeout=COMMAND_TIMEOUT_S, check=False)
+        self.tmux.kill()
 
 
 @dataclass

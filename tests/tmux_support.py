@@ -4,7 +4,7 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 TMUX_TIMEOUT_S = 10.0
@@ -18,18 +18,21 @@ the panes' programs must size themselves by their own terminal, as a person's do
 
 
 class Tmux:
-    def __init__(self, socket: Path) -> None:
+    """The server on ``socket``; the panes it starts get ``env`` (this process's, by default)."""
+
+    def __init__(self, socket: Path, env: Mapping[str, str] = os.environ) -> None:
         found = shutil.which("tmux")
         assert found is not None, "tmux is needed: packaging/install-deps --test installs it"
         self.socket = socket
         self.command = (found, "-f", "/dev/null", "-S", str(socket))
+        self.env = {k: v for k, v in env.items() if k not in NOT_INHERITED}
 
     def __call__(self, *args: str, check: bool = True) -> str:
         done = subprocess.run(
             [*self.command, *args], capture_output=True, text=True, timeout=TMUX_TIMEOUT_S, check=False,
-            stdin=subprocess.DEVNULL, env={k: v for k, v in os.environ.items() if k not in NOT_INHERITED},
+            stdin=subprocess.DEVNULL, env=self.env,
         )
-        assert done.returncode == 0 or not check, done.stderr
+        assert done.returncode == 0 or not check, f"tmux {' '.join(args)}: {done.stderr}"
         return done.stdout.strip()
 
     def pane(self, target: str) -> str:
