@@ -20,7 +20,7 @@ from agent_console.bus.blocking import (
     DBusError,
     MethodCall,
 )
-from agent_console.bus.marshal import Reader, Variant, WireError, Writer
+from agent_console.bus.marshal import Reader, TypedValues, Variant, WireError, Writer
 from agent_console.bus.names import BUS_NAME, INTERFACE, OBJECT_PATH
 from agent_console.bus.private_bus import session_config
 
@@ -66,6 +66,16 @@ def test_marshalling_matches_dbus_next_byte_for_byte(signature: str, body: list[
     ours = Writer()
     ours.write(signature, body)
     assert bytes(ours.buffer) == bytes(Marshaller(signature, as_dbus_next(body)).marshall())
+
+
+def test_typed_values_and_iterators_marshal_as_variants_and_lists_do() -> None:
+    """How the daemon streams a listing: plain values with a type table, sessions from a generator."""
+    types = {"n": "t", "s": "s", "m": "a{ss}", "b": "b"}
+    rows = [{"n": 1, "s": "é", "m": {"k": "v", "k2": ""}, "b": True}, {"m": {}, "n": 2**64 - 1, "s": "", "b": False}]
+    ours = Writer()
+    ours.write("taa{sv}", [3, (TypedValues(types, row) for row in rows)])
+    as_variants = [{key: dbus_next.Variant(types[key], item) for key, item in row.items()} for row in rows]
+    assert bytes(ours.buffer) == bytes(Marshaller("taa{sv}", [3, as_variants]).marshall())
 
 
 @pytest.mark.parametrize(("signature", "body"), BODIES, ids=[s for s, _ in BODIES])

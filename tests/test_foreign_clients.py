@@ -58,6 +58,26 @@ def test_gdbus_set_and_get(daemon) -> None:
     assert "'status': <'question'>" in gdbus_call(daemon.address, "Get", "g1").stdout
 
 
+def test_busctl_and_gdbus_read_the_listings(daemon) -> None:
+    """The daemon marshals ListAll and Snapshot itself: parsers other than dbus-next read them whole."""
+    terminal = ("terminal", "a{ss}", "2", "tmux_pane", "%3", "tty", "/dev/pts/1")
+    assert busctl_call(daemon.address, "Set", "ssa{sv}", "ls1", "working", "1", *terminal).returncode == 0
+    assert busctl_call(daemon.address, "Set", "ssa{sv}", "ls2", "question", "1", "detail", "s", "é 😀").returncode == 0
+    sequence, listed = json.loads(busctl_call(daemon.address, "Snapshot").stdout)["data"]
+    assert sequence == 2
+    assert [(s["id"]["data"], s["terminal"]["data"], s["detail"]["data"]) for s in listed] == [
+        ("ls1", {"tmux_pane": "%3", "tty": "/dev/pts/1"}, ""), ("ls2", {}, "é 😀")
+    ]
+    assert [s["id"]["data"] for s in json.loads(busctl_call(daemon.address, "ListAll").stdout)["data"][0]] == ["ls1", "ls2"]
+    snapshot = gdbus_call(daemon.address, "Snapshot")
+    assert snapshot.returncode == 0, snapshot.stderr
+    assert snapshot.stdout.startswith("(uint64 2, [{'id': <'ls1'>")
+    assert "'terminal': <{'tmux_pane': '%3', 'tty': '/dev/pts/1'}>" in snapshot.stdout
+    assert "'detail': <'é 😀'>" in snapshot.stdout
+    listed_by_gdbus = gdbus_call(daemon.address, "ListAll")
+    assert listed_by_gdbus.returncode == 0 and listed_by_gdbus.stdout.startswith("([{'id': <'ls1'>")
+
+
 def test_dbus_send_reads_and_removes(daemon) -> None:
     """dbus-send cannot build an a{sv} of variants, so it cannot Set; everything else works."""
     busctl_call(daemon.address, "Set", "ssa{sv}", "ds1", "attention", "1", "working_dir", "s", "/opt/w")

@@ -13,13 +13,15 @@ import subprocess
 
 from conftest import READY_TIMEOUT_S
 from dbus_next import Message, MessageType, Variant
+from dbus_next._private.marshaller import Marshaller
 from dbus_next.service import ServiceInterface, method
 from test_watch import Watch, cli, watch  # noqa: F401 - watch is a fixture
 
 from agent_console.bus.connection import connect
 from agent_console.bus.names import BUS_DRIVER, BUS_DRIVER_PATH, BUS_NAME, INTERFACE, OBJECT_PATH
-from agent_console.bus.wire import SESSION_TYPES, session_to_wire
+from agent_console.bus.wire import SESSION_TYPES, session_to_wire, sessions_to_bytes
 from agent_console.model import SessionUpdate, new_session, Instant
+from agent_console.store import SessionStore
 
 
 def busctl_json(address: str, *args: str) -> list | None:
@@ -121,3 +123,16 @@ def test_the_signal_types_are_what_the_daemon_sends() -> None:
     update = SessionUpdate.parse(session_id="s1", status="working", working_dir="/w", pid=1, pid_start=2)
     wire = session_to_wire(new_session(update, Instant(1, 1)), with_history=True)
     assert {key: value.signature for key, value in wire.items()} == SESSION_TYPES
+
+
+def test_listings_carry_the_sessions_as_signals_do() -> None:
+    """ListAll and Snapshot are marshalled without variants: byte for byte what dbus-next makes of them."""
+    store = SessionStore()
+    store.set("s1", "working", working_dir="/srv/api", pid=10, pid_start=20, terminal={"tmux_pane": "%3", "tty": "/dev/pts/1"})
+    store.set("s2", "question", detail="Allow Bash: rm -rf build… é 😀", agent_type="codex")
+    store.set("s3", "closed", reason="session-end")
+    sessions = store.list_all()
+    as_signals = [session_to_wire(session, with_history=False) for session in sessions]
+    assert sessions_to_bytes(sessions) == bytes(Marshaller("aa{sv}", [as_signals]).marshall())
+    assert sessions_to_bytes(sessions, 7) == bytes(Marshaller("taa{sv}", [7, as_signals]).marshall())
+    assert sessions_to_bytes([]) == bytes(Marshaller("aa{sv}", [[]]).marshall())

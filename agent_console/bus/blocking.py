@@ -30,13 +30,13 @@ METHOD_CALL = 1
 METHOD_RETURN = 2
 ERROR = 3
 
-_PATH = 1
-_INTERFACE = 2
-_MEMBER = 3
-_ERROR_NAME = 4
-_REPLY_SERIAL = 5
-_DESTINATION = 6
-_SIGNATURE = 8
+PATH_FIELD = 1
+INTERFACE_FIELD = 2
+MEMBER_FIELD = 3
+ERROR_NAME_FIELD = 4
+REPLY_SERIAL_FIELD = 5
+DESTINATION_FIELD = 6
+SIGNATURE_FIELD = 8
 
 _MAX_MESSAGE_BYTES = 2**27
 """The spec's maximum message size: anything bigger is a corrupt stream."""
@@ -91,18 +91,23 @@ class MethodCall:
     def marshal(self, serial: int) -> bytes:
         body = Writer()
         body.write(self.signature, self.args)
-        fields: list[object] = [
-            (_PATH, Variant("o", self.path)),
-            (_INTERFACE, Variant("s", self.interface)),
-            (_MEMBER, Variant("s", self.member)),
-            (_DESTINATION, Variant("s", self.destination)),
+        fields: list[tuple[int, Variant]] = [
+            (PATH_FIELD, Variant("o", self.path)),
+            (INTERFACE_FIELD, Variant("s", self.interface)),
+            (MEMBER_FIELD, Variant("s", self.member)),
+            (DESTINATION_FIELD, Variant("s", self.destination)),
         ]
-        if self.signature:
-            fields.append((_SIGNATURE, Variant("g", self.signature)))
-        header = Writer()
-        header.write("yyyyuua(yv)", [ord("l"), METHOD_CALL, 0, 1, len(body.buffer), serial, fields])
-        header.pad(8)
-        return bytes(header.buffer + body.buffer)
+        return frame(METHOD_CALL, serial, fields, self.signature, bytes(body.buffer))
+
+
+def frame(kind: int, serial: int, fields: list[tuple[int, Variant]], signature: str, body: bytes) -> bytes:
+    """A whole message: the header with ``fields`` (and the signature's, if any), then ``body``."""
+    if signature:
+        fields = [*fields, (SIGNATURE_FIELD, Variant("g", signature))]
+    header = Writer()
+    header.write("yyyyuua(yv)", [ord("l"), kind, 0, 1, len(body), serial, fields])
+    header.pad(8)
+    return bytes(header.buffer) + body
 
 
 _HELLO = MethodCall(BUS_DRIVER, BUS_DRIVER_PATH, BUS_DRIVER, "Hello")
@@ -115,7 +120,7 @@ class Message:
     def __init__(self, data: bytes, little_endian: bool, body_offset: int, fields: dict[int, object]) -> None:
         self.kind = data[1]
         self.fields = fields
-        self.signature = str(fields.get(_SIGNATURE, ""))
+        self.signature = str(fields.get(SIGNATURE_FIELD, ""))
         self._data = data
         self._little_endian = little_endian
         self._body_offset = body_offset
@@ -125,12 +130,12 @@ class Message:
 
     def answers(self, first_serial: int, last_serial: int) -> bool:
         """Whether this is the reply or error to one of the calls sent so far."""
-        serial = self.fields.get(_REPLY_SERIAL)
+        serial = self.fields.get(REPLY_SERIAL_FIELD)
         return self.kind in (METHOD_RETURN, ERROR) and isinstance(serial, int) and first_serial <= serial <= last_serial
 
     def error(self) -> "DBusError":
         message = self.body()[0] if self.signature.startswith("s") else ""
-        return DBusError(str(self.fields.get(_ERROR_NAME, "")), str(message))
+        return DBusError(str(self.fields.get(ERROR_NAME_FIELD, "")), str(message))
 
 
 class Connection:
@@ -174,7 +179,7 @@ class Connection:
                 continue
             if message.kind == ERROR:
                 raise message.error()
-            if message.fields[_REPLY_SERIAL] == serial:
+            if message.fields[REPLY_SERIAL_FIELD] == serial:
                 return message
 
     def _send(self, method: MethodCall) -> int:

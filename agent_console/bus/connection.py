@@ -23,6 +23,11 @@ queues a call and registers its reply handler, which nothing will ever
 invoke: the caller waits forever.  A daemon told to stop just after its bus
 died hung that way, releasing its name.  Here such a call fails at once with
 ``org.freedesktop.DBus.Error.Disconnected``.
+
+Replies marshalled ahead.  Not a flaw: a method marked ``@marshalled`` returns
+its reply's body as bytes, and the bus sends them behind a header of its
+own, so a reply of 10,000 sessions never exists as dbus-next variants
+(see ``wire.sessions_to_bytes``).
 """
 
 import asyncio
@@ -30,13 +35,17 @@ import os
 import socket
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from dbus_next import Message, MessageType
 from dbus_next.aio import MessageBus
 from dbus_next.constants import ErrorType
 from dbus_next.errors import DBusError
+from dbus_next.service import ServiceInterface
 
 from agent_console.bus.address import NO_SESSION_BUS
+from agent_console.bus.blocking import DESTINATION_FIELD, METHOD_RETURN, REPLY_SERIAL_FIELD, frame
+from agent_console.bus.marshal import Variant
 from agent_console.bus.names import BUS_DRIVER, BUS_DRIVER_PATH, BUS_NAME
 from agent_console.errors import Unavailable
 from agent_console.limits import CLIENT_CALL_TIMEOUT_S, CLIENT_CONNECT_TIMEOUT_S
@@ -65,6 +74,31 @@ def _observe(future: "asyncio.Future[None]") -> None:
         future.exception()
 
 
+_MARSHALLED = "_agent_console_marshalled"
+
+
+def marshalled(fn: Callable[..., bytes]) -> Callable[..., bytes]:
+    """Marks a method (beneath ``@method()``) whose result is its reply's body, already marshalled."""
+    setattr(fn, _MARSHALLED, True)
+    return fn
+
+
+class _MarshalledReply(Message):
+    """A method return whose body is bytes; dbus-next's writer calls only ``_marshall``."""
+
+    def __init__(self, call: Message, signature: str, body: bytes) -> None:
+        super().__init__(
+            message_type=MessageType.METHOD_RETURN, reply_serial=call.serial, destination=call.sender, signature=signature
+        )
+        self._body = body
+
+    def _marshall(self, negotiate_unix_fd: bool = False) -> bytes:
+        fields = [(REPLY_SERIAL_FIELD, Variant("u", self.reply_serial))]
+        if self.destination:
+            fields.append((DESTINATION_FIELD, Variant("s", self.destination)))
+        return frame(METHOD_RETURN, self.serial, fields, self.signature, self._body)
+
+
 class ResilientMessageBus(MessageBus):
     """A dbus-next ``MessageBus`` that survives a full socket buffer and refuses calls quietly."""
 
@@ -78,6 +112,16 @@ class ResilientMessageBus(MessageBus):
             callback(None, DBusError(ErrorType.DISCONNECTED, "the bus connection is closed"))
             return
         super()._call(msg, callback)
+
+    def _make_method_handler(self, interface: ServiceInterface, method: Any) -> Callable[[Message, Any], None]:
+        if not getattr(method.fn, _MARSHALLED, False):
+            return super()._make_method_handler(interface, method)
+
+        def handler(msg: Message, send_reply: Callable[[Message], None]) -> None:
+            body = method.fn(interface, *ServiceInterface._msg_body_to_args(msg))
+            send_reply(_MarshalledReply(msg, method.out_signature, body))
+
+        return handler
 
     def _process_message(self, msg: Message) -> None:
         try:

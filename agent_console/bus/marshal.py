@@ -9,11 +9,15 @@ header and the body both do.
 
 Variants are written from a ``Variant``, because a Python value alone does
 not say which D-Bus type it should become; they are read back as the bare
-value, which is all a caller of a method needs.
+value, which is all a caller of a method needs.  An ``a{sv}`` whose keys have
+fixed types (a session) can be written from plain values and a table of those
+types, a ``TypedValues``, and an array from any iterator: the daemon streams
+10,000 sessions into one reply that way, building one session's values at a
+time instead of a tree of variant objects for all of them.
 """
 
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 _FIXED = {
     "y": "B",
@@ -42,6 +46,16 @@ class Variant:
     def __init__(self, signature: str, value: object) -> None:
         self.signature = signature
         self.value = value
+
+
+class TypedValues:
+    """An ``a{sv}`` as plain values, each sent as a variant of the type ``types`` gives its key."""
+
+    __slots__ = ("types", "values")
+
+    def __init__(self, types: Mapping[str, str], values: Mapping[str, object]) -> None:
+        self.types = types
+        self.values = values
 
 
 def alignment_of(type_code: str) -> int:
@@ -108,6 +122,8 @@ class Writer:
                 raise WireError(f"a variant needs a Variant, got {value!r}")
             self.write_value("g", value.signature)
             self.write_value(value.signature, value.value)
+        elif type_code == "a{sv}" and isinstance(value, TypedValues):
+            self._write_typed_values(value)
         elif code == "a":
             self._write_array(type_code[1:], value)
         else:
@@ -119,9 +135,26 @@ class Writer:
         self.buffer.extend(b"\0\0\0\0")
         self.pad(alignment_of(element_type))
         start = len(self.buffer)
-        items = list(value.items()) if isinstance(value, dict) else _sequence(value)
+        items = value.items() if isinstance(value, dict) else value if isinstance(value, Iterator) else _sequence(value)
         for item in items:
             self.write_value(element_type, item)
+        self.buffer[length_at : length_at + 4] = struct.pack("<I", len(self.buffer) - start)
+
+    def _write_typed_values(self, value: TypedValues) -> None:
+        """The bytes of ``a{sv}`` from variants, without making one: each entry is the key,
+        the signature as a variant writes it, then the value."""
+        length_at = len(self.buffer)
+        self.buffer.extend(b"\0\0\0\0")
+        self.pad(8)
+        start = len(self.buffer)
+        for key, item in value.values.items():
+            signature = value.types[key]
+            encoded, encoded_signature = _utf8(key), _utf8(signature)
+            self.pad(8)
+            self.buffer.extend(
+                struct.pack("<I", len(encoded)) + encoded + bytes((0, len(encoded_signature))) + encoded_signature + b"\0"
+            )
+            self.write_value(signature, item)
         self.buffer[length_at : length_at + 4] = struct.pack("<I", len(self.buffer) - start)
 
 

@@ -12,7 +12,9 @@ hence a caller that receives its reply can rely on subscribers having been
 sent the change already, in call order.
 
 The string annotations are D-Bus signatures: dbus-next reads them to build
-the introspection data and to marshal arguments.
+the introspection data and to marshal arguments.  ListAll and Snapshot return
+their replies' bodies already marshalled (``@marshalled``): a listing of
+10,000 sessions is the daemon's one large reply.
 """
 
 import logging
@@ -25,7 +27,8 @@ from dbus_next.service import PropertyAccess, ServiceInterface, dbus_property, m
 
 from agent_console import __version__
 from agent_console.bus.names import ERROR_PREFIX, INTERFACE
-from agent_console.bus.wire import attributes_from_wire, session_to_wire, valid_session_id
+from agent_console.bus.connection import marshalled
+from agent_console.bus.wire import attributes_from_wire, session_to_wire, sessions_to_bytes, valid_session_id
 from agent_console.errors import AgentConsoleError, InvalidArgs, NotFound, quoted
 from agent_console.limits import MAX_ID_LENGTH
 from agent_console.model import CloseReason, Session
@@ -80,17 +83,16 @@ class SessionsInterface(ServiceInterface):
             return self._store.remove(_bounded_id(session_id)) is not None
 
     @method()
+    @marshalled
     def ListAll(self) -> "aa{sv}":
-        return self._all_on_wire()
+        return sessions_to_bytes(self._store.list_all())
 
     @method()
+    @marshalled
     def Snapshot(self) -> "taa{sv}":
         """The sequence number and every session, taken together: a subscriber drops the
         signals it holds with a ``seq`` up to this one, and knows of a gap after it."""
-        return [self._store.sequence, self._all_on_wire()]
-
-    def _all_on_wire(self) -> list[dict[str, Variant]]:
-        return [session_to_wire(s, with_history=False) for s in self._store.list_all()]
+        return sessions_to_bytes(self._store.list_all(), self._store.sequence)
 
     @signal()
     def SessionChanged(self, session: dict[str, Variant]) -> "a{sv}":
