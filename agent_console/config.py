@@ -21,41 +21,46 @@ notifier's table has a typo, and the notifier refuses to start.
 """
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
-
 from agent_console.errors import InvalidArgs
+from agent_console.validation import Checker, ValidationError, checked
 
 ONE_DAY_S = 86_400.0
 MAX_SOUND_NAME_CHARS = 64
 """Names in the freedesktop sound theme are short, lower-case words joined by dashes."""
 
 
-class DaemonConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+@dataclass(frozen=True, slots=True)
+class DaemonConfig:
+    """The daemon's keys: checked like a Set, without pydantic's models (``agent_console.validation``)."""
 
-    check_interval: float = Field(default=5.0, gt=0, le=3600)
-    stale_after: float = Field(default=600.0, gt=0, le=ONE_DAY_S)
-    retention: float = Field(default=900.0, ge=0, le=ONE_DAY_S)
+    check_interval: float = checked({"type": "float", "gt": 0, "le": 3600}, 5.0)
+    stale_after: float = checked({"type": "float", "gt": 0, "le": ONE_DAY_S}, 600.0)
+    retention: float = checked({"type": "float", "ge": 0, "le": ONE_DAY_S}, 900.0)
 
 
-class NotifyConfig(BaseModel):
+@dataclass(frozen=True, slots=True)
+class NotifyConfig:
     """``[notify]``: when ``agent-console notify`` posts a bubble, and how."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    min_working: float = checked({"type": "float", "ge": 0, "le": ONE_DAY_S}, 10.0)
+    coalesce: float = checked({"type": "float", "ge": 0, "le": 3600}, 10.0)
+    sound: str = checked(
+        {"type": "str", "max_length": MAX_SOUND_NAME_CHARS, "pattern": r"^([a-z0-9][a-z0-9._-]*)?$"}, ""
+    )
+    quiet_when_visible: bool = checked({"type": "bool", "strict": True}, True)
 
-    min_working: float = Field(default=10.0, ge=0, le=ONE_DAY_S)
-    coalesce: float = Field(default=10.0, ge=0, le=3600)
-    sound: str = Field(default="", max_length=MAX_SOUND_NAME_CHARS, pattern=r"^([a-z0-9][a-z0-9._-]*)?$")
-    quiet_when_visible: StrictBool = True
 
+SECTIONS = ("notify",)
+"""Tables that belong to other programs than the daemon, each checked by its own program."""
 
-SECTIONS: dict[str, type[BaseModel]] = {"notify": NotifyConfig}
-"""Tables that belong to other programs than the daemon, each with its own model."""
+Config = TypeVar("Config")
 
-Config = TypeVar("Config", bound=BaseModel)
+_check_daemon = Checker(DaemonConfig, extra="forbid")
+_check_notify = Checker(NotifyConfig, extra="forbid")
 
 
 def default_path() -> Path:
@@ -66,15 +71,15 @@ def default_path() -> Path:
 def load_config(path: Path | None, overrides: dict[str, Any]) -> DaemonConfig:
     """The daemon's settings: ``path`` (default location if None; a missing default file is fine),
     then ``overrides``."""
-    return _load(DaemonConfig, path, None, overrides)
+    return _load(_check_daemon, path, None, overrides)
 
 
 def load_notify_config(path: Path | None) -> NotifyConfig:
     """The ``[notify]`` table of ``path`` (default location if None)."""
-    return _load(NotifyConfig, path, "notify", {})
+    return _load(_check_notify, path, "notify", {})
 
 
-def _load(model: type[Config], path: Path | None, section: str | None, overrides: dict[str, Any]) -> Config:
+def _load(check: Checker[Config], path: Path | None, section: str | None, overrides: dict[str, Any]) -> Config:
     source = path or default_path()
     given = {key: value for key, value in overrides.items() if value is not None}
     document = _read_toml(source, required=path is not None)
@@ -85,7 +90,7 @@ def _load(model: type[Config], path: Path | None, section: str | None, overrides
         if not isinstance(values, dict):
             raise InvalidArgs(f"{source}: {section}: must be a table, [{section}]")
     try:
-        return model(**{**values, **given})
+        return check({**values, **given})
     except ValidationError as error:
         first = error.errors(include_url=False, include_input=False)[0]
         key = ".".join(str(part) for part in (*([section] if section else []), *first["loc"]))

@@ -3,27 +3,14 @@
 Stored sessions are frozen, slotted dataclasses: a change replaces the value
 instead of editing it, so whatever a caller holds is a snapshot it cannot use
 to change the store, and no copy is ever needed to hand one out.  Values that
-arrive from outside are checked by a pydantic model before they touch a
-session; pydantic is kept out of the stored objects because 10,000 sessions
-of model instances would cost several times the memory.
+arrive from outside are checked by pydantic's validation engine before they
+touch a session (``SessionUpdate``, see ``agent_console.validation`` for why
+not a pydantic model).
 """
 
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Annotated, Any
-
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StrictBool,
-    StrictInt,
-    StrictStr,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from typing import Any
 
 from agent_console.errors import InvalidArgs, quoted
 from agent_console.limits import (
@@ -34,6 +21,7 @@ from agent_console.limits import (
     MAX_WORKING_DIR_BYTES,
 )
 from agent_console.terminal import TERMINAL_KEYS
+from agent_console.validation import Checker, ValidationError, after, checked, one_of, optional
 
 
 class Status(StrEnum):
@@ -171,74 +159,75 @@ def _callers_reason(value: Any) -> Any:
     return value
 
 
-class SessionUpdate(BaseModel):
-    """One Set request, checked against every bound before it is applied."""
+def _path_fits(value: str) -> str:
+    if len(value.encode()) > MAX_WORKING_DIR_BYTES:
+        raise ValueError(f"at most {MAX_WORKING_DIR_BYTES} bytes are allowed")
+    return value
 
-    model_config = ConfigDict(frozen=True)
 
-    session_id: StrictStr = Field(min_length=1, max_length=MAX_ID_LENGTH)
-    status: Annotated[Status, BeforeValidator(_lowercase)]
-    working_dir: StrictStr | None = None
-    agent_type: Annotated[AgentType, BeforeValidator(_lowercase)] | None = None
-    pid: StrictInt | None = Field(default=None, ge=1, le=MAX_PID)
-    pid_start: StrictInt | None = Field(default=None, ge=0)
-    reason: Annotated[CloseReason, BeforeValidator(_callers_reason)] | None = None
-    terminal: dict[StrictStr, StrictStr] | None = None
-    shared_owner: StrictBool | None = None
+def _terminal_known_and_bounded(value: dict[str, str]) -> dict[str, str]:
+    for key, item in value.items():
+        if key not in TERMINAL_KEYS:
+            raise ValueError(f"unknown key {quoted(key)}: the known ones are {', '.join(TERMINAL_KEYS)}")
+        if len(item.encode()) > MAX_TERMINAL_VALUE_BYTES:
+            raise ValueError(f"{key!r}: at most {MAX_TERMINAL_VALUE_BYTES} bytes are allowed")
+    return value
+
+
+def _absolute(value: str) -> str:
+    """The daemon's working directory is not the agent's: a relative path would name another file."""
+    if not value.startswith("/"):
+        raise ValueError("must be an absolute path")
+    return value
+
+
+def _one_line(value: str) -> str:
+    if "\n" in value or "\r" in value:
+        raise ValueError("must be one line")
+    return value
+
+
+_TEXT = {"type": "str", "strict": True}
+
+
+@dataclass(frozen=True, slots=True)
+class SessionUpdate:
+    """One Set request, checked against every bound before it is applied (``parse``)."""
+
+    session_id: str = checked({**_TEXT, "min_length": 1, "max_length": MAX_ID_LENGTH})
+    status: Status = checked(one_of(Status, _lowercase))
+    working_dir: str | None = checked(optional(after(_path_fits, _TEXT)), None)
+    agent_type: AgentType | None = checked(optional(one_of(AgentType, _lowercase)), None)
+    pid: int | None = checked(optional({"type": "int", "strict": True, "ge": 1, "le": MAX_PID}), None)
+    pid_start: int | None = checked(optional({"type": "int", "strict": True, "ge": 0}), None)
+    reason: CloseReason | None = checked(optional(one_of(CloseReason, _callers_reason)), None)
+    terminal: dict[str, str] | None = checked(
+        optional(after(_terminal_known_and_bounded, {"type": "dict", "keys_schema": _TEXT, "values_schema": _TEXT})),
+        None,
+    )
+    shared_owner: bool | None = checked(optional({"type": "bool", "strict": True}), None)
     """The owner process hosts many sessions at once (a Codex app-server, an
     opencode server), so this one replaces none of its others."""
-    detail: StrictStr | None = Field(default=None, max_length=MAX_DETAIL_CHARS)
-    event_time: StrictInt | None = Field(default=None, ge=0, le=2**64 - 1)
-    transcript_path: StrictStr | None = None
-    event: Annotated[EventKind, BeforeValidator(_lowercase)] | None = None
-
-    @field_validator("working_dir", "transcript_path")
-    @classmethod
-    def _path_fits(cls, value: str | None) -> str | None:
-        if value is not None and len(value.encode()) > MAX_WORKING_DIR_BYTES:
-            raise ValueError(f"at most {MAX_WORKING_DIR_BYTES} bytes are allowed")
-        return value
-
-    @field_validator("terminal")
-    @classmethod
-    def _terminal_known_and_bounded(cls, value: dict[str, str] | None) -> dict[str, str] | None:
-        for key, item in (value or {}).items():
-            if key not in TERMINAL_KEYS:
-                raise ValueError(f"unknown key {quoted(key)}: the known ones are {', '.join(TERMINAL_KEYS)}")
-            if len(item.encode()) > MAX_TERMINAL_VALUE_BYTES:
-                raise ValueError(f"{key!r}: at most {MAX_TERMINAL_VALUE_BYTES} bytes are allowed")
-        return value
-
-    @field_validator("transcript_path")
-    @classmethod
-    def _absolute(cls, value: str | None) -> str | None:
-        """The daemon's working directory is not the agent's: a relative path would name another file."""
-        if value is not None and not value.startswith("/"):
-            raise ValueError("must be an absolute path")
-        return value
-
-    @field_validator("detail")
-    @classmethod
-    def _one_line(cls, value: str | None) -> str | None:
-        if value is not None and ("\n" in value or "\r" in value):
-            raise ValueError("must be one line")
-        return value
-
-    @model_validator(mode="after")
-    def _consistent(self) -> "SessionUpdate":
-        if self.reason is not None and self.status is not Status.CLOSED:
-            raise ValueError("a reason goes only with status 'closed'")
-        if (self.pid is None) != (self.pid_start is None):
-            raise ValueError("pid and pid_start go together: a pid alone is no identity")
-        return self
+    detail: str | None = checked(optional(after(_one_line, {**_TEXT, "max_length": MAX_DETAIL_CHARS})), None)
+    event_time: int | None = checked(optional({"type": "int", "strict": True, "ge": 0, "le": 2**64 - 1}), None)
+    transcript_path: str | None = checked(optional(after(_absolute, after(_path_fits, _TEXT))), None)
+    event: EventKind | None = checked(optional(one_of(EventKind, _lowercase)), None)
 
     @classmethod
     def parse(cls, **fields: Any) -> "SessionUpdate":
-        """Validate, turning pydantic's report into one readable InvalidArgs."""
+        """Validate, turning pydantic-core's report into one readable InvalidArgs."""
         try:
-            return cls(**fields)
+            update = _check_update(fields)
         except ValidationError as error:
             raise InvalidArgs(_describe(error)) from None
+        if update.reason is not None and update.status is not Status.CLOSED:
+            raise InvalidArgs("a reason goes only with status 'closed'")
+        if (update.pid is None) != (update.pid_start is None):
+            raise InvalidArgs("pid and pid_start go together: a pid alone is no identity")
+        return update
+
+
+_check_update = Checker(SessionUpdate)
 
 
 def _describe(error: ValidationError) -> str:

@@ -5,6 +5,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -154,3 +155,21 @@ async def test_a_client_whose_bus_died_gets_unavailable_not_a_traceback(tmp_path
     bus.stop()
     with pytest.raises(Unavailable, match="lost the connection to the bus"):
         await client.list_all()
+
+
+def test_the_daemon_validates_with_pydantic_core_alone() -> None:
+    """What keeps its idle memory and D-Bus activation time within their targets
+    (benchmarks/targets.py measures them): pydantic's models, ssl and the TOML parser stay out."""
+    script = (
+        "import sys\n"
+        "from agent_console.daemon import main\n"
+        "try:\n"
+        "    main(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(' '.join(sorted(name for name, module in sys.modules.items() if module is not None)), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=READY_TIMEOUT_S)
+    loaded = {name.partition(".")[0] for name in done.stderr.splitlines()[-1].split()}
+    assert {"agent_console", "asyncio", "dbus_next", "pydantic_core"} <= loaded, done.stderr
+    assert loaded & {"pydantic", "ssl", "tomllib", "textual", "annotated_types"} == set()
