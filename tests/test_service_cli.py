@@ -30,7 +30,8 @@ FAKE_SYSTEMCTL = """\
 echo "systemctl $*" >> "$FAKE_LOG"
 case "$*" in
     *show-environment*) echo "HOME=$HOME" ;;
-    *" show "*) printf 'LoadState=loaded\\nActiveState=active\\nSubState=running\\nMainPID=4242\\n' ;;
+    *" show "*) printf 'LoadState=loaded\\nNeedDaemonReload=%s\\nActiveState=active\\nSubState=running\\nMainPID=4242\\n' \\
+        "$(cat "$FAKE_LOG.need-reload" 2>/dev/null || echo no)" ;;
 esac
 """
 FAKE_BUSCTL = """\
@@ -229,8 +230,14 @@ def test_a_reachable_systemd_is_reloaded_started_and_stopped(tmp_path: Path) -> 
     ]
     assert "ran systemctl --user start agent-console.service" in installed.stdout
     (tmp_path / "calls.log").unlink()
-    assert service(env, "install", "--now").returncode == 0
-    assert "systemctl --user try-restart agent-console.service" not in calls(tmp_path), "nothing changed"
+    again = service(env, "install", "--now")
+    assert again.returncode == 0, again.stderr
+    assert calls(tmp_path) == [
+        "systemctl --user show-environment",
+        "systemctl --user show agent-console.service --property=LoadState,NeedDaemonReload",
+        "systemctl --user start agent-console.service",
+    ], "nothing changed: nothing is reloaded or restarted"
+    assert [line.split()[0] for line in again.stdout.splitlines()] == ["unchanged"] * 3 + ["ran"]
     shown = service(env, "status")
     assert shown.returncode == 0 and "service: active (running), pid 4242" in shown.stdout
     (tmp_path / "calls.log").unlink()
@@ -242,6 +249,21 @@ def test_a_reachable_systemd_is_reloaded_started_and_stopped(tmp_path: Path) -> 
         "systemctl --user daemon-reload",
         reload_bus,
     ]
+
+
+def test_an_unchanged_unit_systemd_has_not_loaded_is_reloaded(tmp_path: Path) -> None:
+    """Installed while the manager was away: the files are as they should be, systemd's copy is not."""
+    env = with_stand_ins(isolated_env(tmp_path), tmp_path, systemctl=FAKE_SYSTEMCTL, busctl=FAKE_BUSCTL)
+    assert service(env, "install").returncode == 0
+    (tmp_path / "calls.log.need-reload").write_text("yes")
+    (tmp_path / "calls.log").unlink()
+    again = service(env, "install")
+    assert again.returncode == 0, again.stderr
+    assert calls(tmp_path)[1:3] == [
+        "systemctl --user show agent-console.service --property=LoadState,NeedDaemonReload",
+        "systemctl --user daemon-reload",
+    ]
+    assert "try-restart" not in " ".join(calls(tmp_path))
 
 
 def test_a_failing_step_is_one_line_on_stderr(tmp_path: Path) -> None:

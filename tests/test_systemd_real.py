@@ -225,6 +225,20 @@ def test_a_missing_unit_is_reported_at_once_with_where_to_look(stopped: Containe
     )
 
 
+def test_installing_again_reloads_nothing_unless_systemd_holds_an_older_unit(stopped: Container) -> None:
+    install = f"{VENV}/bin/agent-console service install"
+    again = stopped.as_user(install)
+    assert again.returncode == 0, again.stderr
+    assert [line.split()[0] for line in again.stdout.splitlines()] == ["unchanged"] * 3, again.stdout
+    # Running, so systemd keeps the unit loaded (a stopped one it may drop, and then read afresh).
+    assert stopped.as_user(f"systemctl --user start {UNIT} && touch ~/.config/systemd/user/{UNIT}").returncode == 0
+    assert stopped.as_user(f"systemctl --user show {UNIT} -p NeedDaemonReload").stdout.strip() == "NeedDaemonReload=yes"
+    reloaded = stopped.as_user(install)
+    assert reloaded.returncode == 0, reloaded.stderr
+    assert "ran systemctl --user daemon-reload" in reloaded.stdout
+    assert stopped.as_user(f"systemctl --user show {UNIT} -p NeedDaemonReload").stdout.strip() == "NeedDaemonReload=no"
+
+
 def test_uninstall_removes_the_unit_and_activation(stopped: Container) -> None:
     assert stopped.as_user(f"{CALL} ListAll").returncode == 0
     done = stopped.as_user(f"{VENV}/bin/agent-console service uninstall")

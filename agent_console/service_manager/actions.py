@@ -64,13 +64,14 @@ def install(ctx: Context, *, start: bool = False, dry_run: bool = False) -> list
     """What was done (or, for a dry run, would be), one line each."""
     report: list[str] = []
     verb = "would write" if dry_run else "wrote"
-    manager_file_changed = False
+    changed = managed_changed = False
     for service_file in ctx.files:
         content = service_file.render(ctx.executable)
         if read_text(service_file.target) == content:
             report.append(f"unchanged {service_file.target}")
             continue
-        manager_file_changed |= service_file.managed
+        changed = True
+        managed_changed |= service_file.managed
         if not dry_run:
             service_file.target.parent.mkdir(parents=True, exist_ok=True)
             write_atomically(service_file.target, content, SERVICE_FILE_MODE)
@@ -80,7 +81,7 @@ def install(ctx: Context, *, start: bool = False, dry_run: bool = False) -> list
     manager = ctx.manager
     if _manager_answers(manager, report, "D-Bus activation starts the daemon on first use"):
         assert manager is not None
-        _run_steps(manager.after_install(manager_file_changed, start), dry_run, report)
+        _run_steps(manager.after_install(changed, managed_changed, start), dry_run, report)
     return report
 
 

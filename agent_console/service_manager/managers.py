@@ -79,7 +79,8 @@ class Manager(Protocol):
     def unreachable_reason(self) -> str | None:
         """None when the manager answers, else one line saying why not."""
 
-    def after_install(self, changed: bool, start: bool) -> list[Step]: ...
+    def after_install(self, changed: bool, managed_changed: bool, start: bool) -> list[Step]:
+        """``changed``: install wrote a file; ``managed_changed``: it wrote the one the manager runs."""
 
     def before_uninstall(self) -> list[Step]: ...
 
@@ -97,10 +98,13 @@ class Systemd:
         outcome = run(["systemctl", "--user", "show-environment"])
         return None if outcome.ok else outcome.first_line or f"systemctl exited with {outcome.returncode}"
 
-    def after_install(self, changed: bool, start: bool) -> list[Step]:
-        """Reload even when nothing changed: an earlier install may have run while the manager was away."""
-        steps = [Step(("systemctl", "--user", "daemon-reload")), self._reload_bus]
-        if changed:
+    def after_install(self, changed: bool, managed_changed: bool, start: bool) -> list[Step]:
+        """Reload when a file changed, or when systemd has not loaded the unit as it is on disk
+        (an earlier install ran while the manager was away): installing again reloads nothing."""
+        steps = []
+        if changed or self._unit_outdated():
+            steps += [Step(("systemctl", "--user", "daemon-reload")), self._reload_bus]
+        if managed_changed:
             steps.append(Step(("systemctl", "--user", "try-restart", UNIT_NAME), may_fail=True))
         if start:
             steps.append(Step(("systemctl", "--user", "start", UNIT_NAME)))
@@ -116,12 +120,21 @@ class Systemd:
     def after_uninstall(self) -> list[Step]:
         return [Step(("systemctl", "--user", "daemon-reload")), self._reload_bus]
 
+    def _unit_outdated(self) -> bool:
+        """Not loaded, or loaded from an older file: what only a daemon-reload fixes."""
+        props = self._show("LoadState", "NeedDaemonReload")
+        return props.get("LoadState") != "loaded" or props.get("NeedDaemonReload") != "no"
+
+    def _show(self, *properties: str) -> dict[str, str]:
+        """The unit's properties as systemd reports them; empty when it does not answer."""
+        outcome = run(["systemctl", "--user", "show", UNIT_NAME, f"--property={','.join(properties)}"])
+        if not outcome.ok:
+            return {}
+        return dict(line.partition("=")[::2] for line in outcome.output.splitlines() if "=" in line)
+
     def state(self) -> ServiceState:
-        outcome = run(
-            ["systemctl", "--user", "show", UNIT_NAME, "--property=LoadState,ActiveState,SubState,MainPID"]
-        )
-        props = dict(line.partition("=")[::2] for line in outcome.output.splitlines() if "=" in line)
-        if not outcome.ok or props.get("LoadState") in (None, "not-found"):
+        props = self._show("LoadState", "ActiveState", "SubState", "MainPID")
+        if props.get("LoadState") in (None, "not-found"):
             return ServiceState(False, "not loaded")
         detail = f"{props.get('ActiveState')} ({props.get('SubState')})"
         if props.get("MainPID", "0") != "0":
@@ -142,13 +155,14 @@ class Launchd:
         outcome = run(["launchctl", "print", self.domain])
         return None if outcome.ok else outcome.first_line or f"launchctl exited with {outcome.returncode}"
 
-    def after_install(self, changed: bool, start: bool) -> list[Step]:
-        """launchd reads a plist only when it is bootstrapped: a changed one is booted out and in again."""
+    def after_install(self, changed: bool, managed_changed: bool, start: bool) -> list[Step]:
+        """launchd reads a plist only when it is bootstrapped: a changed one is booted out and in again,
+        an unchanged one that is loaded is left alone."""
         loaded = run(["launchctl", "print", self.target]).ok
         steps = []
-        if loaded and changed:
+        if loaded and managed_changed:
             steps.append(Step(("launchctl", "bootout", self.target), may_fail=True))
-        if changed or not loaded:
+        if managed_changed or not loaded:
             steps.append(Step(("launchctl", "bootstrap", self.domain, str(self.plist))))
         if start:
             steps.append(Step(("launchctl", "kickstart", self.target)))
