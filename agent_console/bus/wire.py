@@ -16,7 +16,7 @@ from agent_console.errors import InvalidArgs, quoted
 from agent_console.limits import MAX_ID_LENGTH
 
 if TYPE_CHECKING:
-    # Only the daemon builds sessions; a client that merely unwraps replies must not load pydantic.
+    # Only the daemon builds sessions; a client that merely unwraps replies must not load pydantic-core.
     from agent_console.model import Session, StateTransition
 
 
