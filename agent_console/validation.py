@@ -17,6 +17,7 @@ as plain dicts costs none of that last step.
 
 from collections.abc import Callable
 from dataclasses import MISSING, field, fields
+from enum import Enum
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic_core import SchemaValidator, ValidationError
@@ -50,9 +51,9 @@ def before(function: Callable[[Any], Any], schema: Schema) -> Schema:
     return {"type": "function-before", "function": {"type": "no-info", "function": function}, "schema": schema}
 
 
-def one_of(enum: type, prepare: Callable[[Any], Any]) -> Schema:
+def one_of(enum: type[Enum], prepare: Callable[[Any], Any]) -> Schema:
     """A member of the string enum ``enum``, from its value as ``prepare`` leaves it."""
-    return before(prepare, {"type": "enum", "cls": enum, "members": list(enum), "sub_type": "str"})  # type: ignore[call-overload]
+    return before(prepare, {"type": "enum", "cls": enum, "members": list(enum), "sub_type": "str"})
 
 
 class Checker(Generic[Checked]):
