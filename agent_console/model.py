@@ -273,6 +273,35 @@ def new_session(update: SessionUpdate, now: Instant) -> Session:
     )
 
 
+LATE_END_GRACE_US = 5_000_000
+"""How long after the daemon closed a session as ``process-exited`` the agent's own end may
+still say why: a hook started in the background as the agent exits (Claude's SessionEnd)
+may reach the daemon after the owner check found the agent gone.  Covers the hook's start
+on a loaded machine and its 3 s bus deadline."""
+
+AGENT_END_REASONS = (CloseReason.SESSION_END, CloseReason.CLEARED)
+
+
+def amends_close(session: Session, update: SessionUpdate, now: Instant) -> bool:
+    """Whether ``update`` is the agent's end of a session the daemon closed as
+    ``process-exited`` a moment ago: it ended before it exited, so its reason is the truer one."""
+    return (
+        session.close_reason is CloseReason.PROCESS_EXITED
+        and update.status is Status.CLOSED
+        and update.reason in AGENT_END_REASONS
+        and now.monotonic - session.since_monotonic <= LATE_END_GRACE_US
+    )
+
+
+def amend_close(session: Session, update: SessionUpdate) -> Session:
+    """``session`` closed for ``update``'s reason instead, in its history too; nothing else changes."""
+    reason = update.reason
+    history = session.history
+    if history and history[-1].to_status is Status.CLOSED:
+        history = (*history[:-1], replace(history[-1], reason=reason))
+    return replace(session, close_reason=reason, history=history)
+
+
 def is_late(session: Session, update: SessionUpdate) -> bool:
     """Whether ``update`` happened before what the session already shows, so it must change nothing.
 

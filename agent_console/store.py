@@ -30,6 +30,8 @@ from agent_console.model import (
     Session,
     SessionUpdate,
     Status,
+    amend_close,
+    amends_close,
     apply_update,
     close,
     is_late,
@@ -103,9 +105,11 @@ class SessionStore:
             self._apply(current, update)
 
     def _apply(self, current: Session | None, update: SessionUpdate) -> Session:
+        now = self._now()
+        if current is not None and amends_close(current, update, now):
+            return self._put(amend_close(current, update), created=False)
         if current is not None and is_late(current, update):
             return current
-        now = self._now()
         session = new_session(update, now) if current is None else apply_update(current, update, now)
         session = self._put(session, created=current is None)
         if _newly_in_owner(current, session) and not update.shared_owner:

@@ -13,7 +13,7 @@ from agent_console.bus.names import BUS_NAME, INTERFACE, OBJECT_PATH
 
 HOOK_SCRIPT = Path(__file__).resolve().parents[1] / "hooks" / "agent-console-hook"
 RUN_TIMEOUT_S = 30
-SHELL_TOOLS = ("head", "cat", "timeout", "awk")
+SHELL_TOOLS = ("head", "cat", "timeout", "awk", "nice")
 
 
 @dataclass(frozen=True)

@@ -127,8 +127,7 @@ def ours(settings: dict[str, Any]) -> list[tuple[str, str | None]]:
             if mine:
                 assert group["hooks"] == mine, "our hooks share a group with the user's"
                 assert all(h["timeout"] == 5 for h in mine)
-                waited_for = event in ("Stop", "StopFailure", "SessionEnd")
-                assert all(h.get("async") is (None if waited_for else True) for h in mine), event
+                assert all("async" not in h for h in mine), event
                 found += [(event, group.get("matcher"))] * len(mine)
     return sorted(found, key=str)
 
@@ -148,7 +147,8 @@ def test_install_adds_exactly_our_entries_and_keeps_everything_else(settings_pat
     assert hooks["Stop"][:1] == USER_SETTINGS["hooks"]["Stop"]
     assert hooks["SubagentStop"] == USER_SETTINGS["hooks"]["SubagentStop"]
     command = hooks["SessionStart"][0]["hooks"][0]["command"]
-    assert Path(command.split()[0]).is_absolute() and command.endswith(" hook")
+    words = shlex.split(command.removeprefix(settings_file.BACKGROUND_HEAD))
+    assert Path(words[0]).is_absolute() and words[1:3] == ["hook", "--owner"], command
 
 
 @pytest.mark.parametrize(
@@ -481,7 +481,7 @@ def test_shell_option_registers_the_script_found_on_path(
     installed = load(settings_path)
     assert ours(installed) == EXPECTED_REGISTRATIONS
     assert {h["command"] for g in installed["hooks"]["Stop"][1:] for h in g["hooks"]} == {
-        str(script)
+        settings_file.in_background([str(script)])
     }
     ok("uninstall-hooks", env=env)
     assert settings_path.read_text() == USER_TEXT
@@ -543,6 +543,8 @@ def test_the_repository_shell_handler_is_where_install_looks() -> None:
         "/opt/agent-console/hooks/agent-console-hook",
         "agent-console hook --agent gemini-cli",
         "'/path with space/agent-console' hook --agent opencode",
+        'exec 3<&0; nice -n 10 \'/path with space/agent-console\' hook --owner "$PPID" <&3 >/dev/null 2>&1 3<&- &',
+        'exec 3<&0; nice -n 10 /opt/agent-console/hooks/agent-console-hook --owner "$PPID" <&3 >/dev/null 2>&1 3<&- &',
     ],
 )
 def test_our_commands_are_recognised(command: str) -> None:
@@ -561,6 +563,8 @@ def test_our_commands_are_recognised(command: str) -> None:
         "agent-console-hook --debug",
         "say 'unbalanced",
         "",
+        'exec 3<&0; nice -n 10 my-agent-console hook --owner "$PPID" <&3 >/dev/null 2>&1 3<&- &',
+        'exec 3<&0; nice -n 10 agent-console hook --owner "$PPID" <&3 >/dev/null 2>&1 3<&- & rm -rf ~',
     ],
 )
 def test_users_commands_are_not_ours(command: str) -> None:

@@ -28,6 +28,7 @@ from hook_support import (
 
 from agent_console import boottime
 from agent_console.bus.names import BUS_NAME
+from agent_console.agents.settings_file import in_background
 from agent_console.bus.private_bus import PrivateBus, start_private_bus
 from agent_console.hook import STDIN_LIMIT_BYTES
 
@@ -121,8 +122,8 @@ CASE_KEYS = ("notification_type", "tool_name", "trigger", "source", "reason")
 
 
 def settled_session(address: str, session_id: str, status: str) -> dict[str, object] | None:
-    """The session once it reads ``status``: SessionEnd is recorded by a detached
-    process, after the hook has returned.  Polls with a deadline, never forever."""
+    """The session once it reads ``status``: a hook started in the background records
+    it after the line that started it has returned.  Polls with a deadline, never forever."""
     deadline = time.monotonic() + WELL_UNDER_CLAUDE_TIMEOUT_S
     while True:
         session = stored_session(address, session_id)
@@ -380,7 +381,7 @@ def test_auto_start_from_an_activation_file(hook: Hook, tmp_path: Path) -> None:
 def test_python_hook_help_is_plain_usage() -> None:
     result = subprocess.run([AGENT_CONSOLE, "hook", "--help"], check=False, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
     assert result.returncode == 0 and result.stderr == ""
-    assert result.stdout.startswith("usage: agent-console hook [--agent NAME]\n")
+    assert result.stdout.startswith("usage: agent-console hook [--agent NAME] [--owner PID]\n")
 
 
 def test_python_hook_ignores_unexpected_arguments(shared_daemon: RunningDaemon) -> None:
@@ -558,7 +559,7 @@ def test_an_ask_user_question_dialog_reads_question_to_its_answer(hook: Hook, sh
 
 
 def test_after_session_end_only_a_session_start_reopens(hook: Hook, shared_daemon: RunningDaemon) -> None:
-    """An event's call may land after SessionEnd's (async hooks finish in any order)."""
+    """An event's call may land after SessionEnd's (hooks in the background finish in any order)."""
     session_id = fresh_id()
     env = env_with_bus(shared_daemon.address)
     assert_silent_success(hook.run(event_payload("SessionStart", session_id, source="startup"), env))
@@ -583,6 +584,7 @@ STAMP_RESOLUTION_US = 10_000
 """The shell hook reads /proc/uptime, in hundredths of a second, and rounds down."""
 
 
+
 def set_stamped(address: str, session_id: str, event_time: int) -> dict[str, object]:
     """busctl's Set of attention at ``event_time``; the reply, as the store has it."""
     result = subprocess.run(
@@ -595,9 +597,47 @@ def set_stamped(address: str, session_id: str, event_time: int) -> dict[str, obj
     return {key: entry["data"] for key, entry in json.loads(result.stdout)["data"][0].items()}
 
 
-@pytest.mark.parametrize("event", ["Stop", "StopFailure", "SessionEnd"])
-def test_what_claude_waits_for_does_not_wait_for_the_bus(hook: Hook, frozen_bus: PrivateBus, event: str) -> None:
-    """Claude waits for the hooks of the last events of a turn: they return silently, without the
-    'no answer' line a wait would end with, while a detached process waits for the
-    frozen bus (and gives up on its own)."""
-    assert_silent_success(hook.run(event_payload(event, fresh_id()), env_with_bus(frozen_bus.address)))
+def run_registered(hook: Hook, payload: bytes, env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
+    """The hook as install-hooks registers it for Claude Code: a line for ``/bin/sh -c``."""
+    line = in_background(list(hook.command))
+    return subprocess.run(["/bin/sh", "-c", line], input=payload, env=hook.env(env), check=False,
+                          capture_output=True, timeout=RUN_TIMEOUT_S)
+
+
+def processes_with(marker: str) -> list[int]:
+    """The pids whose environment holds ``marker``: a hook started under it, at any depth."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and marker.encode() in (entry / "environ").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def test_the_registered_line_records_with_claude_as_the_owner(hook: Hook, shared_daemon: RunningDaemon) -> None:
+    """The shell that started the hook is gone when it looks: the owner comes from its $PPID
+    (here this test process, standing for Claude), and the payload from its saved stdin."""
+    session_id = fresh_id()
+    assert_silent_success(run_registered(hook, event_payload("Stop", session_id), env_with_bus(shared_daemon.address)))
+    session = settled_session(shared_daemon.address, session_id, "attention")
+    assert session is not None and session["pid"] == os.getpid()
+
+
+def test_the_registered_line_returns_before_the_bus_answers(hook: Hook, frozen_bus: PrivateBus) -> None:
+    """Claude waits for the shell alone: it has exited while the hook still waits for the
+    frozen bus, and the hook gives up on its own."""
+    name, value = "AGENT_CONSOLE_TEST_MARK", fresh_id()
+    env = {**env_with_bus(frozen_bus.address), name: value}
+    assert_silent_success(run_registered(hook, event_payload("SessionEnd", fresh_id()), env))
+    marker = f"{name}={value}"
+    # A process's environment reads empty while it execs (sh, nice, the handler): look again.
+    deadline = time.monotonic() + RUN_TIMEOUT_S
+    while not processes_with(marker) and time.monotonic() < deadline:
+        time.sleep(POLL_S)
+    assert processes_with(marker), "the hook did not outlive the shell that started it"
+    deadline = time.monotonic() + RUN_TIMEOUT_S
+    while processes_with(marker) and time.monotonic() < deadline:
+        time.sleep(POLL_S)
+    assert not processes_with(marker), "the hook did not give up on a bus that never answers"

@@ -82,6 +82,24 @@ async def test_owner_exit_closes_the_session(fast, stand_in) -> None:
     assert (await client.get("s1"))["history"][-1]["reason"] == "process-exited"
 
 
+async def test_the_agents_end_arriving_after_its_exit_says_why(fast, stand_in) -> None:
+    """A SessionEnd hook in the background lands after the owner check found the agent gone:
+    the session was ended, not lost; anything else still changes nothing."""
+    client, signals = fast
+    await client.set("s1", "attention", event="session-start", **owner_of(stand_in))
+    assert (await signals.next_for("s1"))[0] == "changed"
+    stand_in.kill()
+    stand_in.wait()
+    assert (await signals.next_for("s1"))[1]["close_reason"] == "process-exited"
+    await client.set("s1", "working")
+    await client.set("s1", "closed", reason="session-end")
+    kind, session = await signals.next_for("s1")
+    assert (session["status"], session["close_reason"]) == ("closed", "session-end")
+    history = (await client.get("s1"))["history"]
+    assert history[-1]["reason"] == "session-end"
+    assert [t["to"] for t in history].count("closed") == 1
+
+
 async def test_pid_reuse_closes_rather_than_keeps(fast, stand_in) -> None:
     client, signals = fast
     reused = {**owner_of(stand_in), "pid_start": owner_of(stand_in)["pid_start"] - 1}

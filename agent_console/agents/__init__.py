@@ -71,14 +71,13 @@ class Reading:
     Besides the status, an agent may know more (Claude Code's table does):
     the ``detail`` (why the session needs a person), the ``event`` it means for
     the store's rules (``session-start``, ``permission``, ``reminder``), the close
-    ``reason``, the ``transcript_path``, whether the agent waits for this
-    hook (``waited_for``: the call is then made by a detached process), and
-    when the event happened (``event_time``, boot-clock microseconds) where the
-    payload itself says so better than the hook's start does.
+    ``reason``, the ``transcript_path``, and when the event happened
+    (``event_time``, boot-clock microseconds) where the payload itself says
+    so better than the hook's start does.
     """
 
     __slots__ = (
-        "session_id", "status", "working_dir", "detail", "event", "reason", "transcript_path", "waited_for", "event_time",
+        "session_id", "status", "working_dir", "detail", "event", "reason", "transcript_path", "event_time",
     )
 
     def __init__(
@@ -91,7 +90,6 @@ class Reading:
         event: str | None = None,
         reason: str | None = None,
         transcript_path: str | None = None,
-        waited_for: bool = False,
         event_time: int | None = None,
     ) -> None:
         self.session_id = session_id
@@ -102,7 +100,6 @@ class Reading:
         self.event = event
         self.reason = reason
         self.transcript_path = transcript_path
-        self.waited_for = waited_for
         self.event_time = event_time
 
 

@@ -28,7 +28,6 @@ registers exactly the events listed here.
 """
 
 import os
-import shlex
 from collections.abc import Mapping
 
 from agent_console.agents import (
@@ -54,16 +53,16 @@ SHARED_PROCESS = False
 HOOK_STDOUT = ""
 HOOK_STDERR = True
 BUS_SECONDS = 3.0
-"""The bus call's deadline (connect included): its hooks are registered async, or the
-call is made by a detached process (``WAITED_FOR``), so Claude waits for none of it, and a
-daemon started by that very call through D-Bus activation may take seconds on a loaded machine."""
+"""The bus call's deadline (connect included): its hooks run in the background
+(``settings_file.in_background``), so Claude waits for none of it, and a daemon
+started by that very call through D-Bus activation may take seconds on a loaded machine."""
 PROGRAMS = ("claude",)
 INSTALL_NOTE = ""
 
 HOOK_TIMEOUT_SECONDS = 5
-"""Per-hook timeout: the handler itself gives up on the bus after ``BUS_SECONDS``
-(3 s), so 5 s covers a cold Python start and still bounds what a hung handler
-costs Claude where it waits (whose own default is 10 minutes)."""
+"""Per-hook timeout: Claude waits for the shell that starts the handler in the
+background, which returns at once; the bound is there should that shell hang
+(Claude's own default is 10 minutes)."""
 
 REMINDER = "reminder"
 
@@ -128,17 +127,6 @@ events this table reads, so install-hooks cannot drift from the handler.
 each rather than a regex alternation, which every Claude version reads alike."""
 
 
-WAITED_FOR = ("Stop", "StopFailure", "SessionEnd")
-"""Events registered without ``async``, so that Claude waits for their hook.
-Observed with 2.1.197 in print mode: Claude exits right after SessionEnd and
-ends the hooks still running, and when an async hook is still running as the
-turn ends (Stop's or StopFailure's, the last events of a turn, above all) it
-skips SessionEnd's hooks altogether.  The handlers hand these three to a
-detached process, so the wait is for a start and a parse.  Every other event
-is registered ``async``: Claude reads nothing from us, and the daemon puts
-events back in order by their ``event_time``."""
-
-
 def reading_of(event: Mapping[str, object]) -> Reading | None:
     """What an event says about its session, by the table; None to ignore it."""
     rule = rule_for(event)
@@ -153,7 +141,6 @@ def reading_of(event: Mapping[str, object]) -> Reading | None:
         event=meaning,
         reason=reason,
         transcript_path=text_field(event, "transcript_path"),
-        waited_for=event.get("hook_event_name") in WAITED_FOR,
     )
 
 
@@ -192,18 +179,21 @@ def hooks_path() -> str:
 def registration(command: list[str]) -> Groups:
     """The matcher groups we register, by event, in the order we add them.
 
-    Each group holds only our hook, so uninstalling can drop it whole.  Every
-    event but those Claude must wait for (``WAITED_FOR``: the last events of a
-    turn, see there) is ``async``: we print nothing, so Claude gains the whole
-    run of the hook, and the daemon puts events that arrive out of order back
-    in order by their ``event_time``.  The timeout still bounds a hook Claude
-    waits for.
+    Each group holds only our hook, so uninstalling can drop it whole.  The
+    hook is started in the background (``settings_file.in_background``), so
+    Claude waits for a shell's fork only, and none is registered ``async``:
+    observed with 2.1.197 in print mode, when an async hook is still running
+    as a turn ends, Claude skips the SessionEnd hooks altogether (and it ends
+    the hooks still running when it exits), whereas a hook it waited for has
+    ended before the next event fires.  The daemon puts events that arrive out
+    of order back in order by their ``event_time``.
     """
+    from agent_console.agents.settings_file import in_background
+
+    line = in_background(command)
     groups: Groups = {}
     for event, matcher in REGISTRATIONS:
-        hook: dict[str, object] = {"type": "command", "command": shlex.join(command), "timeout": HOOK_TIMEOUT_SECONDS}
-        if event not in WAITED_FOR:
-            hook["async"] = True
+        hook: dict[str, object] = {"type": "command", "command": line, "timeout": HOOK_TIMEOUT_SECONDS}
         group: dict[str, object] = {} if matcher is None else {"matcher": matcher}
         group["hooks"] = [hook]
         groups.setdefault(event, []).append(group)

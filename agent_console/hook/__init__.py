@@ -1,4 +1,4 @@
-"""``agent-console hook [--agent NAME]``: record a coding agent's session status from a hook event.
+"""``agent-console hook [--agent NAME] [--owner PID]``: record a coding agent's session status from a hook event.
 
 Claude Code, Gemini CLI and Codex run this on every event it is registered
 for (opencode's plugin spawns it), so two rules outrank everything else.  It
@@ -6,17 +6,18 @@ never disturbs the agent: it exits 0 whatever happens (2 would block the tool
 call), prints on stdout only what the agent expects there (nothing, or ``{}``
 for Gemini) and says in one stderr line why an event was not recorded, unless
 the agent would show that line to the person.  And it never makes the agent
-wait long: Claude Code's hooks are registered ``async`` but for the events it
-must wait for (``agents.claude_code.WAITED_FOR``), and for those the call is handed to
-a detached process of its own, so that Claude waits for a start and a fork
-only.  It stays quick all the same: stdlib only, no ``dbus_next``, ``asyncio``,
-``typer`` or ``pydantic``, whose imports alone would take longer than the whole
-hook may; of ``agent_console`` only the bus names, the process and terminal
-facts and the agent's own module in ``agents``.
+wait long: Claude Code's registration starts it in the background
+(``agents.settings_file.in_background``), so that Claude waits for a shell's
+fork only, and names Claude's process with ``--owner``, since the shell that
+started it is gone by then.  It stays quick all the same, because its start
+competes with the agent for the CPU: stdlib only, no ``dbus_next``,
+``asyncio``, ``typer`` or ``pydantic``, whose imports alone would take longer
+than the whole hook may; of ``agent_console`` only the bus names, the process
+and terminal facts and the agent's own module in ``agents``.
 
 Events may therefore reach the daemon out of order: each is stamped with
-``event_time`` when the hook starts, and the daemon drops one older than what
-it already applied.
+``event_time``, when the hook was started, and the daemon drops one older than
+what it already applied.
 
 Every wait is bounded: reading stdin and draining unread input get a second
 each, the bus call (connect included) the agent's ``BUS_SECONDS``.
@@ -34,7 +35,7 @@ from agent_console.bus.blocking import BusError, Connection, MethodCall
 from agent_console.bus.marshal import Variant, WireError
 from agent_console.bus.names import BUS_NAME, INTERFACE, OBJECT_PATH
 from agent_console.limits import MAX_WORKING_DIR_BYTES
-from agent_console.process_info import controlling_tty, owner_process
+from agent_console.process_info import controlling_tty, owner_process, start_time
 from agent_console.terminal import fits, terminal_from_environment
 from agent_console.hook.payload import MalformedPayload, top_level_fields
 from agent_console.hook.stdin import drain, read_head
@@ -50,8 +51,14 @@ DRAIN_SECONDS = 1.0
 STDIN_FD = 0
 """The descriptor itself, not ``sys.stdin``, which is None when Claude Code's pipe is closed."""
 
+OWNER_OPTION = "--owner"
+"""Names the agent's process (or a shell below it) where the hook runs in the background."""
+
+TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
+"""The unit of a process's start time in /proc (Linux: 100)."""
+
 USAGE = """\
-usage: agent-console hook [--agent NAME]
+usage: agent-console hook [--agent NAME] [--owner PID]
 
 Reads one hook event (JSON) of a coding agent on stdin and records the
 session's status (working, attention, question, closed) with the
@@ -64,6 +71,9 @@ Always exits 0 and prints on stdout only what the agent expects (nothing, or
 is not recorded, one line on stderr says why (not for Gemini CLI and Codex,
 which would show it).  'agent-console install-hooks --agent NAME' registers
 it where the agent looks.
+
+--owner PID names the agent's process, for a hook started in the background
+(whose parent is gone): PID or its first ancestor that is not a shell.
 """
 
 
@@ -73,17 +83,19 @@ def main(argv: list[str]) -> int:
     With stderr closed, ``sys.stderr`` is None and ``print`` would fall back to
     stdout, which the agent reads: then nothing is printed at all.
     """
-    event_time = boottime.now_us()
+    event_time = started_us()
     if argv[:1] in (["-h"], ["--help"]):
         sys.stdout.write(USAGE)
         return 0
-    name, rest = _agent_option(argv)
+    name, owner, rest = _options(argv)
+    if owner is not None:
+        _leave_session()
     agent = agent_named(name)
     if agent is None:
         problem: str | None = f"unknown agent {name!r}; nothing recorded"
     else:
         try:
-            problem = record(STDIN_FD, os.environ, agent, event_time)
+            problem = record(STDIN_FD, os.environ, agent, event_time, owner)
         except Exception as error:  # noqa: BLE001 - a bug here must not reach the agent
             problem = f"internal error: {error!r}"
         sys.stdout.write(agent.HOOK_STDOUT)
@@ -102,20 +114,59 @@ def _one_line(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in " ".join(text.split()))
 
 
-def _agent_option(argv: list[str]) -> tuple[str, list[str]]:
-    """The agent's name and the arguments left over; Claude Code when none is named."""
-    if argv[:1] == ["--agent"] and len(argv) > 1:
-        return argv[1], argv[2:]
-    if argv[:1] and argv[0].startswith("--agent="):
-        return argv[0].partition("=")[2], argv[1:]
-    return DEFAULT_AGENT, argv
+def _options(argv: list[str]) -> tuple[str, int | None, list[str]]:
+    """The agent's name (Claude Code when none is named), the owner's pid (``--owner``) and the
+    arguments left over, from the first one that is not such an option (or not a pid)."""
+    name, owner, rest = DEFAULT_AGENT, None, argv
+    while rest:
+        option, joined, value = rest[0].partition("=")
+        if option not in ("--agent", OWNER_OPTION) or not (joined or len(rest) > 1):
+            break
+        value = value if joined else rest[1]
+        if option == OWNER_OPTION:
+            if not value.isdigit():
+                break
+            owner = int(value)
+        else:
+            name = value
+        rest = rest[1:] if joined else rest[2:]
+    return name, owner, rest
 
 
-def record(stdin_fd: int, environ: Mapping[str, str], agent: ModuleType, event_time: int) -> str | None:
+def started_us() -> int:
+    """When this hook was started, on the boot clock: now, but never later than the end of the
+    clock tick in which its process was forked, as /proc tells.
+
+    A hook started in the background may get the CPU long after its event
+    fired (the agent's own work comes first), so its own start alone would
+    order two events wrongly; the fork is the event's moment, to within a tick
+    (10 ms).  Off Linux, now.
+    """
+    now = boottime.now_us()
+    if sys.platform != "linux":
+        return now
+    ticks = start_time(os.getpid())
+    return now if ticks is None else min(now, (ticks + 1) * 1_000_000 // TICKS_PER_SECOND - 1)
+
+
+def _leave_session() -> None:
+    """A hook in the background starts a session of its own: whatever ends the agent's hooks (a
+    signal to their process group) must not end it before its call.  Its stdout and stderr are
+    /dev/null already (``settings_file.in_background``)."""
+    try:
+        os.setsid()
+    except OSError:
+        pass
+
+
+def record(
+    stdin_fd: int, environ: Mapping[str, str], agent: ModuleType, event_time: int, owner: int | None = None
+) -> str | None:
     """Send the event's status to the service; why not, when it was not sent.
 
     All of stdin is consumed first, so that the agent's write never fails
-    whatever happens next, and a detached process needs none of it.
+    whatever happens next.  ``owner`` is where the search for the agent's
+    process starts (default: this process's parent).
     """
     head, complete = read_head(stdin_fd, STDIN_LIMIT_BYTES, STDIN_SECONDS)
     if not complete:
@@ -124,20 +175,18 @@ def record(stdin_fd: int, environ: Mapping[str, str], agent: ModuleType, event_t
         event = top_level_fields(head, complete)
     except MalformedPayload as error:
         return f"{error}; ignored"
-    return _record_fields(agent, event, environ, event_time)
+    return _record_fields(agent, event, environ, event_time, owner)
 
 
 def _record_fields(
-    agent: ModuleType, event: Mapping[str, object], environ: Mapping[str, str], event_time: int
+    agent: ModuleType, event: Mapping[str, object], environ: Mapping[str, str], event_time: int, owner: int | None
 ) -> str | None:
     reading = agent.read(event)
     if reading is None:
         return None
     if reading.session_id is None:
         return f"{agent.event_name(event)} without a session_id; ignored"
-    attributes = _attributes(agent, reading, environ, event_time)
-    if reading.waited_for and _detached():
-        return None
+    attributes = _attributes(agent, reading, environ, event_time, owner)
     try:
         _call_set(reading.session_id, reading.status, attributes, environ, agent.BUS_SECONDS)
     except (AddressError, BusError, WireError) as error:
@@ -149,7 +198,7 @@ def _record_fields(
 
 
 def _attributes(
-    agent: ModuleType, reading: Reading, environ: Mapping[str, str], event_time: int
+    agent: ModuleType, reading: Reading, environ: Mapping[str, str], event_time: int, owner_pid: int | None
 ) -> dict[str, object]:
     """The owner process lets the daemon close the session when the agent dies without saying
     so; its terminal lets ``agent-console focus`` bring it in front; the transcript shows
@@ -173,7 +222,7 @@ def _attributes(
         attributes["event"] = Variant("s", reading.event)
     if reading.status == CLOSED:
         attributes["reason"] = Variant("s", reading.reason or CLOSE_REASON)
-    owner = owner_process()
+    owner = _owner(owner_pid)
     if owner is not None:
         attributes["pid"] = Variant("u", owner[0])
         attributes["pid_start"] = Variant("t", owner[1])
@@ -195,28 +244,16 @@ def _event_time(reading: Reading, started: int) -> int:
     return stamp if stamp is not None and stamp <= started else started
 
 
-def _detached() -> bool:
-    """Fork a child that outlives the agent: True in the parent, which is done.
-
-    The child starts a session of its own (a signal to the agent's process
-    group does not reach it) and lets go of the agent's pipes (the agent would
-    wait for them to close), so it cannot report on stderr: a failure it meets
-    is lost, as it would be if the agent had ended the hook.  Where fork fails
-    the call is made in this process: late is better than never.
+def _owner(pid: int | None) -> tuple[int, int] | None:
+    """(pid, start time) of the agent's process: ``pid`` (default: our parent) or its first
+    ancestor that is not a shell.  A process started after this hook is not it, but
+    another that took the pid of an agent that has exited meanwhile: then None.
     """
-    try:
-        if os.fork():
-            return True
-    except OSError:
-        return False
-    try:
-        os.setsid()
-        null = os.open(os.devnull, os.O_RDWR)
-        for fd in (0, 1, 2):
-            os.dup2(null, fd)
-    except OSError:
-        os._exit(0)
-    return False
+    owner = owner_process(pid)
+    if owner is None or pid is None:
+        return owner
+    ours = start_time(os.getpid())
+    return owner if ours is not None and owner[1] <= ours else None
 
 
 def _call_set(
