@@ -1,9 +1,14 @@
-"""Following agents' transcripts for what no hook reports: Esc, and API errors.
+"""Following agents' transcripts for what no hook reports: Esc, API errors, a /compact refused.
 
 Claude Code fires no hook when the person presses Esc, but it appends a user
 entry ``[Request interrupted by user]`` (or ``... for tool use``) to the
 session's transcript, a JSON-lines file whose path every hook event carries;
-an API error is an assistant entry with ``isApiErrorMessage``.  The daemon
+an API error is an assistant entry with ``isApiErrorMessage``.  A /compact
+that does not compact (``Not enough messages to compact.``) fires PreCompact
+and then nothing: its refusal is a ``system`` entry of subtype
+``local_command`` whose parent is the ``/compact`` command's own entry (a
+compaction that happens ends with PostCompact instead, and its output is
+another kind of entry).  Each makes the session the person's turn.  The daemon
 looks at the transcript of each open session on a short timer, on its own
 event loop (no thread): a ``stat``, and when the file grew, only the bytes
 appended since the last look, at most ``MAX_READ_BYTES`` a look.  Following
@@ -39,7 +44,10 @@ INTERRUPTED = "interrupted"
 """The detail of a session whose person pressed Esc."""
 
 _INTERRUPT_MARKER = "[Request interrupted by user"
-_MARKERS = (_INTERRUPT_MARKER.encode(), b'"isApiErrorMessage"')
+_COMPACT_COMMAND = "<command-name>/compact</command-name>"
+_LOCAL_COMMAND = "local_command"
+_STDOUT_TAGS = ("<local-command-stdout>", "</local-command-stdout>")
+_MARKERS = (_INTERRUPT_MARKER.encode(), b'"isApiErrorMessage"', _COMPACT_COMMAND.encode(), f'"{_LOCAL_COMMAND}"'.encode())
 
 US_PER_S = 1_000_000
 
@@ -65,6 +73,8 @@ class _Position:
     offset: int
     skipping: bool = False
     """Inside a line too long to parse: drop bytes up to its end."""
+    compact_command: str | None = None
+    """The ``uuid`` of the latest ``/compact`` command entry: its local command output is its refusal."""
 
 
 class TranscriptFollower:
@@ -129,7 +139,8 @@ def _read_new(position: _Position, session_id: str) -> Observation | None:
         lines = lines[1:]
         position.skipping = False
     position.offset += end
-    return next(filter(None, (_observed(line, session_id) for line in reversed(lines))), None)
+    observations = [_observed(line, session_id, position) for line in lines]
+    return next(filter(None, reversed(observations)), None)
 
 
 def _read_at(path: str, offset: int) -> bytes | None:
@@ -148,8 +159,9 @@ def _read_at(path: str, offset: int) -> bytes | None:
         os.close(fd)
 
 
-def _observed(line: bytes, session_id: str) -> Observation | None:
-    """The observation an entry makes, if it is an interrupt or an API error."""
+def _observed(line: bytes, session_id: str, position: _Position) -> Observation | None:
+    """The observation an entry makes, if it is an interrupt, an API error or a refused
+    /compact; a ``/compact`` command entry is remembered in ``position`` for its output."""
     if not any(marker in line for marker in _MARKERS):
         return None
     try:
@@ -159,13 +171,32 @@ def _observed(line: bytes, session_id: str) -> Observation | None:
     if not isinstance(entry, dict):
         return None
     texts = _texts(entry.get("message"))
-    if entry.get("type") == "user" and any(text.startswith(_INTERRUPT_MARKER) for text in texts):
+    kind = entry.get("type")
+    if kind == "user" and any(text.startswith(_COMPACT_COMMAND) for text in texts):
+        uuid = entry.get("uuid")
+        position.compact_command = uuid if isinstance(uuid, str) else None
+        return None
+    if kind == "user" and any(text.startswith(_INTERRUPT_MARKER) for text in texts):
         detail = INTERRUPTED
-    elif entry.get("type") == "assistant" and entry.get("isApiErrorMessage") is True and texts:
+    elif kind == "assistant" and entry.get("isApiErrorMessage") is True and texts:
         detail = detail_of(texts[0])
+    elif (
+        kind == "system"
+        and entry.get("subtype") == _LOCAL_COMMAND
+        and position.compact_command is not None
+        and entry.get("parentUuid") == position.compact_command
+    ):
+        detail = detail_of(_command_output(entry.get("content")))
     else:
         return None
     return Observation(session_id, Status.ATTENTION, detail, _boottime_of(entry.get("timestamp")))
+
+
+def _command_output(content: object) -> str:
+    """A local command's output without the tags around it."""
+    text = content if isinstance(content, str) else ""
+    opening, closing = _STDOUT_TAGS
+    return text.removeprefix(opening).removesuffix(closing)
 
 
 def _texts(message: object) -> list[str]:

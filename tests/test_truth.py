@@ -186,6 +186,44 @@ async def test_esc_and_api_errors_are_read_from_the_transcript(fast, tmp_path: P
     await signals.change_where("s1", "attention", "API Error: 529 overloaded")
 
 
+async def transcripts_looked_at(client: SessionsClient, signals: Signals, tmp_path: Path) -> None:
+    """Returns once the daemon has looked at every followed transcript since this call:
+    a barrier session's Esc, appended now, has been read."""
+    barrier = tmp_path / "barrier.jsonl"
+    barrier.touch()
+    await client.set("barrier", "working", transcript_path=str(barrier))
+    with barrier.open("a") as appended:
+        appended.write(transcript_entry("user", "[Request interrupted by user]", now_iso()))
+    await signals.change_where("barrier", "attention", "interrupted")
+
+
+def local_command_output(parent: str, text: str) -> str:
+    """The ``system`` entry that shows a local command's output, as Claude Code 2.1.197 appends it."""
+    return json.dumps({"type": "system", "subtype": "local_command", "parentUuid": parent,
+                       "content": f"<local-command-stdout>{text}</local-command-stdout>", "timestamp": now_iso()}) + "\n"
+
+
+async def test_a_refused_compact_is_read_from_the_transcript(fast, tmp_path: Path) -> None:
+    """PreCompact fired and nothing follows: the refusal, a local command's output under the
+    /compact command's entry, is the person's turn; another command's output is not."""
+    client, signals = fast
+    transcript = tmp_path / "session.jsonl"
+    transcript.touch()
+    await client.set("s1", "working", transcript_path=str(transcript))
+    assert (await signals.next_for("s1"))[1]["status"] == "working"
+    with transcript.open("a") as appended:
+        appended.write(transcript_entry("user", "<command-name>/cost</command-name>", now_iso(), uuid="u1"))
+        appended.write(local_command_output("u1", "Total cost: $0.00"))
+    await transcripts_looked_at(client, signals, tmp_path)
+    assert (await client.get("s1"))["status"] == "working", "another command's output changed the session"
+    with transcript.open("a") as appended:
+        appended.write(transcript_entry("user", "<command-name>/compact</command-name>\n<command-args></command-args>",
+                                        now_iso(), uuid="u2"))
+    with transcript.open("a") as appended:
+        appended.write(local_command_output("u2", "Not enough messages to compact."))
+    await signals.change_where("s1", "attention", "Not enough messages to compact.")
+
+
 async def test_a_newer_hook_event_outranks_an_older_marker(fast, tmp_path: Path) -> None:
     client, signals = fast
     transcript = tmp_path / "session.jsonl"
@@ -197,12 +235,7 @@ async def test_a_newer_hook_event_outranks_an_older_marker(fast, tmp_path: Path)
                                         datetime.fromtimestamp(an_hour_ago, timezone.utc).isoformat()))
         appended.write(transcript_entry("user", "carry on"))
     await client.set("s1", "attention", detail="newer")
-    barrier = tmp_path / "barrier.jsonl"
-    barrier.touch()
-    await client.set("barrier", "working", transcript_path=str(barrier))
-    with barrier.open("a") as appended:
-        appended.write(transcript_entry("user", "[Request interrupted by user]", now_iso()))
-    await signals.change_where("barrier", "attention", "interrupted")
+    await transcripts_looked_at(client, signals, tmp_path)
     assert (await client.get("s1"))["detail"] == "newer", "the hour-old Esc changed nothing"
 
 
