@@ -22,7 +22,6 @@ import asyncio
 import logging
 import signal
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 from dbus_next import Message, MessageType
@@ -123,6 +122,7 @@ def _run_with_private_bus(replace: bool, config: DaemonConfig) -> int:
 
 
 async def _serve(address: str | None, replace: bool, config: DaemonConfig) -> int:
+    stopped = _stopped_by_signals()
     try:
         bus = await connect(address)
     except Unavailable as error:
@@ -136,7 +136,7 @@ async def _serve(address: str | None, replace: bool, config: DaemonConfig) -> in
     log.info("serving %s on %s", BUS_NAME, address or "the session bus")
     housekeeping = asyncio.gather(_keep_house(store, config), _observe(store))
     try:
-        return await _wait_until_done(bus, housekeeping)
+        return await _wait_until_done(bus, housekeeping, stopped)
     finally:
         housekeeping.cancel()
         await asyncio.wait({housekeeping})
@@ -188,17 +188,27 @@ async def _own_name(bus: MessageBus, replace: bool) -> bool:
     return False
 
 
-async def _wait_until_done(bus: MessageBus, housekeeping: "asyncio.Future[None]") -> int:
+def _stopped_by_signals() -> "asyncio.Future[str]":
+    """Resolved with the name of the first stop signal, or ``replaced``.
+
+    Set up before the name is asked for: a stop that comes as soon as the name
+    is owned (a service manager's stop right after activation) must still stop
+    the daemon cleanly, not by the signal's default action.
+    """
     loop = asyncio.get_running_loop()
     stopped: asyncio.Future[str] = loop.create_future()
-
-    def stop(reason: str) -> None:
-        if not stopped.done():
-            stopped.set_result(reason)
-
     for signum in STOP_SIGNALS:
-        loop.add_signal_handler(signum, stop, signal.Signals(signum).name)
-    bus.add_message_handler(lambda msg: _on_name_lost(msg, stop))
+        loop.add_signal_handler(signum, _settle, stopped, signal.Signals(signum).name)
+    return stopped
+
+
+def _settle(stopped: "asyncio.Future[str]", reason: str) -> None:
+    if not stopped.done():
+        stopped.set_result(reason)
+
+
+async def _wait_until_done(bus: MessageBus, housekeeping: "asyncio.Future[None]", stopped: "asyncio.Future[str]") -> int:
+    bus.add_message_handler(lambda msg: _on_name_lost(msg, stopped))
     disconnected = asyncio.ensure_future(bus.wait_for_disconnect())
     await asyncio.wait({stopped, disconnected, housekeeping}, return_when=asyncio.FIRST_COMPLETED)
     if housekeeping.done():
@@ -226,7 +236,7 @@ async def _release_name(bus: MessageBus) -> None:
         log.info("could not release %s: %s", BUS_NAME, error.text)
 
 
-def _on_name_lost(msg: Message, stop: Callable[[str], None]) -> bool:
+def _on_name_lost(msg: Message, stopped: "asyncio.Future[str]") -> bool:
     """Another instance took the name with --replace: step aside cleanly.
 
     Only the bus driver can say so.  Any client may send a unicast signal
@@ -241,7 +251,7 @@ def _on_name_lost(msg: Message, stop: Callable[[str], None]) -> bool:
         and msg.member == "NameLost"
         and msg.body == [BUS_NAME]
     ):
-        stop("replaced")
+        _settle(stopped, "replaced")
     return False
 
 
