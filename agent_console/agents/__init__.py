@@ -55,6 +55,10 @@ CLEARED = "cleared"
 
 DEFAULT_AGENT = "claude-code"
 
+OWNER_OPTION = "--owner"
+"""Both handlers' option naming the agent's process (or a shell below it), given where the
+handler runs in the background and its parent is gone: the hook reads it, the installers write it."""
+
 Event = Mapping[str, object]
 """A hook payload's top-level fields, as ``hook.payload`` decodes them."""
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agent_console.agents import Groups
+from agent_console.agents import OWNER_OPTION, Groups
 from agent_console.atomic_file import read_text, unified_diff, write_atomically
 from agent_console.errors import AgentConsoleError
 from agent_console.limits import MAX_QUOTED_CHARS
@@ -39,8 +39,6 @@ Settings = dict[str, Any]
 PYTHON_HANDLER = "agent-console"
 SHELL_HANDLER = "agent-console-hook"
 
-OWNER_OPTION = "--owner"
-"""Both handlers' option naming the agent's process, where the handler runs in the background."""
 NICENESS = 10
 """How much lower than the agent's the priority of a handler in the background is: on a
 busy machine the agent's own work goes first (a Python handler's start alone is some

@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from types import ModuleType
 
 from agent_console import boottime
-from agent_console.agents import CLOSED, DEFAULT_AGENT, Reading, agent_named
+from agent_console.agents import CLOSED, DEFAULT_AGENT, OWNER_OPTION, Reading, agent_named
 from agent_console.bus.address import AddressError, session_bus_sockets
 from agent_console.bus.blocking import BusError, Connection, MethodCall
 from agent_console.bus.marshal import Variant, WireError
@@ -50,9 +50,6 @@ DRAIN_SECONDS = 1.0
 
 STDIN_FD = 0
 """The descriptor itself, not ``sys.stdin``, which is None when Claude Code's pipe is closed."""
-
-OWNER_OPTION = "--owner"
-"""Names the agent's process (or a shell below it) where the hook runs in the background."""
 
 TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
 """The unit of a process's start time in /proc (Linux: 100)."""
