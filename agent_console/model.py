@@ -319,6 +319,20 @@ def is_late(session: Session, update: SessionUpdate) -> bool:
     )
 
 
+def with_late_start(session: Session, update: SessionUpdate) -> Session:
+    """``session`` as a late ``update`` leaves it: unchanged, but that its agent announced its
+    start stays true however late the announcement came.
+
+    Hooks started in the background race: a SessionStart may land after the
+    prompt that followed it and be dropped as older, and without this its
+    session would still reopen for any late event after its end (a StopFailure
+    landing after SessionEnd).
+    """
+    if update.event is EventKind.SESSION_START and not session.announced_start:
+        return replace(session, announced_start=True)
+    return session
+
+
 def apply_update(session: Session, update: SessionUpdate, now: Instant) -> Session:
     """The next value of ``session`` after a Set: any Set is activity, so it is no longer stale.
 

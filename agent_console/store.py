@@ -36,6 +36,7 @@ from agent_console.model import (
     close,
     is_late,
     new_session,
+    with_late_start,
 )
 
 OwnerCheck = Callable[[int, int], bool]
@@ -109,6 +110,7 @@ class SessionStore:
         if current is not None and amends_close(current, update, now):
             return self._put(amend_close(current, update), created=False)
         if current is not None and is_late(current, update):
+            self._sessions[current.id] = with_late_start(current, update)
             return current
         session = new_session(update, now) if current is None else apply_update(current, update, now)
         session = self._put(session, created=current is None)

@@ -280,6 +280,18 @@ def test_after_the_agent_ends_a_session_only_a_start_reopens_it(store: SessionSt
     assert (reopened.status, reopened.close_reason) == (Status.ATTENTION, None)
 
 
+def test_a_start_that_lands_after_the_prompt_still_keeps_the_ended_session_closed(
+    store: SessionStore, heard: Heard
+) -> None:
+    """Seen with the real CLI: hooks in the background race, SessionStart's landed after
+    UserPromptSubmit's (dropped as older, no signal), then StopFailure's after SessionEnd's."""
+    store.set("s", "working", event_time=2_000)
+    store.set("s", "attention", event="session-start", event_time=1_000)
+    assert len(heard.changes) == 1, "the start is late: it changes nothing anyone sees"
+    ended = store.set("s", "closed", reason="session-end", event_time=3_000)
+    assert store.set("s", "attention", detail="API Error", event_time=3_000) is ended
+
+
 @pytest.mark.parametrize("reason", ["cleared", "replaced", "process-exited"])
 def test_ended_by_clear_or_found_over_by_the_daemon_also_waits_for_a_start(
     store: SessionStore, reason: str
