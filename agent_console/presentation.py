@@ -18,13 +18,12 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from agent_console.vocabulary import URGENCY
+
 if TYPE_CHECKING:
-    from agent_console.mirror import (
+    from agent_console.client.mirror import (
         SessionDict,  # not at run time: mirror's dataclasses cost one-shot commands
     )
-
-URGENCY = ("question", "attention", "working", "closed")
-"""Statuses, most in need of a person first: the order of ``list`` and of widgets."""
 
 QUIET_COLOR = "#888888"
 STATUS_COLORS = {"question": "#ff5555", "attention": "#ffb86c", "working": "#50fa7b", "closed": QUIET_COLOR}

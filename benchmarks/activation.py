@@ -25,11 +25,11 @@ from pathlib import Path
 from harness import percentile
 from processes import AGENT_CONSOLE
 
-from agent_console.bus.connection import ResilientMessageBus, connect, name_owner_pid
-from agent_console.bus.names import BUS_NAME, INTERFACE, OBJECT_PATH
-from agent_console.bus.private_bus import start_private_bus
-from agent_console.client import SessionsClient
+from agent_console.client.async_client import SessionsClient
 from agent_console.service_manager.files import activation_file
+from agent_console.wire.connection import ResilientMessageBus, connect, name_owner_pid
+from agent_console.wire.names import BUS_NAME, INTERFACE, OBJECT_PATH
+from agent_console.wire.private_bus import start_private_bus
 
 TARGET_MS = 120.0
 

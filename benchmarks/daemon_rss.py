@@ -7,9 +7,9 @@ import asyncio
 
 from harness import private_daemon
 
-from agent_console.client import SessionsClient
+from agent_console.client.async_client import SessionsClient
 from agent_console.limits import MAX_SESSIONS
-from agent_console.process_info import rss_bytes
+from agent_console.system.process_info import rss_bytes
 
 BATCH = 500
 

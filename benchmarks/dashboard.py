@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from processes import AGENT_CONSOLE  # noqa: E402
 from tmux_support import Tmux  # noqa: E402
 
-from agent_console.client import SessionsClient  # noqa: E402
+from agent_console.client.async_client import SessionsClient  # noqa: E402
 
 STARTS = 10
 CHANGES = 40

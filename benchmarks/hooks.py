@@ -17,16 +17,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from agent_console.bus.address import session_bus_sockets
-from agent_console.bus.blocking import Connection, MethodCall
-from agent_console.bus.names import (
+from agent_console.wire.address import session_bus_sockets
+from agent_console.wire.blocking_transport import Connection, MethodCall
+from agent_console.wire.names import (
     BUS_DRIVER,
     BUS_DRIVER_PATH,
     BUS_NAME,
     INTERFACE,
     OBJECT_PATH,
 )
-from agent_console.bus.private_bus import start_private_bus
+from agent_console.wire.private_bus import start_private_bus
 
 REPO = Path(__file__).resolve().parents[1]
 HOOK_SCRIPT = REPO / "hooks" / "agent-console-hook"

@@ -19,9 +19,14 @@ import time
 from pathlib import Path
 
 from harness import describe_ms, private_daemon
-from notify_support import FakeNotifications, serve_notifications, start_notifier, wait_until
+from notify_support import (
+    FakeNotifications,
+    serve_notifications,
+    start_notifier,
+    wait_until,
+)
 
-from agent_console.client import SessionsClient
+from agent_console.client.async_client import SessionsClient
 
 REPO = Path(__file__).resolve().parents[1]
 SESSION_ID = "0b1c5f0e-3a2b-4f7a-9d61-2f4f1f0c9e11"

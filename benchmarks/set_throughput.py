@@ -8,7 +8,7 @@ import time
 
 from harness import private_daemon
 
-from agent_console.client import SessionsClient
+from agent_console.client.async_client import SessionsClient
 
 SEQUENTIAL_CALLS = 2_000
 PIPELINED_CALLS = 10_000

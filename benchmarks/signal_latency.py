@@ -11,7 +11,7 @@ import time
 
 from harness import describe_ms, private_daemon
 
-from agent_console.client import SessionsClient
+from agent_console.client.async_client import SessionsClient
 
 SAMPLES = 2_000
 STATUSES = ("working", "attention")

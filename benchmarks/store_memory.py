@@ -5,7 +5,7 @@
 
 import tracemalloc
 
-from agent_console.store import SessionStore
+from agent_console.daemon.store import SessionStore
 
 SESSIONS = 100
 TRANSITIONS = 10

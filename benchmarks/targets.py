@@ -35,9 +35,9 @@ from daemon_rss import fill
 from harness import percentile
 from processes import READY_TIMEOUT_S
 
-from agent_console.bus.private_bus import start_private_bus
 from agent_console.limits import MAX_SESSIONS
-from agent_console.process_info import rss_bytes
+from agent_console.system.process_info import rss_bytes
+from agent_console.wire.private_bus import start_private_bus
 
 REPO = Path(__file__).resolve().parents[1]
 INSTALL_TIMEOUT_S = 600.0

@@ -9,13 +9,20 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from processes import AGENT_CONSOLE, READY_TIMEOUT_S, RunningDaemon, bus_owner_pid, env_with_bus, start_daemon
+from processes import (
+    AGENT_CONSOLE,
+    READY_TIMEOUT_S,
+    RunningDaemon,
+    bus_owner_pid,
+    env_with_bus,
+    start_daemon,
+)
 from service_env import isolated_env
 from tmux_support import Tmux, start_desk
 
-from agent_console.bus.names import BUS_NAME
-from agent_console.bus.private_bus import start_private_bus
-from agent_console.client import SessionsClient
+from agent_console.client.async_client import SessionsClient
+from agent_console.wire.names import BUS_NAME
+from agent_console.wire.private_bus import start_private_bus
 
 __all__ = ["AGENT_CONSOLE", "READY_TIMEOUT_S", "RunningDaemon", "env_with_bus", "start_daemon"]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from conftest import AGENT_CONSOLE
 
-from agent_console.bus.names import BUS_NAME, INTERFACE, OBJECT_PATH
+from agent_console.wire.names import BUS_NAME, INTERFACE, OBJECT_PATH
 
 HOOK_SCRIPT = Path(__file__).resolve().parents[1] / "hooks" / "agent-console-hook"
 RUN_TIMEOUT_S = 30

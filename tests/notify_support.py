@@ -19,7 +19,7 @@ from dbus_next.constants import PropertyAccess
 from dbus_next.service import ServiceInterface, dbus_property, method, signal
 from processes import AGENT_CONSOLE, READY_TIMEOUT_S
 
-from agent_console.bus.connection import connect
+from agent_console.wire.connection import connect
 
 SERVER_NAME = "org.freedesktop.Notifications"
 SERVER_PATH = "/org/freedesktop/Notifications"

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from agent_console.bus.private_bus import PrivateBus
+    from agent_console.wire.private_bus import PrivateBus
 
 
 def _agent_console_executable() -> str:
@@ -82,7 +82,7 @@ def bus_owner_pid(address: str, name: str = "io.github.AgentConsole1") -> int | 
 
 def start_activating_bus(directory: Path, exec_line: str) -> "PrivateBus":
     """A private bus in ``directory`` whose one activation file runs ``exec_line`` for the name."""
-    from agent_console.bus.private_bus import start_private_bus
+    from agent_console.wire.private_bus import start_private_bus
 
     services = directory / "services"
     services.mkdir()

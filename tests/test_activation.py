@@ -19,7 +19,7 @@ import pytest
 from processes import AGENT_CONSOLE, READY_TIMEOUT_S, bus_owner_pid, env_with_bus
 from service_env import isolated_env
 
-from agent_console.bus.names import BUS_NAME, INTERFACE, OBJECT_PATH
+from agent_console.wire.names import BUS_NAME, INTERFACE, OBJECT_PATH
 
 pytestmark = pytest.mark.skipif(
     not (shutil.which("busctl") and shutil.which("gdbus")),

@@ -19,7 +19,7 @@ from conftest import AGENT_CONSOLE, RunningDaemon, env_with_bus
 from hook_support import RUN_TIMEOUT_S, event_payload, stored_session
 
 from agent_console.agents import agent_named, all_agents
-from agent_console.model import AgentType
+from agent_console.vocabulary import AgentType
 
 FIXTURES = Path(__file__).parent / "fixtures" / "agents"
 

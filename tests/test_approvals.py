@@ -2,8 +2,8 @@
 helpers by their environment.  The process facts are given as plain functions here;
 tests/test_truth.py runs the same watch in the real daemon with real processes."""
 
-from agent_console.approvals import ApprovalWatch
-from agent_console.store import SessionStore
+from agent_console.agents.claude_code.approvals import ApprovalWatch
+from agent_console.daemon.store import SessionStore
 
 OWNER = {"pid": 4242, "pid_start": 7}
 TOOL = frozenset({"PATH", "CLAUDECODE", "CLAUDE_CODE_SESSION_ID"})

@@ -12,17 +12,17 @@ import pytest
 from conftest import RunningDaemon
 from dbus_next._private.marshaller import Marshaller
 
-from agent_console.bus.address import AddressError, session_bus_sockets
-from agent_console.bus.blocking import (
+from agent_console.wire.address import AddressError, session_bus_sockets
+from agent_console.wire.blocking_transport import (
     BusError,
     BusUnavailable,
     Connection,
     DBusError,
     MethodCall,
 )
-from agent_console.bus.marshal import Reader, TypedValues, Variant, WireError, Writer
-from agent_console.bus.names import BUS_NAME, INTERFACE, OBJECT_PATH
-from agent_console.bus.private_bus import session_config
+from agent_console.wire.marshal import Reader, TypedValues, Variant, WireError, Writer
+from agent_console.wire.names import BUS_NAME, INTERFACE, OBJECT_PATH
+from agent_console.wire.private_bus import session_config
 
 DBUS = ("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus")
 

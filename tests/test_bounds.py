@@ -5,11 +5,12 @@ import subprocess
 import pytest
 from conftest import READY_TIMEOUT_S
 
-from agent_console.bus.names import BUS_NAME, INTERFACE, OBJECT_PATH
+from agent_console.daemon.model import CLIENT_CLOSE_REASONS
+from agent_console.daemon.store import SessionStore
 from agent_console.errors import InvalidArgs, quoted
 from agent_console.limits import MAX_ID_LENGTH, MAX_QUOTED_CHARS
-from agent_console.model import CLIENT_CLOSE_REASONS, CloseReason
-from agent_console.store import SessionStore
+from agent_console.vocabulary import CloseReason
+from agent_console.wire.names import BUS_NAME, INTERFACE, OBJECT_PATH
 
 HUGE = "x" * 1_000_000
 LONGEST_MESSAGE = 300

@@ -6,7 +6,12 @@ from pathlib import Path
 import pytest
 from conftest import AGENT_CONSOLE
 
-from agent_console.config import DaemonConfig, default_path, load_config, load_notify_config
+from agent_console.daemon.config import (
+    DaemonConfig,
+    default_path,
+    load_config,
+    load_notify_config,
+)
 from agent_console.errors import InvalidArgs
 
 

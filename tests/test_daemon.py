@@ -10,16 +10,16 @@ import time
 from pathlib import Path
 
 import pytest
-from dbus_next.errors import DBusError
 from conftest import AGENT_CONSOLE, READY_TIMEOUT_S, start_daemon
+from dbus_next.errors import DBusError
 from processes import bus_owner_pid
 
-from agent_console.bus.connection import connect
-from agent_console import process_info
-from agent_console.bus.names import BUS_DRIVER, BUS_DRIVER_PATH, BUS_NAME
-from agent_console.bus.private_bus import start_private_bus
-from agent_console.client import SessionsClient
+from agent_console.client.async_client import SessionsClient
 from agent_console.errors import Unavailable
+from agent_console.system import process_info
+from agent_console.wire.connection import connect
+from agent_console.wire.names import BUS_DRIVER, BUS_DRIVER_PATH, BUS_NAME
+from agent_console.wire.private_bus import start_private_bus
 
 
 def test_second_instance_exits_3_with_one_line(daemon, tmp_path: Path) -> None:
@@ -162,7 +162,7 @@ def test_the_daemon_validates_with_pydantic_core_alone() -> None:
     (benchmarks/targets.py measures them): pydantic's models, ssl and the TOML parser stay out."""
     script = (
         "import sys\n"
-        "from agent_console.daemon import main\n"
+        "from agent_console.daemon.main import main\n"
         "try:\n"
         "    main(['--help'])\n"
         "except SystemExit:\n"

@@ -17,9 +17,9 @@ from hook_support import event_payload
 from textual.pilot import Pilot
 from tmux_support import Tmux, run_in_pane, wait_for
 
-from agent_console.client import SessionsClient
-from agent_console.dashboard.app import COMPACT_WIDTH, DashboardApp
+from agent_console.client.async_client import SessionsClient
 from agent_console.dashboard.session_list import SessionList
+from agent_console.dashboard.textual_app import COMPACT_WIDTH, DashboardApp
 from agent_console.presentation import STATUS_GLYPHS
 
 WIDE = (130, 30)
@@ -215,6 +215,6 @@ def test_the_real_dashboard_in_tmux_shows_sessions_and_enter_jumps_to_one(
 
 def test_no_other_command_pays_for_textual() -> None:
     """The CLI's commands are registered without importing the dashboard package or Textual."""
-    script = "import sys; from agent_console.cli.app import parser; parser(); print(sorted(m for m in sys.modules if 'textual' in m or 'dashboard.app' in m))"
+    script = "import sys; from agent_console.cli.commands import parser; parser(); print(sorted(m for m in sys.modules if 'textual' in m or 'dashboard.textual_app' in m))"
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=READY_TIMEOUT_S, check=True)
     assert done.stdout.strip() == "[]"

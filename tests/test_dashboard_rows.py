@@ -1,6 +1,13 @@
 """The dashboard's rows as pure functions of a session: cells, widths, the filter, the header."""
 
-from agent_console.dashboard.rows import COMPACT_STATUS_WIDTH, cells, columns, counts_line, matches, widths
+from agent_console.dashboard.rows import (
+    COMPACT_STATUS_WIDTH,
+    cells,
+    columns,
+    counts_line,
+    matches,
+    widths,
+)
 from agent_console.presentation import US_PER_S
 
 AT = 1_700_000_000 * US_PER_S

@@ -15,7 +15,7 @@ import pytest
 from conftest import AGENT_CONSOLE, READY_TIMEOUT_S, RunningDaemon
 from processes import start_activating_bus
 
-from agent_console.client import SessionsClient
+from agent_console.client.async_client import SessionsClient
 from agent_console.errors import NotResponding, Unavailable, activation_timed_out
 from agent_console.limits import CLIENT_CALL_TIMEOUT_S, CLIENT_CONNECT_TIMEOUT_S
 

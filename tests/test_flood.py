@@ -9,7 +9,7 @@ treats as a dead connection.
 import asyncio
 from collections import Counter
 
-from agent_console.client import SessionsClient
+from agent_console.client.async_client import SessionsClient
 
 FLOOD_CALL_TIMEOUT_S = 60.0
 """1,600 calls in flight on a shared, loaded machine may wait longer than the everyday

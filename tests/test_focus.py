@@ -13,8 +13,8 @@ from conftest import AGENT_CONSOLE, READY_TIMEOUT_S, RunningDaemon
 from hook_support import event_payload
 from tmux_support import Tmux, run_in_pane
 
-from agent_console.client import SessionsClient
-from agent_console.focus import FocusError, Step, plan
+from agent_console.client.async_client import SessionsClient
+from agent_console.focus.bring_forward import FocusError, Step, plan
 
 SESSION = "f0c5e55e-1d2c-4b7e-9a6f-1f2e3d4c5b6a"
 

@@ -5,7 +5,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from agent_console.bus.names import BUS_NAME, INTERFACE, OBJECT_PATH
+from agent_console.wire.names import BUS_NAME, INTERFACE, OBJECT_PATH
 
 TIMEOUT_S = 15
 

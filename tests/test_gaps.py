@@ -17,9 +17,9 @@ from dbus_next import Message, MessageType
 from test_subscribers import unique_name_of
 from test_watch import Watch, watch  # noqa: F401 - watch is a fixture
 
-from agent_console.bus.private_bus import start_private_bus
-from agent_console.client import SessionsClient
-from agent_console.mirror import Changed, Removed, SessionMirror
+from agent_console.client.async_client import SessionsClient
+from agent_console.client.mirror import Changed, Removed, SessionMirror
+from agent_console.wire.private_bus import start_private_bus
 
 OUTGOING_LIMIT_BYTES = 64 * 1024
 """The subscriber's queue on the bus: its own socket buffer and this are what a stopped reader can hold."""

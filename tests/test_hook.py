@@ -15,8 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import AGENT_CONSOLE, RunningDaemon, env_with_bus, start_daemon
-from processes import start_activating_bus
+from conftest import AGENT_CONSOLE, RunningDaemon, env_with_bus
 from hook_support import (
     HOOK_NAMES,
     RUN_TIMEOUT_S,
@@ -25,12 +24,13 @@ from hook_support import (
     event_payload,
     stored_session,
 )
+from processes import start_activating_bus
 
-from agent_console import boottime
-from agent_console.bus.names import BUS_NAME
 from agent_console.agents.settings_file import in_background
-from agent_console.bus.private_bus import PrivateBus, start_private_bus
 from agent_console.hook import STDIN_LIMIT_BYTES
+from agent_console.system import boottime
+from agent_console.wire.names import BUS_NAME
+from agent_console.wire.private_bus import PrivateBus, start_private_bus
 
 WELL_UNDER_CLAUDE_TIMEOUT_S = 5.0
 """Claude Code waits up to 10 minutes; the hooks' own bounds are about 1 s each."""
@@ -318,8 +318,8 @@ def silent_service(bus_address: str) -> Iterator[None]:
     """A process that owns the service's name on the bus and never answers a call."""
     script = (
         "import sys, time\n"
-        "from agent_console.bus.address import session_bus_sockets\n"
-        "from agent_console.bus.blocking import Connection, MethodCall\n"
+        "from agent_console.wire.address import session_bus_sockets\n"
+        "from agent_console.wire.blocking_transport import Connection, MethodCall\n"
         "bus = Connection.open(session_bus_sockets({'DBUS_SESSION_BUS_ADDRESS': sys.argv[1]}), 3600)\n"
         "bus.call(MethodCall('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus',\n"
         "         'RequestName', 'su', [sys.argv[2], 4]))\n"
@@ -470,15 +470,16 @@ def test_python_hook_imports_nothing_heavy() -> None:
         env=env_with_bus("unix:path=/nonexistent"), timeout=RUN_TIMEOUT_S, cwd=REPO,
     )
     imported = set(result.stdout.decode().split())
-    assert "agent_console.bus.blocking" in imported
+    assert "agent_console.wire.blocking_transport" in imported
     heavy = {"dbus_next", "asyncio", "typer", "pydantic", "click", "typing", "subprocess"}
     assert {name.partition(".")[0] for name in imported} & heavy == set()
     ours = {name for name in imported if name.startswith("agent_console") and not name.startswith("agent_console.hook")}
     assert ours <= {
-        "agent_console", "agent_console.cli", "agent_console.bus", "agent_console.bus.names",
-        "agent_console.bus.address", "agent_console.bus.blocking", "agent_console.bus.marshal",
-        "agent_console.process_info", "agent_console.terminal", "agent_console.limits", "agent_console.boottime",
-        "agent_console.detail", "agent_console.agents", "agent_console.agents.claude_code",
+        "agent_console", "agent_console.cli", "agent_console.wire", "agent_console.wire.names",
+        "agent_console.wire.address", "agent_console.wire.blocking_transport", "agent_console.wire.marshal",
+        "agent_console.system", "agent_console.system.process_info", "agent_console.system.terminal", "agent_console.limits",
+        "agent_console.system.boottime", "agent_console.vocabulary",
+        "agent_console.agents.detail", "agent_console.agents", "agent_console.agents.claude_code",
     }
 
 

@@ -3,9 +3,10 @@
 import pytest
 from test_store import FakeClock
 
+from agent_console.daemon.model import Session
+from agent_console.daemon.store import SessionStore
 from agent_console.errors import InvalidArgs
-from agent_console.model import CloseReason, Session, Status
-from agent_console.store import SessionStore
+from agent_console.vocabulary import CloseReason, Status
 
 SECOND = 1_000_000
 STALE_AFTER = 600 * SECOND

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from dbus_next.introspection import Interface, Node
 
-from agent_console.bus.names import BUS_NAME, INTERFACE, OBJECT_PATH
-from agent_console.client import SessionsClient
+from agent_console.client.async_client import SessionsClient
+from agent_console.wire.names import BUS_NAME, INTERFACE, OBJECT_PATH
 
 DOCUMENTED = Path(__file__).resolve().parent.parent / "packaging" / "dbus" / f"{INTERFACE}.xml"
 

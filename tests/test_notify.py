@@ -26,12 +26,16 @@ from notify_support import (
     wait_until,
 )
 
-from agent_console.bus.private_bus import start_private_bus
-from agent_console.client import SessionsClient
-from agent_console.notify import app
+from agent_console.client.async_client import SessionsClient
+from agent_console.notify import notifier
 from agent_console.notify.rules import Bubble, Urgency
-from agent_console.notify.server import APP_ICON, APP_NAME, SHOW_ACTIONS, NotificationServer
-
+from agent_console.notify.server import (
+    APP_ICON,
+    APP_NAME,
+    SHOW_ACTIONS,
+    NotificationServer,
+)
+from agent_console.wire.private_bus import start_private_bus
 
 
 @pytest.fixture
@@ -258,6 +262,6 @@ async def test_show_runs_agent_console_focus(tmp_path: Path, monkeypatch: pytest
     stand_in = tmp_path / "agent-console"
     stand_in.write_text(f'#!/bin/sh\necho "$@" > {recorded}\n')
     stand_in.chmod(0o755)
-    monkeypatch.setattr(app, "running_executable", lambda: str(stand_in))
-    await app._focus("s1")
+    monkeypatch.setattr(notifier, "running_executable", lambda: str(stand_in))
+    await notifier._focus("s1")
     assert recorded.read_text() == "focus s1\n"

@@ -8,7 +8,7 @@ from conftest import RunningDaemon
 from dunst_support import Dunst, running_dunst
 from notify_support import quick, start_notifier, wait_until
 
-from agent_console.client import SessionsClient
+from agent_console.client.async_client import SessionsClient
 
 
 @pytest.fixture

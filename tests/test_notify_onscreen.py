@@ -3,10 +3,16 @@
 from pathlib import Path
 
 from conftest import RunningDaemon
-from notify_support import BASIC, FakeNotifications, quick, serve_notifications, start_notifier
+from notify_support import (
+    BASIC,
+    FakeNotifications,
+    quick,
+    serve_notifications,
+    start_notifier,
+)
 from tmux_support import Tmux, start_desk, wait_for
 
-from agent_console.client import SessionsClient
+from agent_console.client.async_client import SessionsClient
 from agent_console.notify.onscreen import on_screen, tmux_command
 
 

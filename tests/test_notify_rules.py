@@ -4,9 +4,23 @@ from collections.abc import Iterator
 
 import pytest
 
-from agent_console.config import NotifyConfig
-from agent_console.mirror import Changed, NotRunning, Removed, SessionDict, Snapshot
-from agent_console.notify.rules import Bubble, Policy, Post, Urgency, Withdraw, bubble_for, is_permission
+from agent_console.client.mirror import (
+    Changed,
+    NotRunning,
+    Removed,
+    SessionDict,
+    Snapshot,
+)
+from agent_console.daemon.config import NotifyConfig
+from agent_console.notify.rules import (
+    Bubble,
+    Policy,
+    Post,
+    Urgency,
+    Withdraw,
+    bubble_for,
+    is_permission,
+)
 
 US = 1_000_000
 

@@ -5,7 +5,7 @@ import subprocess
 import sys
 import time
 
-from agent_console.process_info import is_running, owner_process, start_time
+from agent_console.system.process_info import is_running, owner_process, start_time
 
 
 def test_start_time_identifies_a_live_process() -> None:
@@ -42,7 +42,7 @@ def _state(pid: int) -> str | None:
 
 
 def test_owner_is_the_first_ancestor_that_is_not_a_shell() -> None:
-    probe = "from agent_console.process_info import owner_process; print(owner_process())"
+    probe = "from agent_console.system.process_info import owner_process; print(owner_process())"
     shown = subprocess.run(
         ["sh", "-c", f"bash -c '{sys.executable} -c \"{probe}\"; true'; true"],
         capture_output=True, text=True, check=True,

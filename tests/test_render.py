@@ -11,7 +11,7 @@ from agent_console.cli.render import (
     session_table,
 )
 from agent_console.cli.summary import i3blocks_line, summarize, waybar_line
-from agent_console.mirror import (
+from agent_console.client.mirror import (
     Changed,
     NotRunning,
     Removed,

@@ -4,9 +4,9 @@ import pytest
 from dbus_next import Message, MessageType, Variant
 
 from agent_console import __version__
-from agent_console.bus.names import BUS_NAME, INTERFACE, OBJECT_PATH
-from agent_console.client import SessionsClient
+from agent_console.client.async_client import SessionsClient
 from agent_console.errors import InvalidArgs, NotFound
+from agent_console.wire.names import BUS_NAME, INTERFACE, OBJECT_PATH
 
 SUMMARY_KEYS = {
     "id", "agent_type", "status", "working_dir", "display_name", "since", "last_activity", "closed", "detail",

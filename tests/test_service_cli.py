@@ -17,9 +17,9 @@ import pytest
 from processes import AGENT_CONSOLE, RunningDaemon
 from service_env import isolated_env
 
-from agent_console.bus.names import BUS_NAME
 from agent_console.service_manager.actions import Context, install, status, uninstall
 from agent_console.service_manager.files import hidden_by_private_tmp
+from agent_console.wire.names import BUS_NAME
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="the CLI tests drive the Linux layout"

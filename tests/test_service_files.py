@@ -21,8 +21,6 @@ from pathlib import Path
 import pytest
 from processes import AGENT_CONSOLE, READY_TIMEOUT_S
 
-from agent_console.bus.names import BUS_NAME
-from agent_console.bus.private_bus import start_private_bus
 from agent_console.service_manager.files import (
     NOTIFY_PLIST_NAME,
     UnsupportedPath,
@@ -32,6 +30,8 @@ from agent_console.service_manager.files import (
     notify_unit_file,
     unit_file,
 )
+from agent_console.wire.names import BUS_NAME
+from agent_console.wire.private_bus import start_private_bus
 
 REPO = Path(__file__).resolve().parent.parent
 UNIT = REPO / "systemd" / "agent-console.service"

@@ -6,10 +6,17 @@ from pathlib import Path
 
 import pytest
 
+from agent_console.daemon.model import Session
+from agent_console.daemon.store import SessionStore
 from agent_console.errors import InvalidArgs, LimitExceeded
-from agent_console.limits import MAX_DETAIL_CHARS, MAX_HISTORY, MAX_ID_LENGTH, MAX_SESSIONS, MAX_WORKING_DIR_BYTES
-from agent_console.model import AgentType, CloseReason, Session, Status
-from agent_console.store import SessionStore
+from agent_console.limits import (
+    MAX_DETAIL_CHARS,
+    MAX_HISTORY,
+    MAX_ID_LENGTH,
+    MAX_SESSIONS,
+    MAX_WORKING_DIR_BYTES,
+)
+from agent_console.vocabulary import AgentType, CloseReason, Status
 
 
 class FakeClock:

@@ -8,7 +8,6 @@ own connection, is dropped rather than ending the watch with a traceback.
 
 import asyncio
 import json
-import queue
 import subprocess
 
 from conftest import READY_TIMEOUT_S
@@ -17,11 +16,21 @@ from dbus_next._private.marshaller import Marshaller
 from dbus_next.service import ServiceInterface, method
 from test_watch import Watch, cli, watch  # noqa: F401 - watch is a fixture
 
-from agent_console.bus.connection import connect
-from agent_console.bus.names import BUS_DRIVER, BUS_DRIVER_PATH, BUS_NAME, INTERFACE, OBJECT_PATH
-from agent_console.bus.wire import SESSION_TYPES, session_to_wire, sessions_to_bytes
-from agent_console.model import SessionUpdate, new_session, Instant
-from agent_console.store import SessionStore
+from agent_console.daemon.model import Instant, SessionUpdate, new_session
+from agent_console.daemon.store import SessionStore
+from agent_console.wire.connection import connect
+from agent_console.wire.names import (
+    BUS_DRIVER,
+    BUS_DRIVER_PATH,
+    BUS_NAME,
+    INTERFACE,
+    OBJECT_PATH,
+)
+from agent_console.wire.session_form import (
+    SESSION_TYPES,
+    session_to_wire,
+    sessions_to_bytes,
+)
 
 
 def busctl_json(address: str, *args: str) -> list | None:

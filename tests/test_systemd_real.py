@@ -23,9 +23,9 @@ import pytest
 from systemd_container import COMMAND_TIMEOUT_S, Container, boot
 from systemd_rootfs import UID
 
-from agent_console.bus.names import BUS_NAME, INTERFACE, OBJECT_PATH
 from agent_console.errors import SYSTEMD_LOG_HINT
 from agent_console.limits import CLIENT_CALL_TIMEOUT_S, CLIENT_CONNECT_TIMEOUT_S
+from agent_console.wire.names import BUS_NAME, INTERFACE, OBJECT_PATH
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="systemd-nspawn boots Linux containers only"

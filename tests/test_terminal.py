@@ -13,13 +13,20 @@ from pathlib import Path
 
 import pytest
 from conftest import RunningDaemon, env_with_bus
-from hook_support import HOOK_NAMES, RUN_TIMEOUT_S, Hook, all_hooks, event_payload, stored_session
+from hook_support import (
+    HOOK_NAMES,
+    RUN_TIMEOUT_S,
+    Hook,
+    all_hooks,
+    event_payload,
+    stored_session,
+)
 
-from agent_console.client import SessionsClient
+from agent_console.client.async_client import SessionsClient
 from agent_console.errors import InvalidArgs
 from agent_console.limits import MAX_TERMINAL_VALUE_BYTES
-from agent_console.process_info import controlling_tty
-from agent_console.terminal import TERMINAL_ENVIRONMENT
+from agent_console.system.process_info import controlling_tty
+from agent_console.system.terminal import TERMINAL_ENVIRONMENT
 
 OWNER_WITH_A_TTY = (
     "import os, subprocess, sys\n"

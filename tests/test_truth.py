@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from conftest import start_daemon
 
-from agent_console import boottime
-from agent_console.client import SessionsClient
-from agent_console.process_info import start_time
-from agent_console.transcripts import MAX_READ_BYTES
+from agent_console.agents.claude_code.transcripts import MAX_READ_BYTES
+from agent_console.client.async_client import SessionsClient
+from agent_console.system import boottime
+from agent_console.system.process_info import start_time
 
 HANG_GUARD_S = 20.0
 """Only against a hang: the thresholds below are a fraction of a second."""

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import AGENT_CONSOLE, READY_TIMEOUT_S, start_daemon
 
-from agent_console.bus.private_bus import start_private_bus
+from agent_console.wire.private_bus import start_private_bus
 
 HOSTILE_DIR = "/tmp/\x1b]0;pwned\x07/\x1b[31mred"
 

@@ -38,22 +38,8 @@ from collections.abc import Callable, Mapping
 from importlib import import_module
 from types import ModuleType
 
-from agent_console.detail import detail_of, first_line
-
-WORKING = "working"
-ATTENTION = "attention"
-QUESTION = "question"
-CLOSED = "closed"
-
-SESSION_START = "session-start"
-"""The ``event`` of an agent's start: after its end, only another start reopens the session."""
-PERMISSION = "permission"
-"""The ``event`` of a tool waiting for the person's approval: the session shows ``permission``
-(a notification says "needs permission"), and for Claude Code the daemon looks for the tool starting."""
-CLEARED = "cleared"
-"""The close ``reason`` of /clear, which Claude Code and Gemini CLI send as SessionEnd's ``reason`` ``clear``."""
-
-DEFAULT_AGENT = "claude-code"
+from agent_console.agents.detail import detail_of, first_line
+from agent_console.vocabulary import CloseReason, EventKind
 
 OWNER_OPTION = "--owner"
 """Both handlers' option naming the agent's process (or a shell below it), given where the
@@ -143,14 +129,14 @@ def command_hook_reader(
         if status is None:
             return None
         name = event.get("hook_event_name")
-        meaning = PERMISSION if asks_permission is not None and asks_permission(event, status) else None
+        meaning = EventKind.PERMISSION if asks_permission is not None and asks_permission(event, status) else None
         return Reading(
             text_field(event, "session_id"),
             status,
             text_field(event, "cwd"),
             detail=detail_for_event(event),
-            event=SESSION_START if announces_start and name == "SessionStart" else meaning,
-            reason=CLEARED if name == "SessionEnd" and event.get("reason") == "clear" else None,
+            event=EventKind.SESSION_START if announces_start and name == "SessionStart" else meaning,
+            reason=CloseReason.CLEARED if name == "SessionEnd" and event.get("reason") == "clear" else None,
         )
 
     return read

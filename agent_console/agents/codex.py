@@ -17,10 +17,6 @@ import os
 import shlex
 
 from agent_console.agents import (
-    ATTENTION,
-    CLOSED,
-    QUESTION,
-    WORKING,
     QUESTION_KEYS,
     TOOL_INPUT_KEYS,
     Event,
@@ -30,6 +26,7 @@ from agent_console.agents import (
     hook_event_name,
     lookup,
 )
+from agent_console.vocabulary import Status
 
 NAME = "codex"
 TITLE = "Codex"
@@ -51,14 +48,14 @@ gives up on the bus after about 1 s."""
 QUESTION_TOOL = "request_user_input"
 
 _BY_EVENT = {
-    "SessionStart": ATTENTION,
-    "UserPromptSubmit": WORKING,
-    "PreToolUse": WORKING,
-    "PermissionRequest": ATTENTION,
-    "PostToolUse": WORKING,
-    "Stop": ATTENTION,
-    "Interrupt": ATTENTION,
-    "SessionEnd": CLOSED,
+    "SessionStart": Status.ATTENTION,
+    "UserPromptSubmit": Status.WORKING,
+    "PreToolUse": Status.WORKING,
+    "PermissionRequest": Status.ATTENTION,
+    "PostToolUse": Status.WORKING,
+    "Stop": Status.ATTENTION,
+    "Interrupt": Status.ATTENTION,
+    "SessionEnd": Status.CLOSED,
 }
 
 
@@ -66,7 +63,7 @@ def status_for(event: Event) -> str | None:
     """The status an event announces, or None to ignore it."""
     name = event.get("hook_event_name")
     if name == "PreToolUse" and event.get("tool_name") == QUESTION_TOOL:
-        return QUESTION
+        return Status.QUESTION
     return lookup(_BY_EVENT, name)
 
 

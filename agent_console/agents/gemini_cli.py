@@ -18,10 +18,6 @@ import os
 import shlex
 
 from agent_console.agents import (
-    ATTENTION,
-    CLOSED,
-    QUESTION,
-    WORKING,
     QUESTION_KEYS,
     TOOL_INPUT_KEYS,
     Event,
@@ -31,6 +27,7 @@ from agent_console.agents import (
     hook_event_name,
     lookup,
 )
+from agent_console.vocabulary import Status
 
 NAME = "gemini-cli"
 TITLE = "Gemini CLI"
@@ -52,13 +49,13 @@ QUESTION_TOOL = "ask_user"
 """The tool (and the Notification ``details.type``) that asks the person a question."""
 
 _BY_EVENT = {
-    "SessionStart": ATTENTION,
-    "BeforeAgent": WORKING,
-    "BeforeTool": WORKING,
-    "Notification": ATTENTION,
-    "AfterTool": WORKING,
-    "AfterAgent": ATTENTION,
-    "SessionEnd": CLOSED,
+    "SessionStart": Status.ATTENTION,
+    "BeforeAgent": Status.WORKING,
+    "BeforeTool": Status.WORKING,
+    "Notification": Status.ATTENTION,
+    "AfterTool": Status.WORKING,
+    "AfterAgent": Status.ATTENTION,
+    "SessionEnd": Status.CLOSED,
 }
 """BeforeModel, AfterModel (once per streamed chunk), BeforeToolSelection and
 PreCompress say nothing about the status and are not registered."""
@@ -68,10 +65,10 @@ def status_for(event: Event) -> str | None:
     """The status an event announces, or None to ignore it."""
     name = event.get("hook_event_name")
     if name == "BeforeTool" and event.get("tool_name") == QUESTION_TOOL:
-        return QUESTION
+        return Status.QUESTION
     details = event.get("details")
     if name == "Notification" and isinstance(details, dict) and details.get("type") == QUESTION_TOOL:
-        return QUESTION
+        return Status.QUESTION
     return lookup(_BY_EVENT, name)
 
 
@@ -92,7 +89,7 @@ def detail(event: Event) -> str | None:
 
 def asks_permission(event: Event, status: str) -> bool:
     """Every Notification is a dialog (``ToolPermission``); one that asks a question is a question."""
-    return event.get("hook_event_name") == "Notification" and status == ATTENTION
+    return event.get("hook_event_name") == "Notification" and status == Status.ATTENTION
 
 
 read = command_hook_reader(status_for, detail, announces_start=True, asks_permission=asks_permission)

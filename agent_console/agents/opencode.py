@@ -18,11 +18,6 @@ import json
 import os
 
 from agent_console.agents import (
-    ATTENTION,
-    CLOSED,
-    PERMISSION,
-    QUESTION,
-    WORKING,
     QUESTION_KEYS,
     TOOL_INPUT_KEYS,
     Event,
@@ -31,6 +26,7 @@ from agent_console.agents import (
     lookup,
     text_field,
 )
+from agent_console.vocabulary import EventKind, Status
 
 NAME = "opencode"
 TITLE = "opencode"
@@ -46,19 +42,19 @@ DISPOSED = "agent-console.disposed"
 """The plugin's own event: opencode is shutting this instance down."""
 
 _BY_EVENT = {
-    "session.created": ATTENTION,
-    "session.idle": ATTENTION,
-    "session.error": ATTENTION,
-    "permission.asked": ATTENTION,
-    "permission.replied": WORKING,
-    "question.asked": QUESTION,
-    "question.replied": WORKING,
-    "question.rejected": WORKING,
-    "session.deleted": CLOSED,
-    DISPOSED: CLOSED,
+    "session.created": Status.ATTENTION,
+    "session.idle": Status.ATTENTION,
+    "session.error": Status.ATTENTION,
+    "permission.asked": Status.ATTENTION,
+    "permission.replied": Status.WORKING,
+    "question.asked": Status.QUESTION,
+    "question.replied": Status.WORKING,
+    "question.rejected": Status.WORKING,
+    "session.deleted": Status.CLOSED,
+    DISPOSED: Status.CLOSED,
 }
 STATUS_EVENT = "session.status"
-_BY_SESSION_STATUS = {"busy": WORKING, "retry": WORKING, "idle": ATTENTION}
+_BY_SESSION_STATUS = {"busy": Status.WORKING, "retry": Status.WORKING, "idle": Status.ATTENTION}
 
 PLUGIN_TEMPLATE = os.path.join(os.path.dirname(__file__), "opencode_plugin.js")
 PLUGIN_MARKER = "// agent-console:"
@@ -124,7 +120,7 @@ def read(event: Event) -> Reading | None:
         status,
         text_field(info, "directory") or text_field(event, "directory"),
         detail=detail(inner.get("type"), properties),
-        event=PERMISSION if inner.get("type") == "permission.asked" else None,
+        event=EventKind.PERMISSION if inner.get("type") == "permission.asked" else None,
         event_time=stamp(event),
     )
 

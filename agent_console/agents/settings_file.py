@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from agent_console.agents import OWNER_OPTION, Groups
-from agent_console.atomic_file import read_text, unified_diff, write_atomically
 from agent_console.errors import AgentConsoleError
 from agent_console.limits import MAX_QUOTED_CHARS
+from agent_console.system.atomic_file import read_text, unified_diff, write_atomically
 
 Settings = dict[str, Any]
 

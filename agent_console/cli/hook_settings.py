@@ -16,8 +16,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from agent_console.agents import DEFAULT_AGENT, agent_named, agent_names, all_agents
+from agent_console.agents import agent_named, agent_names, all_agents
 from agent_console.cli.runner import Commands, add_command, fail
+from agent_console.vocabulary import DEFAULT_AGENT
 
 if TYPE_CHECKING:
     from agent_console.agents.settings_file import Change
@@ -155,7 +156,7 @@ def python_handler_command(agent: ModuleType) -> list[str]:
     and it is the same path ``service install`` writes into the unit.  Claude
     Code's keeps the short form, so that earlier installs stay as they are.
     """
-    from agent_console.service_manager.files import running_executable
+    from agent_console.system.executable import running_executable
 
     words = [running_executable(), "hook"]
     return words if agent.NAME == DEFAULT_AGENT else [*words, "--agent", agent.NAME]

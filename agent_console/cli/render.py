@@ -34,7 +34,7 @@ from agent_console.presentation import (
 )
 
 if TYPE_CHECKING:
-    from agent_console.mirror import SessionDict, WatchEvent
+    from agent_console.client.mirror import SessionDict, WatchEvent
 
 STATUS_WIDTH = max(map(len, URGENCY))
 """Event lines pad the status to this, so names line up while statuses stay short."""
@@ -115,7 +115,7 @@ def session_details(session: SessionDict, at_us: int, paint: Paint = plain) -> l
 
 def event_lines(event: WatchEvent, at_us: int, paint: Paint = plain) -> list[str]:
     """``watch``'s text: one line per change, a count and the table for each snapshot."""
-    from agent_console.mirror import Changed, NotRunning, Removed, Snapshot
+    from agent_console.client.mirror import Changed, NotRunning, Removed, Snapshot
 
     stamp = clock(at_us)
     match event:
@@ -144,7 +144,7 @@ def _previous_status(session: SessionDict, previous: SessionDict | None) -> str:
 
 def event_json(event: WatchEvent) -> str:
     """``watch --format json``: one object per line, the event and the session as on the wire."""
-    from agent_console.mirror import Changed, NotRunning, Removed, Snapshot
+    from agent_console.client.mirror import Changed, NotRunning, Removed, Snapshot
 
     match event:
         case Snapshot(sessions):

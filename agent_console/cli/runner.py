@@ -22,8 +22,8 @@ from agent_console.errors import AgentConsoleError, InvalidArgs, NotFound, Unava
 from agent_console.presentation import URGENCY, escape
 
 if TYPE_CHECKING:
-    from agent_console.blocking_client import BlockingSessionsClient
-    from agent_console.client import SessionsClient
+    from agent_console.client.async_client import SessionsClient
+    from agent_console.client.blocking_client import BlockingSessionsClient
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -153,7 +153,7 @@ def fail_with(message: str, code: int) -> NoReturn:
 
 def run_with_client(address: str | None, action: "Callable[[BlockingSessionsClient], T]") -> T:
     """Connect to ``address`` (else the session bus) with the blocking client, run ``action``, disconnect."""
-    from agent_console.blocking_client import BlockingSessionsClient
+    from agent_console.client.blocking_client import BlockingSessionsClient
 
     try:
         with BlockingSessionsClient.connect(address) as client:
@@ -166,7 +166,7 @@ def run_with_async_client(address: str | None, action: "Callable[[SessionsClient
     """For commands that stay (watch): the asyncio client, its subscriptions, until ``action`` ends."""
     import asyncio
 
-    from agent_console.client import SessionsClient
+    from agent_console.client.async_client import SessionsClient
 
     async def connected() -> Any:
         client = await SessionsClient.connect(address)

@@ -28,8 +28,8 @@ from agent_console.errors import InvalidArgs, NotFound
 from agent_console.presentation import json_text, now_us
 
 if TYPE_CHECKING:
-    from agent_console.blocking_client import BlockingSessionsClient
-    from agent_console.mirror import SessionDict
+    from agent_console.client.blocking_client import BlockingSessionsClient
+    from agent_console.client.mirror import SessionDict
 
 AMBIGUOUS_SHOWN = 5
 """Ids named in the error for an ambiguous prefix; more would not fit one line."""
@@ -44,7 +44,7 @@ def register(commands: Commands) -> None:
 
 def complete_session_id(incomplete: str, args: argparse.Namespace) -> list[str]:
     """Ids of the sessions now; asks the bus first, so completing never starts the daemon."""
-    from agent_console.blocking_client import BlockingSessionsClient
+    from agent_console.client.blocking_client import BlockingSessionsClient
 
     with BlockingSessionsClient.connect(getattr(args, "address", None)) as client:
         if not client.daemon_running():

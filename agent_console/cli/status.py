@@ -29,8 +29,8 @@ from agent_console.limits import CLIENT_CALL_TIMEOUT_S
 from agent_console.presentation import URGENCY, escape, human_duration, json_text
 
 if TYPE_CHECKING:
-    from agent_console.blocking_client import BlockingSessionsClient
-    from agent_console.mirror import SessionDict
+    from agent_console.client.blocking_client import BlockingSessionsClient
+    from agent_console.client.mirror import SessionDict
 
 BYTES_PER_MIB = 1024 * 1024
 
@@ -77,7 +77,7 @@ def register(commands: Commands) -> None:
 
 
 def _status(args: argparse.Namespace) -> None:
-    from agent_console.blocking_client import BlockingSessionsClient
+    from agent_console.client.blocking_client import BlockingSessionsClient
 
     try:
         with BlockingSessionsClient.connect(args.address) as client:
@@ -92,7 +92,7 @@ def _status(args: argparse.Namespace) -> None:
 
 
 def _collect(client: BlockingSessionsClient) -> DaemonStatus:
-    from agent_console.process_info import rss_bytes, uptime_s
+    from agent_console.system.process_info import rss_bytes, uptime_s
 
     activatable = client.daemon_activatable()
     if not client.daemon_running():

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
-from agent_console.mirror import SessionDict
+from agent_console.client.mirror import SessionDict
 from agent_console.presentation import (
     QUIET_COLOR,
     STATUS_COLORS,

@@ -1,7 +1,7 @@
 """``agent-console watch``: the sessions now, then every change as it happens.
 
 Status bars start it at login, possibly before the daemon, and keep it for
-the whole session; ``agent_console.follow`` keeps it current across daemon
+the whole session; ``agent_console.client.follow`` keeps it current across daemon
 restarts.  Ctrl-C, SIGTERM and a reader that went away end it through the
 same queue as the signals, so a change already queued is still printed.
 asyncio and the follower are imported when the watch starts: the command
@@ -32,8 +32,8 @@ from agent_console.presentation import now_us
 if TYPE_CHECKING:
     import asyncio
 
-    from agent_console.client import SessionsClient
-    from agent_console.mirror import SessionDict, SessionMirror, WatchEvent
+    from agent_console.client.async_client import SessionsClient
+    from agent_console.client.mirror import SessionDict, SessionMirror, WatchEvent
 
 Render = Callable[["WatchEvent", "SessionMirror"], list[str]]
 """Output lines for an event, given the watcher's copy of the sessions after it."""
@@ -105,7 +105,7 @@ class _WhenChanged:
 async def _watch(client: SessionsClient, render: Render) -> None:
     import asyncio
 
-    from agent_console.follow import SessionFollower
+    from agent_console.client.follow import SessionFollower
 
     async def show(event: WatchEvent, mirror: SessionMirror) -> None:
         emit(render(event, mirror))

@@ -13,7 +13,7 @@ from typing import Any
 
 from rich.text import Text
 
-from agent_console.mirror import SessionDict
+from agent_console.client.mirror import SessionDict
 from agent_console.presentation import (
     SHORT_ID_LENGTH,
     STATUS_COLORS,

@@ -28,17 +28,18 @@ import sys
 from collections.abc import Mapping
 from types import ModuleType
 
-from agent_console import boottime
-from agent_console.agents import CLOSED, DEFAULT_AGENT, OWNER_OPTION, Reading, agent_named
-from agent_console.bus.address import AddressError, session_bus_sockets
-from agent_console.bus.blocking import BusError, Connection, MethodCall
-from agent_console.bus.marshal import Variant, WireError
-from agent_console.bus.names import BUS_NAME, INTERFACE, OBJECT_PATH
-from agent_console.limits import MAX_WORKING_DIR_BYTES
-from agent_console.process_info import controlling_tty, owner_process, start_time
-from agent_console.terminal import fits, terminal_from_environment
+from agent_console.agents import OWNER_OPTION, Reading, agent_named
 from agent_console.hook.payload import MalformedPayload, top_level_fields
 from agent_console.hook.stdin import drain, read_head
+from agent_console.limits import MAX_WORKING_DIR_BYTES
+from agent_console.system import boottime
+from agent_console.system.process_info import controlling_tty, owner_process, start_time
+from agent_console.system.terminal import fits, terminal_from_environment
+from agent_console.vocabulary import DEFAULT_AGENT, Status
+from agent_console.wire.address import AddressError, session_bus_sockets
+from agent_console.wire.blocking_transport import BusError, Connection, MethodCall
+from agent_console.wire.marshal import Variant, WireError
+from agent_console.wire.names import BUS_NAME, INTERFACE, OBJECT_PATH
 
 CLOSE_REASON = "session-end"
 
@@ -217,7 +218,7 @@ def _attributes(
         attributes["detail"] = Variant("s", reading.detail)
     if reading.event is not None:
         attributes["event"] = Variant("s", reading.event)
-    if reading.status == CLOSED:
+    if reading.status == Status.CLOSED:
         attributes["reason"] = Variant("s", reading.reason or CLOSE_REASON)
     owner = _owner(owner_pid)
     if owner is not None:

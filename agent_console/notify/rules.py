@@ -33,8 +33,15 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
-from agent_console.config import NotifyConfig
-from agent_console.mirror import Changed, NotRunning, Removed, SessionDict, Snapshot, WatchEvent
+from agent_console.client.mirror import (
+    Changed,
+    NotRunning,
+    Removed,
+    SessionDict,
+    Snapshot,
+    WatchEvent,
+)
+from agent_console.daemon.config import NotifyConfig
 from agent_console.presentation import US_PER_S, name_of, text_of
 
 WAITING = ("question", "attention")

@@ -23,9 +23,9 @@ from xml.sax.saxutils import escape as markup_escape
 from dbus_next import Message, MessageType, Variant
 from dbus_next.errors import DBusError
 
-from agent_console.bus.connection import ResilientMessageBus
-from agent_console.bus.names import BUS_DRIVER, BUS_DRIVER_PATH
 from agent_console.notify.rules import Bubble
+from agent_console.wire.connection import ResilientMessageBus
+from agent_console.wire.names import BUS_DRIVER, BUS_DRIVER_PATH
 
 SERVER_NAME = "org.freedesktop.Notifications"
 SERVER_PATH = "/org/freedesktop/Notifications"

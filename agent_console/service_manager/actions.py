@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agent_console.atomic_file import read_text, unified_diff, write_atomically
 from agent_console.service_manager.files import (
     UNIT_NAME,
     ServiceFile,
@@ -19,6 +18,7 @@ from agent_console.service_manager.files import (
     hidden_by_private_tmp,
 )
 from agent_console.service_manager.managers import Manager, Step, manager_for, run
+from agent_console.system.atomic_file import read_text, unified_diff, write_atomically
 
 SERVICE_FILE_MODE = 0o644
 """Readable by the service manager and the bus, which may run as other users."""

@@ -10,15 +10,13 @@ Comments stay as they are, so an installed file still explains itself.
 
 import os
 import shlex
-import shutil
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
-from agent_console.bus.names import BUS_NAME
+from agent_console.wire.names import BUS_NAME
 
 UNIT_NAME = "agent-console.service"
 NOTIFY_UNIT_NAME = "agent-console-notify.service"
@@ -182,15 +180,3 @@ def files_for(platform: str, env: Mapping[str, str], home: Path, notify: bool = 
         if notify:
             files.append(launchd_file(home, NOTIFY_PLIST_NAME, "notify launchd agent", managed=False))
     return files
-
-
-def running_executable(argv0: str | None = None) -> str:
-    """The absolute path this ``agent-console`` was started as.
-
-    Symlinks are kept, not resolved: pipx and Homebrew link a stable path to a
-    versioned one, and the stable path survives an upgrade.
-    """
-    argv0 = argv0 if argv0 is not None else sys.argv[0]
-    if os.sep not in argv0:
-        argv0 = shutil.which(argv0) or argv0
-    return os.path.abspath(argv0)

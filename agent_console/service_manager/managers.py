@@ -14,8 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from agent_console.bus.names import BUS_DRIVER, BUS_DRIVER_PATH
-from agent_console.service_manager.files import LAUNCHD_LABEL, NOTIFY_LAUNCHD_LABEL, NOTIFY_UNIT_NAME, UNIT_NAME
+from agent_console.service_manager.files import (
+    LAUNCHD_LABEL,
+    NOTIFY_LAUNCHD_LABEL,
+    NOTIFY_UNIT_NAME,
+    UNIT_NAME,
+)
+from agent_console.wire.names import BUS_DRIVER, BUS_DRIVER_PATH
 
 BUS_DRIVER_CALL = (BUS_DRIVER, BUS_DRIVER_PATH, BUS_DRIVER)
 """Destination, object and interface of the bus itself."""

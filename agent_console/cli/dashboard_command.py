@@ -23,6 +23,6 @@ def register(commands: Commands) -> None:
 
 
 def _run(args: argparse.Namespace) -> None:
-    from agent_console.dashboard.app import DashboardApp
+    from agent_console.dashboard.textual_app import DashboardApp
 
     DashboardApp(args.address).run()

@@ -6,7 +6,7 @@ the interpreter's own start).  One connection, a call at a time, each bounded:
 connecting by ``CLIENT_CONNECT_TIMEOUT_S``, every reply by
 ``CLIENT_CALL_TIMEOUT_S``.  Errors come back as the same
 ``agent_console.errors`` exceptions, with the same messages, as from
-``agent_console.client.SessionsClient``.
+``agent_console.client.async_client.SessionsClient``.
 """
 
 from __future__ import annotations
@@ -15,13 +15,15 @@ import os
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-from agent_console.bus.address import (
+from agent_console.errors import AgentConsoleError, InvalidArgs, Unavailable
+from agent_console.limits import CLIENT_CALL_TIMEOUT_S, CLIENT_CONNECT_TIMEOUT_S
+from agent_console.wire.address import (
     NO_SESSION_BUS,
     AddressError,
     address_sockets,
     session_bus_sockets,
 )
-from agent_console.bus.blocking import (
+from agent_console.wire.blocking_transport import (
     BusError,
     BusUnavailable,
     Connection,
@@ -30,9 +32,9 @@ from agent_console.bus.blocking import (
     MethodCall,
     ReplyTimeout,
 )
-from agent_console.bus.error_replies import error_from_reply, no_reply
-from agent_console.bus.marshal import Variant, WireError
-from agent_console.bus.names import (
+from agent_console.wire.error_replies import error_from_reply, no_reply
+from agent_console.wire.marshal import Variant, WireError
+from agent_console.wire.names import (
     ATTRIBUTE_TYPES,
     BUS_DRIVER,
     BUS_DRIVER_PATH,
@@ -40,11 +42,9 @@ from agent_console.bus.names import (
     INTERFACE,
     OBJECT_PATH,
 )
-from agent_console.errors import AgentConsoleError, InvalidArgs, Unavailable
-from agent_console.limits import CLIENT_CALL_TIMEOUT_S, CLIENT_CONNECT_TIMEOUT_S
 
 if TYPE_CHECKING:
-    from agent_console.mirror import SessionDict
+    from agent_console.client.mirror import SessionDict
 
 PROPERTIES_INTERFACE = "org.freedesktop.DBus.Properties"
 

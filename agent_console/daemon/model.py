@@ -4,14 +4,21 @@ Stored sessions are frozen, slotted dataclasses: a change replaces the value
 instead of editing it, so whatever a caller holds is a snapshot it cannot use
 to change the store, and no copy is ever needed to hand one out.  Values that
 arrive from outside are checked by pydantic's validation engine before they
-touch a session (``SessionUpdate``, see ``agent_console.validation`` for why
+touch a session (``SessionUpdate``, see ``agent_console.daemon.validation`` for why
 not a pydantic model).
 """
 
 from dataclasses import dataclass, replace
-from enum import StrEnum
 from typing import Any
 
+from agent_console.daemon.validation import (
+    Checker,
+    ValidationError,
+    after,
+    checked,
+    one_of,
+    optional,
+)
 from agent_console.errors import InvalidArgs, quoted
 from agent_console.limits import (
     MAX_DETAIL_CHARS,
@@ -20,38 +27,8 @@ from agent_console.limits import (
     MAX_TERMINAL_VALUE_BYTES,
     MAX_WORKING_DIR_BYTES,
 )
-from agent_console.terminal import TERMINAL_KEYS
-from agent_console.validation import Checker, ValidationError, after, checked, one_of, optional
-
-
-class Status(StrEnum):
-    WORKING = "working"
-    ATTENTION = "attention"
-    QUESTION = "question"
-    CLOSED = "closed"
-
-
-class AgentType(StrEnum):
-    """The agents whose hooks report here; each has its module in ``agent_console.agents``."""
-
-    CLAUDE_CODE = "claude-code"
-    GEMINI_CLI = "gemini-cli"
-    CODEX = "codex"
-    OPENCODE = "opencode"
-
-
-class CloseReason(StrEnum):
-    SESSION_END = "session-end"
-    """The agent said so (Claude Code's SessionEnd)."""
-    CLEARED = "cleared"
-    """The person cleared the conversation (Claude Code's /clear); a new id follows."""
-    USER = "user"
-    """Someone closed it by hand."""
-    PROCESS_EXITED = "process-exited"
-    """The owner process is gone, or its pid now belongs to another process."""
-    REPLACED = "replaced"
-    """A newer session arrived from the same process (/clear, /compact, /resume)."""
-
+from agent_console.system.terminal import TERMINAL_KEYS
+from agent_console.vocabulary import AgentType, CloseReason, EventKind, Status
 
 CLIENT_CLOSE_REASONS = (CloseReason.SESSION_END, CloseReason.CLEARED, CloseReason.USER)
 """The reasons a caller may give; the others are facts only the daemon observes."""
@@ -64,16 +41,6 @@ another start: whatever else still arrives for it is an event that happened
 before the end and only reached us late.  Agents whose hooks announce no start
 (Codex, opencode so far) keep the older rule: any Set reopens."""
 
-
-class EventKind(StrEnum):
-    """What a hook's event means for the store's rules (the ``event`` attribute of Set)."""
-
-    SESSION_START = "session-start"
-    """The agent started or resumed this id: the one update that reopens an ended session."""
-    PERMISSION = "permission"
-    """Attention because a tool waits for approval: the daemon looks for the tool starting."""
-    REMINDER = "reminder"
-    """A notification repeating a need already shown: it never turns a question into attention."""
 
 DISPLAY_NAME_FALLBACK_LENGTH = 8
 """Characters of the id shown when the working dir gives no usable name."""
@@ -116,7 +83,7 @@ class Session:
     """Working, yet quiet for longer than the daemon's threshold."""
     close_reason: CloseReason | None = None
     terminal: tuple[tuple[str, str], ...] = ()
-    """Where the session lives (``agent_console.terminal``), as the latest Set that named it said."""
+    """Where the session lives (``agent_console.system.terminal``), as the latest Set that named it said."""
     seq: int = 0
     """The store's sequence number at this session's latest change (see ``SessionStore.sequence``)."""
     detail: str = ""

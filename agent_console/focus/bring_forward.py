@@ -1,7 +1,7 @@
 """Bring a session's terminal in front: the tmux pane, the terminal's tab, the window.
 
 The hooks record where a session lives (``terminal``, see
-``agent_console.terminal``); this turns that record into command lines, from
+``agent_console.system.terminal``); this turns that record into command lines, from
 the inside out: the tmux pane (and the attached client switched to it), then
 the kitty window or WezTerm pane, then the desktop window on sway, Hyprland,
 i3 or X11.  A layer whose tool is not installed is passed over as long as a
@@ -26,7 +26,7 @@ from typing import Any
 
 from agent_console.errors import AgentConsoleError
 from agent_console.presentation import escape
-from agent_console.process_info import ancestors
+from agent_console.system.process_info import ancestors
 
 TOOL_TIMEOUT_S = 2.0
 """Each tool call; they answer in milliseconds unless the terminal is hung."""

@@ -36,10 +36,10 @@ def _return_large_blocks() -> None:
 
 
 def main(argv: list[str] | None = None, prog: str = "agent-console-daemon") -> int:
-    """Options, settings, logging, then serve: see ``agent_console.bus.daemon``."""
+    """Options, settings, logging, then serve: see ``agent_console.daemon.composition``."""
     # None in sys.modules makes "import ssl" raise ImportError, which asyncio handles.
     sys.modules.setdefault("ssl", None)  # type: ignore[arg-type]
     _return_large_blocks()
-    from agent_console.bus.daemon import main as serve
+    from agent_console.daemon.composition import main as serve
 
     return serve(argv, prog)

@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 from dbus_next import Variant
 
-from agent_console.bus.marshal import TypedValues, Writer
-from agent_console.bus.names import ATTRIBUTE_TYPES
 from agent_console.errors import InvalidArgs, quoted
 from agent_console.limits import MAX_ID_LENGTH
+from agent_console.wire.marshal import TypedValues, Writer
+from agent_console.wire.names import ATTRIBUTE_TYPES
 
 if TYPE_CHECKING:
     # Only the daemon builds sessions; a client that merely unwraps replies must not load pydantic-core.
-    from agent_console.model import Session, StateTransition
+    from agent_console.daemon.model import Session, StateTransition
 
 
 SESSION_TYPES: dict[str, str] = {

@@ -21,15 +21,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, Protocol
 
-from agent_console.clock import Clock, SystemClock
-from agent_console.errors import LimitExceeded
-from agent_console.limits import MAX_SESSIONS
-from agent_console.model import (
-    CloseReason,
+from agent_console.daemon.clock import Clock, SystemClock
+from agent_console.daemon.model import (
     Instant,
     Session,
     SessionUpdate,
-    Status,
     amend_close,
     amends_close,
     apply_update,
@@ -38,6 +34,9 @@ from agent_console.model import (
     new_session,
     with_late_start,
 )
+from agent_console.errors import LimitExceeded
+from agent_console.limits import MAX_SESSIONS
+from agent_console.vocabulary import CloseReason, Status
 
 OwnerCheck = Callable[[int, int], bool]
 """(pid, start time) -> whether that very process still runs."""

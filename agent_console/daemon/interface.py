@@ -23,16 +23,28 @@ from contextlib import contextmanager
 
 from dbus_next import Variant
 from dbus_next.errors import DBusError
-from dbus_next.service import PropertyAccess, ServiceInterface, dbus_property, method, signal
+from dbus_next.service import (
+    PropertyAccess,
+    ServiceInterface,
+    dbus_property,
+    method,
+    signal,
+)
 
 from agent_console import __version__
-from agent_console.bus.names import ERROR_PREFIX, INTERFACE
-from agent_console.bus.connection import marshalled
-from agent_console.bus.wire import attributes_from_wire, session_to_wire, sessions_to_bytes, valid_session_id
+from agent_console.daemon.model import Session
+from agent_console.daemon.store import SessionStore
 from agent_console.errors import AgentConsoleError, InvalidArgs, NotFound, quoted
 from agent_console.limits import MAX_ID_LENGTH
-from agent_console.model import CloseReason, Session
-from agent_console.store import SessionStore
+from agent_console.vocabulary import CloseReason
+from agent_console.wire.connection import marshalled
+from agent_console.wire.names import ERROR_PREFIX, INTERFACE
+from agent_console.wire.session_form import (
+    attributes_from_wire,
+    session_to_wire,
+    sessions_to_bytes,
+    valid_session_id,
+)
 
 log = logging.getLogger(__name__)
 

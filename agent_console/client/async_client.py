@@ -13,9 +13,12 @@ from typing import Any
 from dbus_next import Message, MessageType, Variant
 from dbus_next.errors import DBusError
 
-from agent_console.bus.connection import ResilientMessageBus, connect, name_owner_pid
-from agent_console.bus.error_replies import error_from_reply, no_reply
-from agent_console.bus.names import (
+from agent_console.client.mirror import SessionDict
+from agent_console.errors import AgentConsoleError, InvalidArgs, Unavailable
+from agent_console.limits import CLIENT_CALL_TIMEOUT_S
+from agent_console.wire.connection import ResilientMessageBus, connect, name_owner_pid
+from agent_console.wire.error_replies import error_from_reply, no_reply
+from agent_console.wire.names import (
     ATTRIBUTE_TYPES,
     BUS_DRIVER,
     BUS_DRIVER_PATH,
@@ -23,10 +26,11 @@ from agent_console.bus.names import (
     INTERFACE,
     OBJECT_PATH,
 )
-from agent_console.bus.wire import session_from_signal, unwrap, valid_session_id
-from agent_console.errors import AgentConsoleError, InvalidArgs, Unavailable
-from agent_console.limits import CLIENT_CALL_TIMEOUT_S
-from agent_console.mirror import SessionDict
+from agent_console.wire.session_form import (
+    session_from_signal,
+    unwrap,
+    valid_session_id,
+)
 
 PROPERTIES_INTERFACE = "org.freedesktop.DBus.Properties"
 

@@ -19,8 +19,8 @@ no process and read attention until PostToolUse.
 
 from collections.abc import Callable
 
-from agent_console import process_info
-from agent_console.model import Session
+from agent_console.daemon.model import Session
+from agent_console.system import process_info
 
 TOOL_MARK = "CLAUDECODE"
 """In the environment of every process Claude Code starts for a tool or a hook."""

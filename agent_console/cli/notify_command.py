@@ -7,7 +7,13 @@ the command line is parsed, and its help shown, without them.
 import argparse
 from pathlib import Path
 
-from agent_console.cli.runner import Commands, add_address_option, add_command, fail, run_with_async_client
+from agent_console.cli.runner import (
+    Commands,
+    add_address_option,
+    add_command,
+    fail,
+    run_with_async_client,
+)
 
 
 def register(commands: Commands) -> None:
@@ -35,10 +41,10 @@ def register(commands: Commands) -> None:
 
 
 def _run(args: argparse.Namespace) -> None:
-    from agent_console.config import load_notify_config
+    from agent_console.daemon.config import load_notify_config
     from agent_console.errors import InvalidArgs
-    from agent_console.logs import configure_logging
-    from agent_console.notify.app import Notifier
+    from agent_console.notify.notifier import Notifier
+    from agent_console.system.logs import configure_logging
 
     configure_logging(args.verbose, "agent-console-notify")
     try:

@@ -21,7 +21,17 @@ from textual.events import Resize
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Static
 
-from agent_console.client import SessionsClient
+from agent_console.client.async_client import SessionsClient
+from agent_console.client.follow import SessionFollower
+from agent_console.client.mirror import (
+    Changed,
+    NotRunning,
+    Removed,
+    SessionDict,
+    SessionMirror,
+    Snapshot,
+    WatchEvent,
+)
 from agent_console.dashboard.rows import (
     cells,
     columns,
@@ -33,9 +43,7 @@ from agent_console.dashboard.rows import (
 )
 from agent_console.dashboard.session_list import SessionList, row_text
 from agent_console.errors import AgentConsoleError
-from agent_console.focus import focus
-from agent_console.follow import SessionFollower
-from agent_console.mirror import Changed, NotRunning, Removed, SessionDict, SessionMirror, Snapshot, WatchEvent
+from agent_console.focus.bring_forward import focus
 from agent_console.presentation import escape, name_of, now_us, urgency_key
 
 TICK_S = 1.0

@@ -36,7 +36,7 @@ def register(commands: Commands) -> None:
 
 
 def _run(args: argparse.Namespace) -> None:
-    from agent_console.focus import FocusError, focus
+    from agent_console.focus.bring_forward import FocusError, focus
 
     session = run_with_client(args.address, lambda client: fetch_session(client, args.session_id))
     try:

@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agent_console.bus.names import BUS_NAME
 from agent_console.cli.runner import (
     EXIT_ERROR,
     EXIT_UNAVAILABLE,
@@ -25,6 +24,7 @@ from agent_console.cli.runner import (
     fail_with,
 )
 from agent_console.presentation import escape
+from agent_console.wire.names import BUS_NAME
 
 if TYPE_CHECKING:
     from agent_console.service_manager.actions import Context
@@ -97,7 +97,7 @@ def _add_dry_run(parser: argparse.ArgumentParser) -> None:
 
 def _context(notify: bool = True) -> "Context":
     from agent_console.service_manager.actions import Context
-    from agent_console.service_manager.files import running_executable
+    from agent_console.system.executable import running_executable
 
     return Context(
         platform=sys.platform, env=os.environ, home=Path.home(), executable=running_executable(), notify=notify
@@ -168,9 +168,9 @@ def _status_text(report: dict[str, Any]) -> str:
 
 async def _bus_owner(address: str | None) -> dict[str, Any]:
     """Who owns the name, asked without activating it: status must not start what it reports on."""
-    from agent_console.bus.connection import session_bus_address
-    from agent_console.client import SessionsClient
+    from agent_console.client.async_client import SessionsClient
     from agent_console.errors import Unavailable
+    from agent_console.wire.connection import session_bus_address
 
     address = address or session_bus_address()
     try:

@@ -23,8 +23,8 @@ import socket
 import struct
 import time
 
-from agent_console.bus.marshal import Reader, Variant, WireError, Writer
-from agent_console.bus.names import BUS_DRIVER, BUS_DRIVER_PATH
+from agent_console.wire.marshal import Reader, Variant, WireError, Writer
+from agent_console.wire.names import BUS_DRIVER, BUS_DRIVER_PATH
 
 METHOD_CALL = 1
 METHOD_RETURN = 2

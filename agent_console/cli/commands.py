@@ -12,11 +12,11 @@ import argparse
 from agent_console import __version__
 from agent_console.cli import (
     completion,
-    dashboard,
-    focus,
+    dashboard_command,
+    focus_command,
     hook_settings,
-    notify,
-    service,
+    notify_command,
+    service_command,
     sessions,
     status,
     watch,
@@ -32,7 +32,7 @@ from agent_console.cli.runner import (
 
 DAEMON_SUMMARY = "Run the session store on the D-Bus session bus until stopped."
 """The first line of the daemon's own help: ``agent-console daemon`` is handed to
-``agent_console.daemon`` before this parser is built, so it is listed here only."""
+``agent_console.daemon.main`` before this parser is built, so it is listed here only."""
 
 
 def parser() -> Parser:
@@ -45,12 +45,12 @@ def parser() -> Parser:
     commands = top.add_subparsers(title="commands", metavar="COMMAND", parser_class=Parser)
     sessions.register(commands)
     watch.register(commands)
-    dashboard.register(commands)
-    focus.register(commands)
+    dashboard_command.register(commands)
+    focus_command.register(commands)
     status.register(commands)
-    notify.register(commands)
+    notify_command.register(commands)
     hook_settings.register(commands)
-    service.register(commands)
+    service_command.register(commands)
     commands.add_parser("daemon", help=DAEMON_SUMMARY, add_help=False)
     completion.register(commands)
     return top

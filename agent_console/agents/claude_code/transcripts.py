@@ -29,9 +29,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from agent_console import boottime
-from agent_console.detail import detail_of
-from agent_console.model import Session, Status
+from agent_console.agents.detail import detail_of
+from agent_console.daemon.model import Session
+from agent_console.system import boottime
+from agent_console.vocabulary import Status
 
 MAX_READ_BYTES = 256 * 1024
 """Bytes read from one transcript in one look; the rest waits for the next look.

@@ -17,9 +17,9 @@ slow), it takes a new snapshot and hands it on, as after a daemon restart.
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from agent_console.client import SessionsClient
+from agent_console.client.async_client import SessionsClient
+from agent_console.client.mirror import SessionDict, SessionMirror, WatchEvent
 from agent_console.errors import Unavailable
-from agent_console.mirror import SessionDict, SessionMirror, WatchEvent
 
 Step = Callable[[], Awaitable[bool]]
 """A queued notice; returns False to end the follow."""

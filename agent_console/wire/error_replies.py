@@ -5,7 +5,6 @@ one-shot commands) translate here, so a person reads the same line whichever
 command met the error.  Standard library only.
 """
 
-from agent_console.bus.names import BUS_DRIVER, ERROR_PREFIX
 from agent_console.errors import (
     ERRORS_BY_NAME,
     AgentConsoleError,
@@ -15,6 +14,7 @@ from agent_console.errors import (
     activation_timed_out,
 )
 from agent_console.limits import CLIENT_CALL_TIMEOUT_S
+from agent_console.wire.names import BUS_DRIVER, ERROR_PREFIX
 
 UNAVAILABLE_ERRORS = frozenset(
     {

@@ -29,17 +29,17 @@ from dbus_next.aio import MessageBus
 from dbus_next.constants import NameFlag, RequestNameReply
 from dbus_next.errors import DBusError
 
-from agent_console import boottime, process_info
-from agent_console.approvals import ApprovalWatch
-from agent_console.bus.connection import connect, name_owner_pid, session_bus_address
-from agent_console.bus.names import BUS_DRIVER, BUS_DRIVER_PATH, BUS_NAME, OBJECT_PATH
-from agent_console.bus.service import SessionsInterface
-from agent_console.config import DaemonConfig, load_config
+from agent_console.agents.claude_code.approvals import ApprovalWatch
+from agent_console.agents.claude_code.transcripts import TranscriptFollower
+from agent_console.daemon.config import DaemonConfig, load_config
+from agent_console.daemon.interface import SessionsInterface
+from agent_console.daemon.store import SessionStore
 from agent_console.errors import InvalidArgs, Unavailable
-from agent_console.logs import configure_logging
-from agent_console.model import Status
-from agent_console.store import SessionStore
-from agent_console.transcripts import TranscriptFollower
+from agent_console.system import boottime, process_info
+from agent_console.system.logs import configure_logging
+from agent_console.vocabulary import Status
+from agent_console.wire.connection import connect, name_owner_pid, session_bus_address
+from agent_console.wire.names import BUS_DRIVER, BUS_DRIVER_PATH, BUS_NAME, OBJECT_PATH
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -105,7 +105,7 @@ def _run_with_private_bus(replace: bool, config: DaemonConfig) -> int:
     """Imported here: a daemon on a session bus (the usual case) never needs them."""
     import tempfile
 
-    from agent_console.bus.private_bus import STANDARD_SERVICE_DIRS, start_private_bus
+    from agent_console.wire.private_bus import STANDARD_SERVICE_DIRS, start_private_bus
 
     with tempfile.TemporaryDirectory(prefix="agent-console-bus-") as config_dir:
         try:
@@ -256,4 +256,4 @@ def _on_name_lost(msg: Message, stopped: "asyncio.Future[str]") -> bool:
 
 
 if __name__ == "__main__":
-    sys.exit(main(prog="python -m agent_console.bus.daemon"))
+    sys.exit(main(prog="python -m agent_console.daemon.composition"))

@@ -43,12 +43,17 @@ from dbus_next.constants import ErrorType
 from dbus_next.errors import DBusError
 from dbus_next.service import ServiceInterface
 
-from agent_console.bus.address import NO_SESSION_BUS
-from agent_console.bus.blocking import DESTINATION_FIELD, METHOD_RETURN, REPLY_SERIAL_FIELD, frame
-from agent_console.bus.marshal import Variant
-from agent_console.bus.names import BUS_DRIVER, BUS_DRIVER_PATH, BUS_NAME
 from agent_console.errors import Unavailable
 from agent_console.limits import CLIENT_CALL_TIMEOUT_S, CLIENT_CONNECT_TIMEOUT_S
+from agent_console.wire.address import NO_SESSION_BUS
+from agent_console.wire.blocking_transport import (
+    DESTINATION_FIELD,
+    METHOD_RETURN,
+    REPLY_SERIAL_FIELD,
+    frame,
+)
+from agent_console.wire.marshal import Variant
+from agent_console.wire.names import BUS_DRIVER, BUS_DRIVER_PATH, BUS_NAME
 
 
 class _EagainTolerantSocket:

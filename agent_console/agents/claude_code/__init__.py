@@ -31,21 +31,15 @@ import os
 from collections.abc import Mapping
 
 from agent_console.agents import (
-    ATTENTION,
-    CLOSED,
-    CLEARED,
-    QUESTION,
     QUESTION_KEYS,
-    PERMISSION,
-    SESSION_START,
     TOOL_INPUT_KEYS,
-    WORKING,
     Groups,
     Reading,
     detail_for,
     hook_event_name,
     text_field,
 )
+from agent_console.vocabulary import CloseReason, EventKind, Status
 
 NAME = "claude-code"
 TITLE = "Claude Code"
@@ -79,24 +73,24 @@ ERROR_FIELDS = ("last_assistant_message", "error_details", "error")
 RULES: dict[tuple[str, str | None, str | None], tuple[str, tuple[str, ...] | None, str | None, str | None] | None] = {
     # (event, field, value): (status, detail, event, close reason)
     ("SessionStart", "source", "compact"): None,
-    ("SessionStart", None, None): (ATTENTION, None, SESSION_START, None),
-    ("UserPromptSubmit", None, None): (WORKING, None, None, None),
-    ("PreToolUse", "tool_name", "AskUserQuestion"): (QUESTION, ("input", *QUESTION_KEYS), None, None),
-    ("PermissionRequest", "tool_name", "AskUserQuestion"): (QUESTION, ("input", *QUESTION_KEYS), None, None),
-    ("PermissionRequest", None, None): (ATTENTION, ("tool", *TOOL_INPUT_KEYS), PERMISSION, None),
-    ("PostToolUse", None, None): (WORKING, None, None, None),
-    ("PostToolUseFailure", None, None): (WORKING, None, None, None),
-    ("PreCompact", None, None): (WORKING, None, None, None),
-    ("PostCompact", "trigger", "auto"): (WORKING, None, None, None),
-    ("PostCompact", None, None): (ATTENTION, None, None, None),
-    ("Notification", "notification_type", "permission_prompt"): (ATTENTION, None, REMINDER, None),
-    ("Notification", "notification_type", "idle_prompt"): (ATTENTION, None, REMINDER, None),
-    ("Notification", "notification_type", "elicitation_dialog"): (QUESTION, ("fields", "message"), None, None),
-    ("Stop", "background_tasks", NON_EMPTY): (WORKING, ("count", "background_tasks"), None, None),
-    ("Stop", None, None): (ATTENTION, ("fields", "last_assistant_message"), None, None),
-    ("StopFailure", None, None): (ATTENTION, ("fields", *ERROR_FIELDS), None, None),
-    ("SessionEnd", "reason", "clear"): (CLOSED, None, None, CLEARED),
-    ("SessionEnd", None, None): (CLOSED, None, None, SESSION_END),
+    ("SessionStart", None, None): (Status.ATTENTION, None, EventKind.SESSION_START, None),
+    ("UserPromptSubmit", None, None): (Status.WORKING, None, None, None),
+    ("PreToolUse", "tool_name", "AskUserQuestion"): (Status.QUESTION, ("input", *QUESTION_KEYS), None, None),
+    ("PermissionRequest", "tool_name", "AskUserQuestion"): (Status.QUESTION, ("input", *QUESTION_KEYS), None, None),
+    ("PermissionRequest", None, None): (Status.ATTENTION, ("tool", *TOOL_INPUT_KEYS), EventKind.PERMISSION, None),
+    ("PostToolUse", None, None): (Status.WORKING, None, None, None),
+    ("PostToolUseFailure", None, None): (Status.WORKING, None, None, None),
+    ("PreCompact", None, None): (Status.WORKING, None, None, None),
+    ("PostCompact", "trigger", "auto"): (Status.WORKING, None, None, None),
+    ("PostCompact", None, None): (Status.ATTENTION, None, None, None),
+    ("Notification", "notification_type", "permission_prompt"): (Status.ATTENTION, None, REMINDER, None),
+    ("Notification", "notification_type", "idle_prompt"): (Status.ATTENTION, None, REMINDER, None),
+    ("Notification", "notification_type", "elicitation_dialog"): (Status.QUESTION, ("fields", "message"), None, None),
+    ("Stop", "background_tasks", NON_EMPTY): (Status.WORKING, ("count", "background_tasks"), None, None),
+    ("Stop", None, None): (Status.ATTENTION, ("fields", "last_assistant_message"), None, None),
+    ("StopFailure", None, None): (Status.ATTENTION, ("fields", *ERROR_FIELDS), None, None),
+    ("SessionEnd", "reason", "clear"): (Status.CLOSED, None, None, CloseReason.CLEARED),
+    ("SessionEnd", None, None): (Status.CLOSED, None, None, SESSION_END),
 }
 
 MATCHER_FIELDS = ("tool_name", "notification_type")

@@ -13,17 +13,17 @@ import signal
 import sys
 from dataclasses import dataclass
 
-from agent_console.client import SessionsClient
-from agent_console.config import NotifyConfig
-from agent_console.follow import SessionFollower
-from agent_console.mirror import NotRunning, SessionMirror, Snapshot, WatchEvent
+from agent_console.client.async_client import SessionsClient
+from agent_console.client.follow import SessionFollower
+from agent_console.client.mirror import NotRunning, SessionMirror, Snapshot, WatchEvent
+from agent_console.daemon.config import NotifyConfig
 from agent_console.notify.onscreen import on_screen
 from agent_console.notify.osascript import OsascriptPoster
 from agent_console.notify.poster import Poster
 from agent_console.notify.rules import Policy, Post
 from agent_console.notify.server import NotificationServer
 from agent_console.presentation import escape
-from agent_console.service_manager.files import running_executable
+from agent_console.system.executable import running_executable
 
 FOCUS_TIMEOUT_S = 10.0
 """``agent-console focus`` gets this long to bring a session forward before it is stopped."""

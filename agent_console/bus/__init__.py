@@ -1,1 +1,0 @@
-"""The D-Bus layer: wire format, connection, service object and daemon."""
