@@ -5,7 +5,7 @@
 
 ``--help`` and the manual page then share one source: every command's summary,
 description, options, exit status and examples come from the argparse parsers
-in ``agent_console.cli.app`` (and the daemon's own). ``tests/test_docs.py``
+in ``agent_console.cli.commands`` (and the daemon's own). ``tests/test_docs.py``
 runs ``--check``, so a changed option without a regenerated page fails there.
 The wheel installs the page to ``<prefix>/share/man/man1``.
 """
@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from agent_console import __version__
-from agent_console.bus.daemon import _parser as daemon_parser
-from agent_console.cli.app import parser as cli_parser
+from agent_console.cli.commands import parser as cli_parser
+from agent_console.daemon.composition import _parser as daemon_parser
 from agent_console.hook import USAGE as HOOK_USAGE
 
 OUTPUT = Path(__file__).resolve().parent / "agent-console.1"

@@ -80,9 +80,23 @@ def test_the_manual_page_is_made_from_the_parsers_of_now() -> None:
 
 
 def test_the_manual_page_names_every_command_of_help() -> None:
-    from agent_console.cli.app import parser
+    from agent_console.cli.commands import parser
 
     page = (ROOT / "docs" / "agent-console.1").read_text().replace("\\-", "-")
     commands = next(action for action in parser()._actions if isinstance(action, argparse._SubParsersAction))
     for name in commands.choices:
         assert f'.SS "{name}"' in page
+
+
+CONSTANT = re.compile(r"`([A-Z][A-Z0-9]*_[A-Z0-9_]*(?:_S|_US|_SECONDS|_BYTES|_CHARS|_LENGTH))`|`(MAX_[A-Z0-9_]+)`")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
+def test_every_constant_named_is_defined(page: Path) -> None:
+    """A bound the docs name by its constant is one the code still has (a renamed one fails here)."""
+    code = "\n".join(
+        path.read_text() for path in [*(ROOT / "agent_console").rglob("*.py"), ROOT / "hooks" / "agent-console-hook"]
+    )
+    for match in CONSTANT.finditer(page.read_text()):
+        name = match.group(1) or match.group(2)
+        assert re.search(rf"^\s*{name}\s*[:=]", code, re.M), f"{page.name} names {name}"
