@@ -162,7 +162,7 @@ def report(timings: dict[str, list[float]], events: int, runs: int) -> None:
         p90 = statistics.quantiles(seconds, n=10)[-1] * 1000
         extra = versus = ""
         if name != FLOOR:
-            middle, low, high = (1000 * x for x in median_interval([a - b for a, b in zip(seconds, timings[FLOOR])]))
+            middle, low, high = (1000 * x for x in median_interval([a - b for a, b in zip(seconds, timings[FLOOR], strict=True)]))
             versus = f"{middle:+.0f} ms ({low:+.0f}..{high:+.0f})"
             if name != "no hooks":
                 extra = f"{middle / events:+.1f} ms ({low / events:+.1f}..{high / events:+.1f})"

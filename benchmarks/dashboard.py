@@ -28,10 +28,10 @@ from harness import describe_ms, private_daemon
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from processes import AGENT_CONSOLE  # noqa: E402
-from tmux_support import Tmux  # noqa: E402
+from processes import AGENT_CONSOLE
+from tmux_support import Tmux
 
-from agent_console.client.async_client import SessionsClient  # noqa: E402
+from agent_console.client.async_client import SessionsClient
 
 STARTS = 10
 CHANGES = 40
@@ -93,7 +93,7 @@ async def measure_changes(tmux: Tmux, client: SessionsClient) -> list[float]:
     for n in range(CHANGES):
         status = ("question", "working")[n % 2]
         await client.set("bench-0000", status)
-        samples.append(time_until(tmux, lambda screen: f"{'?' if n % 2 == 0 else '~'} {status}" in screen.splitlines()[2]))
+        samples.append(time_until(tmux, lambda screen: f"{'?' if n % 2 == 0 else '~'} {status}" in screen.splitlines()[2]))  # noqa: B023 (waited for within this round)
     return samples
 
 
@@ -114,7 +114,8 @@ def main() -> None:
             asyncio.run(seed(daemon.address, 1))
             script = Path(scratch) / "minimal.py"
             script.write_text(MINIMAL_TEXTUAL_APP)
-            report_starts("floor: python -c print", measure_start(tmux, f"{sys.executable} -c \"print('p0000'); import time; time.sleep(60)\""))
+            floor = f"{sys.executable} -c \"print('p0000'); import time; time.sleep(60)\""
+            report_starts("floor: python -c print", measure_start(tmux, floor))
             report_starts("floor: a one-line Textual app", measure_start(tmux, f"{sys.executable} {script}"))
             report_starts("agent-console dashboard, start to the session on screen",
                           measure_start(tmux, f"{AGENT_CONSOLE} dashboard --address '{daemon.address}'"))

@@ -13,9 +13,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from processes import RunningDaemon, start_daemon  # noqa: E402
+from processes import RunningDaemon, start_daemon
 
-from agent_console.wire.private_bus import start_private_bus  # noqa: E402
+from agent_console.wire.private_bus import start_private_bus
 
 
 @contextmanager

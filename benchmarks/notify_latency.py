@@ -79,7 +79,7 @@ async def measure(runs: int) -> dict[str, list[float]]:
                     before = len(server.calls.notified)
                     started = time.perf_counter()
                     await trigger()
-                    await wait_until(lambda: len(server.calls.notified) > before)
+                    await wait_until(lambda: len(server.calls.notified) > before)  # noqa: B023 (waited for within this run)
                     if run >= WARM_UP_RUNS:
                         samples[name].append(server.calls.notified[-1].at - started)
         finally:

@@ -149,7 +149,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     server_version = "fake-anthropic/1"
 
-    def log_message(self, format: str, *args: Any) -> None:
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the name BaseHTTPRequestHandler gives it)
         """Quiet: a test reads ``requests`` instead of a log."""
 
     def do_POST(self) -> None:

@@ -37,7 +37,7 @@ def _wants_tool(request_text: str, has_tool_result: bool) -> bool:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the name BaseHTTPRequestHandler gives it)
         """Quiet: the tests read the agents' timelines, not the request log."""
 
     def do_GET(self) -> None:

@@ -67,25 +67,25 @@ class FakeNotifications(ServiceInterface):
         self._next_id = 1
 
     @method()
-    def GetCapabilities(self) -> "as":  # noqa: F821
+    def GetCapabilities(self) -> "as":
         return self.capabilities
 
     @method()
-    def GetServerInformation(self) -> "ssss":  # noqa: F821
+    def GetServerInformation(self) -> "ssss":
         return ["fake", "agent-console tests", "1", "1.2"]
 
     @method()
     def Notify(
         self,
-        app_name: "s",  # noqa: F821
-        replaces_id: "u",  # noqa: F821
-        app_icon: "s",  # noqa: F821
-        summary: "s",  # noqa: F821
-        body: "s",  # noqa: F821
-        actions: "as",  # noqa: F821
-        hints: "a{sv}",  # noqa: F821
-        expire_timeout: "i",  # noqa: F821
-    ) -> "u":  # noqa: F821
+        app_name: "s",
+        replaces_id: "u",
+        app_icon: "s",
+        summary: "s",
+        body: "s",
+        actions: "as",
+        hints: "a{sv}",
+        expire_timeout: "i",
+    ) -> "u":
         notification_id = replaces_id or self._next_id
         self._next_id += not replaces_id
         hints = {key: value.value for key, value in hints.items()}
@@ -98,21 +98,21 @@ class FakeNotifications(ServiceInterface):
         return notification_id
 
     @method()
-    def CloseNotification(self, notification_id: "u") -> None:  # noqa: F821
+    def CloseNotification(self, notification_id: "u") -> None:
         self.calls.closed.append(notification_id)
         self.calls.record()
         self.NotificationClosed(notification_id, CLOSED_BY_CALL)
 
     @signal()
-    def NotificationClosed(self, notification_id: int, reason: int) -> "uu":  # noqa: F821
+    def NotificationClosed(self, notification_id: int, reason: int) -> "uu":
         return [notification_id, reason]
 
     @signal()
-    def ActionInvoked(self, notification_id: int, action_key: str) -> "us":  # noqa: F821
+    def ActionInvoked(self, notification_id: int, action_key: str) -> "us":
         return [notification_id, action_key]
 
     @dbus_property(access=PropertyAccess.READ)
-    def Inhibited(self) -> "b":  # noqa: F821
+    def Inhibited(self) -> "b":
         return self.inhibited
 
 

@@ -110,7 +110,7 @@ class OfflineClaude:
             "ANTHROPIC_BASE_URL": self.fake.url,
             "ANTHROPIC_API_KEY": API_KEY,
             **QUIET_ENV,
-            **{name: proxy for name in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy", "ALL_PROXY")},
+            **dict.fromkeys(("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy", "ALL_PROXY"), proxy),
             "NO_PROXY": "127.0.0.1,localhost",
             "no_proxy": "127.0.0.1,localhost",
         }

@@ -208,8 +208,21 @@ def test_questions(agent: str, payload: dict[str, object], status: str, shared_d
 @pytest.mark.parametrize(
     ("agent", "event", "status", "detail"),
     [
-        ("opencode", {"type": "question.asked", "properties": {"sessionID": "ses_q", "questions": [{"question": "Which database?"}]}}, Q, "Which database?"),
-        ("opencode", {"type": "session.error", "properties": {"sessionID": "ses_q", "error": {"name": "APIError", "data": {"message": "Rate limited\nretry later"}}}}, A, "Rate limited"),
+        (
+            "opencode",
+            {"type": "question.asked", "properties": {"sessionID": "ses_q", "questions": [{"question": "Which database?"}]}},
+            Q,
+            "Which database?",
+        ),
+        (
+            "opencode",
+            {
+                "type": "session.error",
+                "properties": {"sessionID": "ses_q", "error": {"name": "APIError", "data": {"message": "Rate limited\nretry later"}}},
+            },
+            A,
+            "Rate limited",
+        ),
         ("opencode", {"type": "session.deleted", "properties": {"sessionID": "ses_q", "info": {}}}, C, ""),
     ],
     ids=["question", "error", "deleted"],

@@ -202,7 +202,8 @@ def test_the_real_dashboard_in_tmux_shows_sessions_and_enter_jumps_to_one(
     assert run_in_pane(desk, agent_pane, f"{AGENT_CONSOLE} hook < {tmp_path / 'event.json'}", tmp_path / "hook") == 0
     desk("send-keys", "-t", work_pane, f"{AGENT_CONSOLE} dashboard --address '{daemon.address}'", "Enter")
     wait_for(lambda: "/src/shop" in desk.screen(work_pane),
-             lambda: f"the session on the dashboard, wide layout: {desk.screen(work_pane)} {desk('display', '-p', '-t', work_pane, '#{pane_width}')}")
+             lambda: f"the session on the dashboard, wide layout: {desk.screen(work_pane)} "
+                     f"{desk('display', '-p', '-t', work_pane, '#{pane_width}')}")
     screen = desk.screen(work_pane)
     assert "! attention" in screen and "5e551011" in screen and "/src/shop" in screen
     assert "! 1 attention" in screen
@@ -215,6 +216,7 @@ def test_the_real_dashboard_in_tmux_shows_sessions_and_enter_jumps_to_one(
 
 def test_no_other_command_pays_for_textual() -> None:
     """The CLI's commands are registered without importing the dashboard package or Textual."""
-    script = "import sys; from agent_console.cli.commands import parser; parser(); print(sorted(m for m in sys.modules if 'textual' in m or 'dashboard.textual_app' in m))"
+    script = ("import sys; from agent_console.cli.commands import parser; parser(); "
+              "print(sorted(m for m in sys.modules if 'textual' in m or 'dashboard.textual_app' in m))")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=READY_TIMEOUT_S, check=True)
     assert done.stdout.strip() == "[]"

@@ -74,8 +74,7 @@ def test_list_against_a_stopped_daemon_ends_with_one_line(stopped_daemon: Runnin
     done = run("list", "--address", stopped_daemon.address)
     assert done.returncode == EXIT_UNAVAILABLE, (done.stdout, done.stderr)
     assert done.stderr.splitlines() == [
-        "agent-console: the agent-console daemon is not responding: "
-        f"no reply to ListAll within {CLIENT_CALL_TIMEOUT_S:g} s"
+        f"agent-console: the agent-console daemon is not responding: no reply to ListAll within {CLIENT_CALL_TIMEOUT_S:g} s"
     ]
 
 

@@ -36,7 +36,7 @@ async def _flood(caller: int, client: SessionsClient) -> list[dict]:
 async def test_flood_from_many_connections(daemon, client):
     subscribers = [await SessionsClient.connect(daemon.address, FLOOD_CALL_TIMEOUT_S) for _ in range(SUBSCRIBERS)]
     received = [Counter() for _ in subscribers]
-    for subscriber, counts in zip(subscribers, received):
+    for subscriber, counts in zip(subscribers, received, strict=True):
         await subscriber.subscribe(lambda s, c=counts: c.update([s["id"]]), lambda i: None)
     callers = [await SessionsClient.connect(daemon.address, FLOOD_CALL_TIMEOUT_S) for _ in range(CALLERS)]
 

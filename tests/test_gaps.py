@@ -34,7 +34,7 @@ async def _until_it_read_everything_queued(client: SessionsClient, subscriber: s
     """Ping the subscriber until it answers: the bus delivers in order, so by its answer it has read
     every signal queued before, and the next change reaches it.  While its queue is full the bus
     refuses the Ping at once; the loop ends by READY_TIMEOUT_S at the latest."""
-    ping = dict(destination=subscriber, path="/", interface="org.freedesktop.DBus.Peer", member="Ping")
+    ping = {"destination": subscriber, "path": "/", "interface": "org.freedesktop.DBus.Peer", "member": "Ping"}
     deadline = asyncio.get_running_loop().time() + READY_TIMEOUT_S
     while (await client.bus.call(Message(**ping))).message_type is not MessageType.METHOD_RETURN:
         assert asyncio.get_running_loop().time() < deadline, "the resumed subscriber never drained its queue"

@@ -87,7 +87,8 @@ def test_table_is_aligned_and_escaped() -> None:
     assert lines[0].split() == ["ID", "STATUS", "NAME", "AGENT", "FOR", "DIRECTORY"]
     assert lines[1].split() == ["x", "question", "x", "claude-code", "45s", escape(HOSTILE_DIR)]
     assert lines[2].split() == ["a", "attention", "a", "claude-code", "14m", "/src/a"]
-    name_columns = {line.index(name, len(line.split()[0]) + 2) for line, name in zip(lines, ["STATUS", "question", "attention"])}
+    headings = ["STATUS", "question", "attention"]
+    name_columns = {line.index(name, len(line.split()[0]) + 2) for line, name in zip(lines, headings, strict=False)}
     assert len(name_columns) == 1, lines
     assert not any(ch in "".join(lines) for ch in "\x1b\x07")
 

@@ -104,7 +104,7 @@ def systemd_analyze(env: dict[str, str], *args: str) -> subprocess.CompletedProc
 def test_rendering_changes_only_the_executable_line(service_file) -> None:
     template = service_file.template_text()
     rendered = service_file.render("/home/u/my venv/bin/agent-console")
-    changed = [(old, new) for old, new in zip(template.splitlines(), rendered.splitlines()) if old != new]
+    changed = [(old, new) for old, new in zip(template.splitlines(), rendered.splitlines(), strict=True) if old != new]
     assert len(template.splitlines()) == len(rendered.splitlines())
     [(old, new)] = changed
     assert service_file.default_executable in old and "my venv/bin/agent-console" in new

@@ -103,7 +103,7 @@ def journal(container: Container) -> str:
     return container.as_user(f"journalctl --user -u {UNIT} -o cat --no-pager").stdout
 
 
-def wait_for(what: str, check, timeout: float = RESTART_TIMEOUT_S):  # noqa: ANN001, ANN201
+def wait_for(what: str, check, timeout: float = RESTART_TIMEOUT_S):
     """Poll ``check`` until it returns something true; the journal and restarts arrive a little later."""
     deadline = time.monotonic() + timeout
     while not (found := check()):

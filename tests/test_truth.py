@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -162,7 +162,7 @@ def transcript_entry(kind: str, text: str, timestamp: str | None = None, **more:
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(UTC).isoformat()
 
 
 async def test_esc_and_api_errors_are_read_from_the_transcript(fast, tmp_path: Path) -> None:
@@ -229,10 +229,10 @@ async def test_a_newer_hook_event_outranks_an_older_marker(fast, tmp_path: Path)
     transcript = tmp_path / "session.jsonl"
     transcript.touch()
     await client.set("s1", "working", transcript_path=str(transcript), event_time=boottime.now_us())
-    an_hour_ago = datetime.now(timezone.utc).timestamp() - 3600
+    an_hour_ago = datetime.now(UTC).timestamp() - 3600
     with transcript.open("a") as appended:
         appended.write(transcript_entry("user", "[Request interrupted by user]",
-                                        datetime.fromtimestamp(an_hour_ago, timezone.utc).isoformat()))
+                                        datetime.fromtimestamp(an_hour_ago, UTC).isoformat()))
         appended.write(transcript_entry("user", "carry on"))
     await client.set("s1", "attention", detail="newer")
     await transcripts_looked_at(client, signals, tmp_path)

@@ -9,7 +9,7 @@ from agent_console.limits import MAX_DETAIL_CHARS
 
 ELLIPSIS = "…"
 
-_UNSENDABLE = {0: None, **{code: 0xFFFD for code in range(0xD800, 0xE000)}}
+_UNSENDABLE = {0: None, **dict.fromkeys(range(55296, 57344), 65533)}
 """NUL and lone surrogates (valid in JSON) cannot travel in a D-Bus string."""
 
 

@@ -49,7 +49,7 @@ def table(rows: Sequence[Sequence[str]], colors: Sequence[Callable[[str], str]] 
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
     lines = []
     for index, row in enumerate(rows):
-        cells = [*(cell.ljust(width) for cell, width in zip(row, widths)), row[-1]]
+        cells = [*(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[-1]]
         if index < len(colors):
             cells[1] = colors[index](cells[1])
         lines.append("  ".join(cells).rstrip())

@@ -170,7 +170,7 @@ class SessionList(ScrollView, can_focus=True):
 def row_text(cells: Sequence[Text], widths: Sequence[int]) -> Text:
     """Cells side by side, each cut or padded to its column: a row, or the column headings."""
     line = Text(no_wrap=True, end="")
-    for cell, width in zip(cells, widths):
+    for cell, width in zip(cells, widths, strict=False):
         fitted = cell.copy()
         fitted.truncate(width, overflow="ellipsis", pad=True)
         line.append(" " * CELL_GAP)

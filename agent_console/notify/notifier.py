@@ -99,7 +99,7 @@ async def _focus(session_id: str) -> None:
     )
     try:
         code = await asyncio.wait_for(process.wait(), FOCUS_TIMEOUT_S)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         process.kill()
         code = await process.wait()
     log.info("focus %s: exit status %d", escape(session_id), code)

@@ -50,7 +50,7 @@ async def on_screen(terminal: Any) -> bool:
         return False
     try:
         output, _ = await asyncio.wait_for(process.communicate(), TMUX_QUERY_TIMEOUT_S)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         process.kill()
         await process.wait()
         return False

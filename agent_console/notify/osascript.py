@@ -48,7 +48,7 @@ class OsascriptPoster:
             return False
         try:
             code = await asyncio.wait_for(process.wait(), OSASCRIPT_TIMEOUT_S)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             process.kill()
             code = await process.wait()
         if code != 0:

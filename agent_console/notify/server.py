@@ -76,8 +76,10 @@ class NotificationServer:
     async def start(self) -> None:
         """Subscribe to the server's signals and to its coming and going; returns once subscribed."""
         for rule in (
-            f"type='signal',sender='{BUS_DRIVER}',interface='{BUS_DRIVER}',member='NameOwnerChanged',"
-            f"arg0='{SERVER_NAME}'",
+            (
+                f"type='signal',sender='{BUS_DRIVER}',interface='{BUS_DRIVER}',member='NameOwnerChanged',"
+                f"arg0='{SERVER_NAME}'"
+            ),
             f"type='signal',interface='{SERVER_NAME}',path='{SERVER_PATH}'",
         ):
             await self._call(BUS_DRIVER, BUS_DRIVER_PATH, BUS_DRIVER, "AddMatch", "s", [rule])
@@ -156,7 +158,7 @@ class NotificationServer:
         )
         try:
             reply = await asyncio.wait_for(self._bus.call(message), SERVER_CALL_TIMEOUT_S)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             log.warning("%s.%s: no answer within %.0f s", interface, member, SERVER_CALL_TIMEOUT_S)
             return None
         except (DBusError, EOFError, OSError):

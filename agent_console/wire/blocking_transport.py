@@ -218,7 +218,7 @@ class Connection:
         except WireError as error:
             raise BusError(f"the bus sent a malformed message: {error}") from None
         assert isinstance(entries, list)
-        return Message(data, little_endian, body_offset, {code: value for code, value in entries})
+        return Message(data, little_endian, body_offset, dict(entries))
 
     def _receive_exactly(self, size: int) -> bytes:
         while len(self._buffer) < size:

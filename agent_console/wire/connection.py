@@ -165,7 +165,7 @@ async def connect(address: str | None = None) -> ResilientMessageBus:
         )
     try:
         bus = ResilientMessageBus(address)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 (any failure to reach the bus is the one answer: unavailable)
         raise Unavailable(f"cannot connect to the D-Bus bus at {address}: {error}") from None
     try:
         return await asyncio.wait_for(bus.connect(), CLIENT_CONNECT_TIMEOUT_S)
@@ -174,7 +174,7 @@ async def connect(address: str | None = None) -> ResilientMessageBus:
         raise Unavailable(
             f"the D-Bus bus at {address} did not answer within {CLIENT_CONNECT_TIMEOUT_S:g} s"
         ) from None
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 (as above)
         bus.disconnect()
         raise Unavailable(f"cannot connect to the D-Bus bus at {address}: {error}") from None
 

@@ -103,7 +103,7 @@ class Writer:
         types = list(complete_types(signature))
         if len(types) != len(values):
             raise WireError(f"signature {signature!r} needs {len(types)} values, got {len(values)}")
-        for type_code, value in zip(types, values):
+        for type_code, value in zip(types, values, strict=True):
             self.write_value(type_code, value)
 
     def write_value(self, type_code: str, value: object) -> None:

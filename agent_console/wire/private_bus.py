@@ -9,9 +9,9 @@ of 128 refuses a burst that any real session bus accepts).
 import html
 import re
 import subprocess
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
 
 from agent_console.errors import Unavailable
 
