@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from agent_console.cli.color import Paint
 from agent_console.presentation import (
-    URGENCY,
     agent_of,
     by_urgency,
     clock,
@@ -32,6 +31,7 @@ from agent_console.presentation import (
     text_of,
     transition_line,
 )
+from agent_console.vocabulary import URGENCY
 
 if TYPE_CHECKING:
     from agent_console.client.mirror import SessionDict, WatchEvent
@@ -76,7 +76,7 @@ def session_table(sessions: Iterable[SessionDict], at_us: int, paint: Paint = pl
     ]
     if not any(row[-1] for row in rows):
         header, rows = header[:-1], [row[:-1] for row in rows]
-    colors = [str, *(partial(paint, str(s.get("status"))) for s in ordered)]
+    colors: list[Callable[[str], str]] = [str, *(partial(paint, str(s.get("status"))) for s in ordered)]
     return table([header, *rows], colors)
 
 

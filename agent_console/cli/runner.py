@@ -19,7 +19,8 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias, TypeVar
 
 from agent_console.errors import AgentConsoleError, InvalidArgs, NotFound, Unavailable
-from agent_console.presentation import URGENCY, escape
+from agent_console.presentation import escape
+from agent_console.vocabulary import URGENCY
 
 if TYPE_CHECKING:
     from agent_console.client.async_client import SessionsClient

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from agent_console.cli.render import table
 from agent_console.cli.runner import (
@@ -26,7 +26,8 @@ from agent_console.cli.runner import (
 )
 from agent_console.errors import NotResponding, Unavailable
 from agent_console.limits import CLIENT_CALL_TIMEOUT_S
-from agent_console.presentation import URGENCY, escape, human_duration, json_text
+from agent_console.presentation import escape, human_duration, json_text
+from agent_console.vocabulary import URGENCY
 
 if TYPE_CHECKING:
     from agent_console.client.blocking_client import BlockingSessionsClient
@@ -57,9 +58,7 @@ class DaemonStatus(TypedDict):
 def _report(running: bool, **known: Any) -> DaemonStatus:
     """A report with what is known; everything else null (or no sessions)."""
     unknown = dict.fromkeys(("pid", "version", "uptime_s", "rss_bytes", "error"))
-    return DaemonStatus(  # type: ignore[typeddict-item]
-        {"running": running, "responding": False, "activatable": False, **unknown, "sessions": {}, **known}
-    )
+    return cast(DaemonStatus, {"running": running, "responding": False, "activatable": False, **unknown, "sessions": {}, **known})
 
 
 def register(commands: Commands) -> None:

@@ -17,7 +17,6 @@ from agent_console.presentation import (
     QUIET_COLOR,
     STATUS_COLORS,
     STATUS_GLYPHS,
-    URGENCY,
     agent_of,
     by_urgency,
     clock,
@@ -26,6 +25,7 @@ from agent_console.presentation import (
     name_of,
     text_of,
 )
+from agent_console.vocabulary import URGENCY
 
 NONE = "none"
 NOT_RUNNING = "not-running"

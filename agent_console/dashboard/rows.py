@@ -18,7 +18,6 @@ from agent_console.presentation import (
     SHORT_ID_LENGTH,
     STATUS_COLORS,
     STATUS_GLYPHS,
-    URGENCY,
     agent_of,
     clock,
     detail_line,
@@ -31,6 +30,7 @@ from agent_console.presentation import (
     text_of,
     transition_line,
 )
+from agent_console.vocabulary import URGENCY
 
 DIM = "dim"
 """Stale and closed sessions: present, but not asking for anything."""

@@ -129,7 +129,9 @@ def _tmux(terminal: Mapping[str, str], which: Which) -> Layer:
     person sees on attaching.
     """
     where = terminal.get("tmux")
-    found = _recorded(terminal, "tmux_pane", _TMUX_PANE, "tmux pane") if where else None
+    if not where:
+        return None
+    found = _recorded(terminal, "tmux_pane", _TMUX_PANE, "tmux pane")
     if not isinstance(found, tuple):
         return found
     pane, what = found
@@ -170,7 +172,7 @@ def _wezterm(terminal: Mapping[str, str], which: Which) -> Layer:
     return Step(what, (wezterm, "cli", "activate-pane", "--pane-id", pane)) if wezterm else _missing("wezterm", what)
 
 
-def _recorded(terminal: Mapping[str, str], key: str, shape: re.Pattern[str], kind: str) -> tuple[str, str] | Layer:
+def _recorded(terminal: Mapping[str, str], key: str, shape: re.Pattern[str], kind: str) -> tuple[str, str] | str | None:
     """(value, what it names) for a well-formed ``key``; None when not recorded, else why it is unusable."""
     value = terminal.get(key)
     if not value:

@@ -115,7 +115,8 @@ def _one_line(text: str) -> str:
 def _options(argv: list[str]) -> tuple[str, int | None, list[str]]:
     """The agent's name (Claude Code when none is named), the owner's pid (``--owner``) and the
     arguments left over, from the first one that is not such an option (or not a pid)."""
-    name, owner, rest = DEFAULT_AGENT, None, argv
+    name: str = DEFAULT_AGENT
+    owner, rest = None, argv
     while rest:
         option, joined, value = rest[0].partition("=")
         if option not in ("--agent", OWNER_OPTION) or not (joined or len(rest) > 1):
