@@ -20,6 +20,7 @@ from agent_console.cli import (
     sessions,
     status,
     watch,
+    widget_command,
 )
 from agent_console.cli.runner import (
     EXIT_INTERRUPTED,
@@ -51,6 +52,7 @@ def parser() -> Parser:
     notify_command.register(commands)
     hook_settings.register(commands)
     service_command.register(commands)
+    widget_command.register(commands)
     commands.add_parser("daemon", help=DAEMON_SUMMARY, add_help=False)
     completion.register(commands)
     return top

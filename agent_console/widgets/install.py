@@ -21,7 +21,8 @@ from importlib import resources
 from pathlib import Path
 
 from agent_console.errors import AgentConsoleError
-from agent_console.presentation import QUIET_COLOR, STATUS_COLORS, STATUS_GLYPHS, URGENCY
+from agent_console.presentation import QUIET_COLOR, STATUS_COLORS, STATUS_GLYPHS
+from agent_console.vocabulary import URGENCY
 from agent_console.wire.names import BUS_NAME, INTERFACE, OBJECT_PATH
 
 GNOME_UUID = "agent-console@agentconsole.github.io"

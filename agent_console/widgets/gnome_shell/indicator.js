@@ -19,10 +19,13 @@ var DEBUG_XML = `<node>
       <arg name="session_id" type="s" direction="in"/>
       <arg name="action" type="s" direction="in"/>
     </method>
+    <method name="ShowMenu">
+      <arg name="open" type="b" direction="in"/>
+    </method>
   </interface>
 </node>`;
-// What the indicator shows, as JSON, and the menu's two clicks, on the shell's own connection:
-// how the tests (and a person with gdbus) read the top bar back without pixels.
+// What the indicator shows, as JSON, the menu's two clicks and opening the menu, on the shell's own
+// connection: how the tests and docs/screenshots.py (and a person with gdbus) drive and read it.
 
 function logLine(text) {
     if (GLib.getenv('AGENT_CONSOLE_WIDGET_LOG'))
@@ -195,6 +198,13 @@ var Indicator = class Indicator {
 
     Activate(sessionId, action) {
         runCommand(action, sessionId);
+    }
+
+    ShowMenu(open) {
+        if (open)
+            this.button.menu.open(false);
+        else
+            this.button.menu.close(false);
     }
 
     _show(sessions) {
