@@ -64,3 +64,41 @@ def count_near(rows: list[bytes], color: str, tolerance: int = 24) -> int:
         for i in range(0, len(row), 3)
         if all(abs(row[i + c] - want[c]) <= tolerance for c in range(3))
     )
+
+
+def read_png_rows(path: Path) -> list[bytes]:
+    """The RGB rows of an 8-bit RGB or RGBA PNG (what gnome-shell's screenshots are), alpha dropped."""
+    data = path.read_bytes()
+    pos, idat, width, height, channels = 8, b"", 0, 0, 3
+    while pos < len(data):
+        (length,), kind = struct.unpack(">I", data[pos : pos + 4]), data[pos + 4 : pos + 8]
+        body = data[pos + 8 : pos + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, color_type = struct.unpack(">IIBB", body[:10])
+            if depth != 8 or color_type not in (2, 6):
+                raise ValueError(f"{path}: only 8-bit RGB or RGBA is read")
+            channels = 4 if color_type == 6 else 3
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    raw, stride = zlib.decompress(idat), width * channels
+    rows: list[bytes] = []
+    previous = bytearray(stride)
+    for y in range(height):
+        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
+        for i in range(stride):
+            left = line[i - channels] if i >= channels else 0
+            up, corner = previous[i], previous[i - channels] if i >= channels else 0
+            if kind == 1:
+                line[i] = (line[i] + left) & 0xFF
+            elif kind == 2:
+                line[i] = (line[i] + up) & 0xFF
+            elif kind == 3:
+                line[i] = (line[i] + (left + up) // 2) & 0xFF
+            elif kind == 4:
+                estimate = left + up - corner
+                pa, pb, pc = abs(estimate - left), abs(estimate - up), abs(estimate - corner)
+                line[i] = (line[i] + (left if pa <= pb and pa <= pc else up if pb <= pc else corner)) & 0xFF
+        previous = line
+        rows.append(bytes(b for i, b in enumerate(line) if channels == 3 or i % 4 != 3))
+    return rows
