@@ -11,18 +11,28 @@ Item {
     property var sessions: null
     property string note: ""
     property bool expanded: true
-    property color textColor: "#eeeeee"
+    property color textColor: expanded ? "#eff0f1" : "#eeeeee"
     property real nowUs: Sessions.nowUs()
     readonly property var summary: Sessions.summarize(sessions)
     readonly property var shownRows: Sessions.rows(sessions, nowUs)
     signal command(string action, string sessionId)
     signal barClicked()
 
-    implicitWidth: expanded ? 720 : bar.implicitWidth + 8
-    implicitHeight: expanded ? content.implicitHeight + 16 : bar.implicitHeight
-    Layout.minimumWidth: expanded ? 480 : bar.implicitWidth
+    // Expanded: a fixed size, as a desktop containment sizes an applet once, when it is added;
+    // dark, as the status colours (agent_console/presentation.py) are chosen for dark bars.
+    implicitWidth: expanded ? 640 : bar.implicitWidth + 8
+    implicitHeight: expanded ? 300 : bar.implicitHeight
+    Layout.minimumWidth: expanded ? 400 : bar.implicitWidth
+    Layout.minimumHeight: expanded ? 120 : bar.implicitHeight
     Layout.preferredWidth: implicitWidth
     Layout.preferredHeight: implicitHeight
+
+    Rectangle {
+        anchors.fill: parent
+        visible: view.expanded
+        color: "#232629"
+        radius: 4
+    }
 
     Timer {
         // "time in status" ages while the list is shown; nothing else is redrawn

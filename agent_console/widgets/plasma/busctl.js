@@ -3,16 +3,23 @@
 // how both versions take a Snapshot: busctl (systemd's bus tool) with JSON output, run by the
 // `executable` engine.  --auto-start=no: the applet shows "not running", it never starts a daemon.
 
-function argv(bus, verb) {
-    const base = ['busctl', '--user', '--auto-start=no', '--json=short'];
-    if (verb === 'sequence')
-        return base.concat(['get-property', bus.name, bus.path, bus.iface, 'Sequence']);
-    return base.concat(['call', bus.name, bus.path, bus.iface, 'Snapshot']);
+var BASE = ['busctl', '--user', '--auto-start=no', '--json=short'];
+
+function snapshotArgv(bus) {
+    return BASE.concat(['call', bus.name, bus.path, bus.iface, 'Snapshot']);
 }
 
-// `{"type":"t","data":7}` -> 7.
-function sequence(stdout) {
-    return JSON.parse(stdout).data;
+// Who owns the name, then its Sequence: a shell line for the executable engine.  The owner
+// tells a restarted daemon (whose Sequence starts again) from the one seen before.
+function stampLine(bus, shellLine) {
+    return shellLine(BASE.concat(['call', 'org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus',
+        'GetNameOwner', 's', bus.name])) + ' && ' + shellLine(BASE.concat(['get-property', bus.name, bus.path,
+        bus.iface, 'Sequence']));
+}
+
+// `{"type":"s","data":":1.5"}` and `{"type":"t","data":7}` -> ":1.5 7".
+function stamp(stdout) {
+    return String(stdout).trim().split('\n').map(line => JSON.parse(line).data).join(' ');
 }
 
 // Snapshot's `{"type":"taa{sv}","data":[7,[{"id":{"type":"s","data":"x"},...}]]}` -> [7, sessions],

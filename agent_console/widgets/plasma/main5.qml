@@ -1,6 +1,6 @@
 // Plasma 5.27: QML has no D-Bus module here, so the applet asks the bus through busctl, run by the
-// `executable` DataEngine (plasma-workspace): the daemon's Sequence once a second (POLL_MS, a
-// property read, no Python started), and a Snapshot only when it moved.  See docs/using.md.
+// `executable` DataEngine (plasma-workspace): the name's owner and the daemon's Sequence once a
+// second (pollMs; two busctl runs, no Python started), and a Snapshot only when either moved.  See docs/using.md.
 import QtQuick 2.15
 import QtQuick.Layouts 1.15
 import org.kde.plasma.plasmoid 2.0
@@ -13,7 +13,7 @@ Item {
     readonly property int pollMs: 1000
     property var sessions: null
     property string note: ""
-    property var sequence: null
+    property string stamp: ""
     readonly property string barText: Sessions.summarize(sessions).text
     onBarTextChanged: console.log("agent-console-widget: bar " + barText)
 
@@ -26,7 +26,6 @@ Item {
     }
     Plasmoid.fullRepresentation: SessionsView {
         sessions: root.sessions; note: root.note; expanded: true
-        textColor: PlasmaCore.Theme.textColor
         onCommand: root.run(action, sessionId)
     }
 
@@ -35,7 +34,9 @@ Item {
         engine: "executable"
         property var waiting: ({})
         function start(argv, done) {
-            const line = Sessions.shellLine(argv);
+            startLine(Sessions.shellLine(argv), done);
+        }
+        function startLine(line, done) {
             waiting[line] = done;
             connectSource(line);
         }
@@ -58,25 +59,27 @@ Item {
 
     function lost(stderr) {
         root.sessions = null;
-        root.sequence = null;
+        root.stamp = "";
         root.note = Busctl.firstLine(stderr);
     }
 
     function poll() {
-        shell.start(Busctl.argv(Sessions.BUS, "sequence"), (code, stdout, stderr) => {
+        shell.startLine(Busctl.stampLine(Sessions.BUS, Sessions.shellLine), (code, stdout, stderr) => {
             if (code !== 0)
                 return root.lost(stderr);
-            if (root.sessions === null || Busctl.sequence(stdout) !== root.sequence)
-                root.fetch();
+            const stamp = Busctl.stamp(stdout);
+            if (root.sessions === null || stamp !== root.stamp)
+                root.fetch(stamp);
         });
     }
 
-    function fetch() {
-        shell.start(Busctl.argv(Sessions.BUS, "snapshot"), (code, stdout, stderr) => {
+    // `stamp` (owner and Sequence) is taken before the Snapshot: a change in between is seen at the next poll.
+    function fetch(stamp) {
+        shell.start(Busctl.snapshotArgv(Sessions.BUS), (code, stdout, stderr) => {
             if (code !== 0)
                 return root.lost(stderr);
-            const [sequence, sessions] = Busctl.snapshot(stdout);
-            root.sequence = sequence;
+            const [, sessions] = Busctl.snapshot(stdout);
+            root.stamp = stamp;
             root.sessions = sessions;
             root.note = "";
         });

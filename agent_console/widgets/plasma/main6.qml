@@ -29,7 +29,6 @@ PlasmoidItem {
     }
     fullRepresentation: SessionsView {
         sessions: root.sessions; note: root.note; expanded: true
-        textColor: Kirigami.Theme.textColor
         onCommand: (action, sessionId) => root.run(action, sessionId)
     }
 
@@ -92,7 +91,7 @@ PlasmoidItem {
     }
 
     function fetch() {
-        shell.start(Busctl.argv(Sessions.BUS, "snapshot"), (code, stdout, stderr) => {
+        shell.start(Busctl.snapshotArgv(Sessions.BUS), (code, stdout, stderr) => {
             if (code !== 0)
                 return root.lost(Busctl.firstLine(stderr));
             const [sequence, sessions] = Busctl.snapshot(stdout);
