@@ -37,9 +37,11 @@ def viewer() -> Iterator[Plasmoidviewer]:
         assert installed.returncode == 0, installed.stderr
         assert "kpackagetool5" in installed.stdout or "kpackagetool6" in installed.stdout
 
-    with tempfile.TemporaryDirectory(prefix="agent-console-plasma.") as scratch:
-        with running_plasmoidviewer(Path(scratch), DISPLAY, install) as running:
-            yield running
+    with (
+        tempfile.TemporaryDirectory(prefix="agent-console-plasma.") as scratch,
+        running_plasmoidviewer(Path(scratch), DISPLAY, install) as running,
+    ):
+        yield running
 
 
 def test_not_running_then_the_sessions_in_order_of_urgency(viewer: Plasmoidviewer, tmp_path: Path) -> None:
