@@ -289,7 +289,7 @@ def running_plasmoidviewer(root: Path, display: int, before: Callable[[Home, str
         before(home, address)
         (root / "go").touch()
         viewer = Plasmoidviewer(home, address, f":{display}", log_path)
-        wait_for(lambda: viewer.bars(), START_TIMEOUT_S, "the applet's first bar")
+        wait_for(viewer.bars, START_TIMEOUT_S, "the applet's first bar")
         yield viewer
     finally:
         if session is not None:
