@@ -10,8 +10,9 @@ run writes only to its own upper layer and the cache never changes.
 ``--private-network`` keeps everything inside off the network.
 
 Every wait is bounded, and ``stop`` always ends the container: SIGTERM (nspawn
-halts it), then SIGKILL after ``HALT_TIMEOUT_S``.  Booting and mounting need
-root, as CI has it.
+halts it), then SIGKILL after ``HALT_TIMEOUT_S``.  Mounting, booting, entering
+and copying files in need root: CI has it, anyone else goes through ``sudo -n``
+(tests/privileged.py), so nspawn may run below a sudo process or two.
 """
 
 import os
@@ -22,6 +23,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from privileged import command
 from systemd_rootfs import UID, USER, ensure_root
 
 BOOT_TIMEOUT_S = 60.0
@@ -47,6 +49,7 @@ class Container:
     root: Path
     """The merged overlay the container runs on; files written here appear inside."""
     nspawn: subprocess.Popen[bytes]
+    """What was started: nspawn itself for root, the sudo in front of it for anyone else."""
     pid1: int
     mounted: Path
     log: Path
@@ -56,8 +59,8 @@ class Container:
         """Run ``script`` (sh) as the user in a login shell with her bus; never raises on its exit status."""
         exports = " ".join(f"{name}={shlex.quote(value)}" for name, value in USER_ENV.items())
         return subprocess.run(
-            ["nsenter", "-t", str(self.pid1), "-a", "--", "su", "-", USER, "-s", "/bin/sh", "-c",
-             f"export {exports}; {script}"],
+            command("nsenter", "-t", str(self.pid1), "-a", "--", "su", "-", USER, "-s", "/bin/sh", "-c",
+                    f"export {exports}; {script}"),
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
@@ -65,19 +68,31 @@ class Container:
             check=False,
         )
 
-    def home(self) -> Path:
-        return self.root / "home" / USER
+    def put(self, source: Path, name: str) -> None:
+        """Copy the directory ``source`` into the user's home as ``name``, owned by her."""
+        target = self.root / "home" / USER / name
+        subprocess.run(command("cp", "-r", str(source), str(target)), check=True, timeout=COMMAND_TIMEOUT_S)
+        subprocess.run(command("chown", "-R", f"{UID}:{UID}", str(target)), check=True, timeout=COMMAND_TIMEOUT_S)
 
     def stop(self) -> None:
-        """SIGTERM halts the container; a second signal (here SIGKILL, after a bound) ends it at once."""
+        """SIGTERM halts the container; a second signal (here SIGKILL, after a bound) ends it at once.
+        Then the overlay is unmounted and what the container wrote (root's files) removed."""
         if self.nspawn.poll() is None:
-            self.nspawn.send_signal(signal.SIGTERM)
+            self._signal(signal.SIGTERM)
             try:
                 self.nspawn.wait(timeout=HALT_TIMEOUT_S)
             except subprocess.TimeoutExpired:
-                self.nspawn.kill()
+                self._signal(signal.SIGKILL)
                 self.nspawn.wait(timeout=HALT_TIMEOUT_S)
-        subprocess.run(["umount", "--lazy", str(self.mounted)], check=False, timeout=HALT_TIMEOUT_S)
+        subprocess.run(command("umount", "--lazy", str(self.mounted)), check=False, timeout=HALT_TIMEOUT_S)
+        scratch = self.mounted.parent
+        subprocess.run(command("rm", "-rf", "--one-file-system", str(scratch / "upper"), str(scratch / "work")),
+                       check=False, timeout=HALT_TIMEOUT_S)
+
+    def _signal(self, number: int) -> None:
+        """To nspawn itself, which may run as root below sudo: through kill(1) as root then."""
+        target = _nspawn_pid(self.nspawn.pid) or self.nspawn.pid
+        subprocess.run(command("kill", f"-{number}", str(target)), check=False, timeout=HALT_TIMEOUT_S)
 
 
 def _child_of(pid: int) -> int | None:
@@ -86,6 +101,19 @@ def _child_of(pid: int) -> int | None:
     except OSError:
         return None
     return int(children[0]) if children else None
+
+
+def _nspawn_pid(started: int) -> int | None:
+    """nspawn's pid: ``started`` itself, or a descendant of the sudo (and sudo's monitor) in front of it."""
+    pid: int | None = started
+    while pid is not None:
+        try:
+            if Path(f"/proc/{pid}/comm").read_text().strip() == "systemd-nspawn":
+                return pid
+        except OSError:
+            return None
+        pid = _child_of(pid)
+    return None
 
 
 def boot(scratch: Path) -> Container:
@@ -98,14 +126,15 @@ def boot(scratch: Path) -> Container:
     for directory in (upper, work, merged):
         directory.mkdir()
     subprocess.run(
-        ["mount", "-t", "overlay", "overlay", "-o", f"lowerdir={lower},upperdir={upper},workdir={work}", str(merged)],
+        command("mount", "-t", "overlay", "overlay", "-o", f"lowerdir={lower},upperdir={upper},workdir={work}",
+                str(merged)),
         check=True,
         timeout=COMMAND_TIMEOUT_S,
     )
     with (scratch / "nspawn.log").open("wb") as log:
         nspawn = subprocess.Popen(
-            ["systemd-nspawn", "--quiet", "--register=no", "--keep-unit", "--private-network",
-             f"--machine=agent-console-{os.getpid()}", "-D", str(merged), "-b", "--console=passive"],
+            command("systemd-nspawn", "--quiet", "--register=no", "--keep-unit", "--private-network",
+                    f"--machine=agent-console-{os.getpid()}", "-D", str(merged), "-b", "--console=passive"),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=log,
@@ -124,7 +153,8 @@ def _wait_for_user_manager(container: Container) -> None:
     while True:
         if container.nspawn.poll() is not None:
             raise RuntimeError(f"systemd-nspawn exited: {container.log.read_text(errors='replace')}")
-        container.pid1 = container.pid1 or _child_of(container.nspawn.pid) or 0
+        nspawn = _nspawn_pid(container.nspawn.pid)
+        container.pid1 = container.pid1 or (nspawn and _child_of(nspawn)) or 0
         if container.pid1:
             left = max(deadline - time.monotonic(), POLL_S)
             ready = container.as_user("systemctl --user is-system-running --wait", timeout=left)

@@ -7,12 +7,17 @@ recipe is the one ../shared/systemd-for-real.md records as working).  It
 holds a user ``alice`` (uid 1000) with lingering, so logind starts her
 ``user@1000.service`` and ``dbus-user-session`` gives her a real user bus.
 
-The root lives under ``${AGENT_CONSOLE_CACHE:-~/.cache/agent-console}/rootfs/``
-in a directory named by a hash of the recipe, is built in a temporary
-directory beside it and renamed into place, so a half-built root is never
-used and a changed recipe builds a new one.  Tests never write to it: each
-run overlays it.  ``packaging/install-deps --test`` runs this file, so CI
-pays the build before the tests start; run by hand it prints the root's path.
+The root lives under ``/var/cache/agent-console-tests/rootfs/`` (or
+``$AGENT_CONSOLE_CACHE/rootfs/`` where that is set) in a directory named by a
+hash of the recipe, so whoever builds it (root in CI, ``sudo`` from
+``packaging/install-deps --test`` for a person) the tests find it; a root built
+by an older version in the user's own cache is used too.  It is built in a
+temporary directory beside it and renamed into place, so a half-built root is
+never used and a changed recipe builds a new one.  Tests never write to it:
+each run overlays it.  ``packaging/install-deps --test`` runs this file (as
+root), so CI pays the build before the tests start; run by hand it prints the
+root's path.  Building needs root: anyone else builds it through ``sudo -n``
+(tests/privileged.py).
 Standard library only: install-deps runs it before any venv exists.
 """
 
@@ -21,7 +26,10 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
+
+import privileged
 
 SUITE = "bookworm"
 PACKAGES = (
@@ -36,16 +44,32 @@ BUILD_TIMEOUT_S = 900.0
 APT_SOURCES = (Path("/etc/apt/sources.list"), Path("/etc/apt/sources.list.d"))
 
 
-def cache_dir() -> Path:
-    """Where big downloads are kept between CI runs (shared with the rest of the test suite)."""
+SYSTEM_CACHE = Path("/var/cache/agent-console-tests")
+"""Where root keeps the root filesystem for every user of the machine."""
+
+
+def rootfs_dirs() -> list[Path]:
+    """Where a root may be, the one to build into first: $AGENT_CONSOLE_CACHE's, the machine's, the user's."""
     configured = os.environ.get("AGENT_CONSOLE_CACHE")
-    return Path(configured) if configured else Path.home() / ".cache" / "agent-console"
+    candidates = [Path(configured) / "rootfs"] if configured else []
+    return [*candidates, SYSTEM_CACHE / "rootfs", Path.home() / ".cache" / "agent-console" / "rootfs"]
 
 
-def root_path() -> Path:
-    """The cached root for this recipe; a change of packages, suite or user gives a new name."""
+def root_name() -> str:
+    """The cached root's name for this recipe; a change of packages, suite or user gives a new name."""
     recipe = f"{SUITE}\n{PACKAGES}\n{USER}:{UID}\n".encode()
-    return cache_dir() / "rootfs" / f"{SUITE}-{hashlib.sha256(recipe).hexdigest()[:16]}"
+    return f"{SUITE}-{hashlib.sha256(recipe).hexdigest()[:16]}"
+
+
+def find_root() -> Path | None:
+    """The built root, wherever it was built; None if there is none yet."""
+    for directory in rootfs_dirs():
+        try:
+            if (directory / root_name()).is_dir():
+                return directory / root_name()
+        except PermissionError:
+            continue
+    return None
 
 
 def _source_texts() -> list[str]:
@@ -70,16 +94,16 @@ def configured_mirror() -> str:
 
 
 def _build(target: Path) -> None:
-    """debootstrap, then the user with lingering; ``target`` is a fresh directory."""
+    """debootstrap, then the user with lingering; ``target`` is a fresh directory.  Run as root."""
     subprocess.run(
-        ["debootstrap", "--variant=minbase", f"--include={PACKAGES}", SUITE, str(target), configured_mirror()],
+        [privileged.tool("debootstrap") or "debootstrap", "--variant=minbase", f"--include={PACKAGES}", SUITE, str(target), configured_mirror()],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         check=True,
         timeout=BUILD_TIMEOUT_S,
     )
     subprocess.run(
-        ["chroot", str(target), "useradd", "--create-home", "--uid", str(UID), USER],
+        [privileged.tool("chroot") or "chroot", str(target), "useradd", "--create-home", "--uid", str(UID), USER],
         check=True,
         timeout=BUILD_TIMEOUT_S,
     )
@@ -88,10 +112,22 @@ def _build(target: Path) -> None:
 
 
 def ensure_root() -> Path:
-    """The cached root, built first if missing; safe against a concurrent build of the same root."""
-    root = root_path()
-    if root.is_dir():
-        return root
+    """The cached root, built first if missing (as root, or through ``sudo -n`` by anyone else)."""
+    found = find_root()
+    if found is not None:
+        return found
+    if not privileged.is_root():
+        subprocess.run(privileged.command(sys.executable, __file__), stdout=subprocess.DEVNULL, check=True,
+                       timeout=BUILD_TIMEOUT_S)
+        found = find_root()
+        if found is None:
+            raise RuntimeError(f"{__file__} run through sudo built no root in {rootfs_dirs()[0]}")
+        return found
+    return _build_into(rootfs_dirs()[0] / root_name())
+
+
+def _build_into(root: Path) -> Path:
+    """Build aside and rename into place: safe against a concurrent build of the same root."""
     root.parent.mkdir(parents=True, exist_ok=True)
     building = root.with_name(f".{root.name}.building-{os.getpid()}")
     shutil.rmtree(building, ignore_errors=True)
