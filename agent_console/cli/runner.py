@@ -146,10 +146,14 @@ def fail(error: AgentConsoleError) -> NoReturn:
 
 
 def fail_with(message: str, code: int) -> NoReturn:
+    note(message)
+    raise SystemExit(code)
+
+
+def note(message: str) -> None:
     """One line on stderr, escaped: messages quote ids, paths and settings keys that came from outside."""
     sys.stderr.write(f"agent-console: {escape(message)}\n")
     sys.stderr.flush()
-    raise SystemExit(code)
 
 
 def run_with_client(address: str | None, action: "Callable[[BlockingSessionsClient], T]") -> T:

@@ -20,12 +20,13 @@ from agent_console.cli.runner import (
     add_json_option,
     complete_status,
     emit,
+    note,
     run_with_client,
     status_value,
     with_completer,
 )
 from agent_console.errors import InvalidArgs, NotFound
-from agent_console.presentation import json_text, now_us
+from agent_console.presentation import json_text, name_of, now_us, text_of
 
 if TYPE_CHECKING:
     from agent_console.client.blocking_client import BlockingSessionsClient
@@ -40,6 +41,7 @@ def register(commands: Commands) -> None:
     _register_get(commands)
     _register_set(commands)
     _register_rm(commands)
+    _register_ack(commands)
 
 
 def complete_session_id(incomplete: str, args: argparse.Namespace) -> list[str]:
@@ -168,6 +170,37 @@ def _rm(args: argparse.Namespace) -> None:
             raise NotFound(f"no session with id {args.session_id!r}")
 
     run_with_client(args.address, remove)
+
+
+def _register_ack(commands: Commands) -> None:
+    parser = add_command(
+        commands,
+        "ack",
+        _ack,
+        "Mark a waiting session seen: the faces stop nagging until it waits again.",
+        "A session in question or attention stays so, counted apart as seen: the\n"
+        "bars and the dashboard show it, the notifier withdraws its bubble and\n"
+        "posts none for it. Its next wait (the status entering question or\n"
+        "attention again) is unseen. Prints nothing; a session that does not wait\n"
+        "is left as it is, with a note on stderr. ID may be the start of an id.",
+        "0 marked (or not waiting), 2 ID is the start of several ids, 4 no such\nsession, "
+        "5 daemon not running or bus unreachable, 1 any other error.",
+        ["agent-console ack 4f1c2a"],
+    )
+    add_id_argument(parser, "The session id, or its start")
+    add_address_option(parser)
+
+
+def _ack(args: argparse.Namespace) -> None:
+    def mark(client: BlockingSessionsClient) -> SessionDict:
+        try:
+            return client.ack(args.session_id)
+        except NotFound:
+            return client.ack(_unique_id(client, args.session_id))
+
+    session = run_with_client(args.address, mark)
+    if session.get("seen") is not True:
+        note(f"{name_of(session)} is {text_of(session, 'status')}: only a question or attention can be marked seen")
 
 
 def _unique_id(client: BlockingSessionsClient, start: str) -> str:

@@ -82,6 +82,9 @@ class SessionsClient:
     async def remove(self, session_id: str) -> bool:
         return await self._call("Remove", "s", [session_id])
 
+    async def ack(self, session_id: str) -> SessionDict:
+        return await self._call("Ack", "s", [session_id])
+
     async def list_all(self) -> list[SessionDict]:
         return await self._call("ListAll", "", [])
 

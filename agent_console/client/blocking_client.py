@@ -90,6 +90,9 @@ class BlockingSessionsClient:
     def remove(self, session_id: str) -> bool:
         return self._call("Remove", "s", [session_id])
 
+    def ack(self, session_id: str) -> SessionDict:
+        return self._call("Ack", "s", [session_id])
+
     def list_all(self) -> list[SessionDict]:
         return self._call("ListAll", "", [])
 

@@ -95,6 +95,15 @@ class SessionsInterface(ServiceInterface):
             return self._store.remove(_bounded_id(session_id)) is not None
 
     @method()
+    def Ack(self, session_id: "s") -> "a{sv}":
+        """A person saw the session's wait: what a face calls from a key, a menu or a dismissed bubble."""
+        with _named_errors():
+            session = self._store.mark_seen(_bounded_id(session_id))
+            if session is None:
+                raise NotFound(f"no session with id {quoted(session_id)}")
+        return session_to_wire(session, with_history=False)
+
+    @method()
     @marshalled
     def ListAll(self) -> "aa{sv}":
         return sessions_to_bytes(self._store.list_all())

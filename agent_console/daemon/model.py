@@ -42,6 +42,9 @@ before the end and only reached us late.  Agents whose hooks announce no start
 (Codex, opencode so far) keep the older rule: any Set reopens."""
 
 
+WAITING = (Status.QUESTION, Status.ATTENTION)
+"""The statuses in which a session waits for a person: the only ones a person can mark seen."""
+
 DISPLAY_NAME_FALLBACK_LENGTH = 8
 """Characters of the id shown when the working dir gives no usable name."""
 
@@ -96,6 +99,8 @@ class Session:
     """Attention for a tool's permission: the tool starting proves it was approved."""
     announced_start: bool = False
     """Its agent said when it started: then only another start reopens it once ended."""
+    seen: bool = False
+    """A person marked this wait seen (``mark_seen``); any status change clears it."""
 
     @property
     def closed(self) -> bool:
@@ -109,6 +114,11 @@ class Session:
     @property
     def owner(self) -> tuple[int, int] | None:
         return (self.pid, self.pid_start) if self.pid else None
+
+    @property
+    def waiting(self) -> bool:
+        """It waits for a person: a question, or attention."""
+        return self.status in WAITING
 
 
 def _lowercase(value: Any) -> Any:
@@ -353,6 +363,16 @@ def _awaits_tool(status: Status, update: SessionUpdate, awaited: bool) -> bool:
     return status is Status.ATTENTION and (update.event is EventKind.PERMISSION or kept)
 
 
+def mark_seen(session: Session) -> Session:
+    """``session`` with its wait marked seen by a person; unchanged unless it waits.
+
+    Seen belongs to one wait: ``_transition`` clears it on the next status
+    change, so a session that asks again nags again.  Marking a working or
+    closed session would mark nothing, and would silence its next wait.
+    """
+    return replace(session, seen=True) if session.waiting and not session.seen else session
+
+
 def close(session: Session, reason: CloseReason, now: Instant) -> Session:
     """Closed by what the daemon observed; not activity, so last_activity stays."""
     return replace(
@@ -374,4 +394,5 @@ def _transition(session: Session, status: Status, reason: CloseReason | None, no
         "since_monotonic": now.monotonic,
         "history": (*session.history, transition)[-MAX_HISTORY:],
         "close_reason": reason,
+        "seen": False,
     }

@@ -31,6 +31,7 @@ from agent_console.daemon.model import (
     apply_update,
     close,
     is_late,
+    mark_seen,
     new_session,
     with_late_start,
 )
@@ -125,6 +126,19 @@ class SessionStore:
             for listener in self._listeners:
                 listener.session_removed(session)
         return session
+
+    def mark_seen(self, session_id: str) -> Session | None:
+        """Mark the session's wait seen: the faces stop nagging until it waits again.
+
+        None when there is no such session.  A session that does not wait, or
+        whose wait is marked already, is returned as it stands and nothing is
+        signalled: marking is idempotent, so two faces may both send it.
+        """
+        session = self._sessions.get(session_id)
+        if session is None:
+            return None
+        seen = mark_seen(session)
+        return session if seen is session else self._put(seen, created=False)
 
     def list_all(self) -> list[Session]:
         return list(self._sessions.values())

@@ -36,6 +36,7 @@ SESSION_TYPES: dict[str, str] = {
     "seq": "t",
     "detail": "s",
     "permission": "b",
+    "seen": "b",
     "history": "aa{sv}",
 }
 """The keys of a session on the wire with their D-Bus types: what a subscriber checks a signal against."""
@@ -59,6 +60,7 @@ def session_values(session: "Session") -> dict[str, object]:
         "seq": session.seq,
         "detail": session.detail,
         "permission": session.awaiting_tool,
+        "seen": session.seen,
     }
 
 
