@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from agent_console.vocabulary import URGENCY
+from agent_console.vocabulary import URGENCY, WAITING
 
 if TYPE_CHECKING:
     from agent_console.client.mirror import (
@@ -31,6 +31,17 @@ STATUS_COLORS = {"question": "#ff5555", "attention": "#ffb86c", "working": "#50f
 
 STATUS_GLYPHS = {"question": "?", "attention": "!", "working": "~", "closed": "x"}
 """A sign per status that survives NO_COLOR and monochrome terminals: the status bars' symbols."""
+
+SEEN = "seen"
+"""What a face counts a seen wait as: a question or attention a person marked seen, apart from
+the waits that still need them.  Not a status: the session keeps its own."""
+SEEN_GLYPH = "\u2713"
+"""CHECK MARK, the bars' sign for seen waits (``2? 1\u2713``): checked off, still there."""
+FACE_ORDER = (*URGENCY[: len(WAITING)], SEEN, *URGENCY[len(WAITING) :])
+"""``URGENCY`` with seen waits after the unseen ones and before work: what every face sorts and counts by."""
+
+EXACT_BELOW_S = 120
+"""Below two minutes a duration shows its seconds too (``1m05s``): ``1m`` alone would hide up to half of it."""
 
 SHORT_ID_LENGTH = 8
 """Characters of an id that ``list`` and ``watch`` show, as ``docker ps`` shows 12 of 64:
@@ -58,7 +69,11 @@ def escape(text: str) -> str:
 
 
 def human_duration(seconds: float) -> str:
-    """Two units at most, e.g. ``45s``, ``14m``, ``3h05m``, ``2d4h``: enough to compare waits."""
+    """Two units at most, e.g. ``45s``, ``1m05s``, ``14m``, ``3h05m``, ``2d4h``: enough to compare waits.
+
+    Exact below ``EXACT_BELOW_S``; from there on the minutes alone, so that a
+    face redraws a duration once a minute, not once a second.
+    """
     total = max(0, int(seconds))
     minutes, secs = divmod(total, 60)
     hours, mins = divmod(minutes, 60)
@@ -67,8 +82,10 @@ def human_duration(seconds: float) -> str:
         return f"{days}d{hrs}h"
     if hours:
         return f"{hours}h{mins:02d}m"
-    if minutes:
+    if total >= EXACT_BELOW_S:
         return f"{minutes}m"
+    if minutes:
+        return f"{minutes}m{secs:02d}s"
     return f"{secs}s"
 
 
@@ -91,15 +108,27 @@ def clock(at_us: Any) -> str:
     return datetime.fromtimestamp(at_us / US_PER_S).strftime("%H:%M:%S")
 
 
-def _urgency(status: Any) -> int:
+def is_seen_wait(session: Mapping[str, Any]) -> bool:
+    """A question or attention that a person marked seen: still waiting, no longer nagging."""
+    return session.get("status") in WAITING and session.get("seen") is True
+
+
+def face_status(session: Mapping[str, Any]) -> Any:
+    """What a face counts the session as: its status, or ``SEEN`` for a seen wait."""
+    return SEEN if is_seen_wait(session) else session.get("status")
+
+
+def _urgency(session: Mapping[str, Any]) -> int:
     """Unknown statuses from a newer daemon sort after every known one."""
-    return URGENCY.index(status) if status in URGENCY else len(URGENCY)
+    status = face_status(session)
+    return FACE_ORDER.index(status) if status in FACE_ORDER else len(FACE_ORDER)
 
 
 def urgency_key(session: SessionDict) -> tuple[int, int, str]:
-    """What needs a person first; within a status, whoever has waited longest; then by id."""
+    """What needs a person first, then the waits they have seen; within each, whoever has
+    waited longest; then by id."""
     since = session.get("since")
-    return (_urgency(session.get("status")), since if isinstance(since, int) else 0, str(session.get("id")))
+    return (_urgency(session), since if isinstance(since, int) else 0, str(session.get("id")))
 
 
 def by_urgency(sessions: Iterable[SessionDict]) -> list[SessionDict]:
@@ -113,13 +142,15 @@ def text_of(session: Mapping[str, Any], key: str) -> str:
 
 
 def status_label(session: SessionDict, at_us: int) -> str:
-    """The status with its note, e.g. ``working, quiet 14m`` or ``closed, process-exited``."""
+    """The status with its note, e.g. ``question, seen``, ``working, quiet 14m`` or ``closed, process-exited``."""
     note = status_note(session, at_us)
     return f"{text_of(session, 'status')}, {note}" if note else text_of(session, "status")
 
 
 def status_note(session: SessionDict, at_us: int) -> str:
-    """How long a stale session has been quiet, or why a closed one closed; else nothing."""
+    """That a wait was seen, how long a stale session has been quiet, or why a closed one closed; else nothing."""
+    if is_seen_wait(session):
+        return SEEN
     if session.get("stale") is True:
         return f"quiet {elapsed(session.get('last_activity'), at_us)}"
     return text_of(session, "close_reason")

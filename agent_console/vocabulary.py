@@ -24,6 +24,9 @@ class Status(StrEnum):
 URGENCY = (Status.QUESTION, Status.ATTENTION, Status.WORKING, Status.CLOSED)
 """Statuses from the most urgent to the least: what every face sorts and counts by."""
 
+WAITING = (Status.QUESTION, Status.ATTENTION)
+"""The statuses in which a session waits for a person, and which a person can mark seen."""
+
 
 class AgentType(StrEnum):
     """The agents whose hooks report here; each has its module in ``agent_console.agents``."""

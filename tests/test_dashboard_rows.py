@@ -29,7 +29,7 @@ def test_the_wide_layout_fills_the_width_and_the_compact_one_keeps_four_columns(
 def test_cells_dim_a_stale_session_and_cut_the_directory_at_its_start() -> None:
     row = cells(SESSION, AT, {**widths(compact=False, screen_width=140), "directory": 20})
     assert row["status"].plain == "~ working (stale)"
-    assert row["for"].plain == "1m" and str(row["for"].style) == "dim"
+    assert row["for"].plain == "1m30s" and str(row["for"].style) == "dim"
     assert len(row["directory"].plain) == 20 and row["directory"].plain.startswith("…")
     assert row["directory"].plain.endswith("-name/service")
     assert cells(SESSION, AT, widths(compact=True, screen_width=60))["status"].plain == "~"

@@ -49,7 +49,7 @@ def session(session_id: str, status: str, since_s_ago: int = 0, **extra: object)
 
 @pytest.mark.parametrize(
     ("seconds", "shown"),
-    [(-5, "0s"), (0, "0s"), (45, "45s"), (60, "1m"), (14 * 60 + 59, "14m"), (3 * 3600 + 5 * 60, "3h05m"),
+    [(-5, "0s"), (0, "0s"), (45, "45s"), (60, "1m00s"), (65, "1m05s"), (119, "1m59s"), (120, "2m"), (14 * 60 + 59, "14m"), (3 * 3600 + 5 * 60, "3h05m"),
      (2 * 86400 + 4 * 3600 + 59, "2d4h")],
 )
 def test_human_duration(seconds: int, shown: str) -> None:
@@ -118,7 +118,7 @@ def test_details_show_unknown_keys_and_history() -> None:
         history=[{"from": "working", "to": "question", "at": NOW - 90 * S, "duration": 300 * S, "reason": ""}],
     )
     text = "\n".join(session_details(shown, NOW))
-    assert "question for 1m" in text
+    assert "question for 1m30s" in text
     assert "pid:" in text and "4242" in text
     assert "shiny_new:" in text and "\\x1b[1mbold" in text
     assert "close_reason" not in text, "empty values are left out"
@@ -150,7 +150,7 @@ def test_event_json_is_one_ascii_line() -> None:
 def test_summary_most_urgent_counts_and_percentage() -> None:
     sessions = [session("w1", "working"), session("w2", "working"), session("a", "attention"), session("c", "closed")]
     summary = summarize(sessions)
-    assert (summary.state, summary.short, summary.long) == ("attention", "1! 2~", "1 attention, 2 working")
+    assert (summary.state, summary.short, summary.long) == ("attention", "1! 2~", "1 needs attention, 2 working")
     assert summary.percentage == 33
     assert summarize([session("c", "closed")]).state == "none"
     assert summarize([]).state == "none"
@@ -158,18 +158,18 @@ def test_summary_most_urgent_counts_and_percentage() -> None:
 
 
 def test_waybar_line_has_the_protocol_keys_and_pango_escaped_tooltip() -> None:
-    sessions = [session("q", "question", working_dir="/src/<b>&"), session("w", "working", 60, stale=True)]
+    sessions = [session("q", "question", display_name="<b>&"), session("w", "working", 60, stale=True)]
     block = json.loads(waybar_line(sessions))
     assert set(block) == {"text", "alt", "class", "tooltip", "percentage"}
     assert (block["text"], block["alt"], block["class"], block["percentage"]) == ("1? 1~", "question", "question", 50)
-    assert "/src/&lt;b&gt;&amp;" in block["tooltip"]
+    assert "&lt;b&gt;&amp;" in block["tooltip"]
     assert "working, quiet since" in block["tooltip"]
     assert json.loads(waybar_line(None))["alt"] == "not-running"
 
 
 def test_i3blocks_line() -> None:
     block = json.loads(i3blocks_line([session("q", "question")]))
-    assert block == {"full_text": "agents: 1 question", "short_text": "1?", "color": "#ff5555"}
+    assert block == {"full_text": "agents: 1 question", "short_text": "1?", "color": "#ff5555", "urgent": True}
     assert json.loads(i3blocks_line(None))["full_text"] == "agents: daemon not running"
 
 

@@ -125,17 +125,24 @@ def test_waybar_prints_only_when_the_summary_changes(daemon, watch) -> None:
     cli(daemon.address, "set", "q", "question", "--cwd", "/srv/<q>")
     asked = shown.next_json()
     assert (asked["alt"], asked["text"], asked["percentage"]) == ("question", "1? 1~", 50)
-    assert "/srv/&lt;q&gt;" in asked["tooltip"]
+    assert "? &lt;q&gt;: question since " in asked["tooltip"]
     cli(daemon.address, "set", "q", "question")
     cli(daemon.address, "set", "w", "attention")
     assert shown.next_json()["text"] == "1? 1!", "the repeated question changed nothing, so printed nothing"
+    cli(daemon.address, "ack", "q")
+    seen = shown.next_json()
+    assert (seen["alt"], seen["text"], seen["percentage"]) == ("attention", "1! 1\u2713", 50)
 
 
 def test_i3blocks_blocks(daemon, watch) -> None:
     shown = watch("--format", "i3blocks")
-    assert shown.next_json() == {"full_text": "agents: idle", "short_text": "idle", "color": "#888888"}
+    assert shown.next_json() == {"full_text": "agents: idle", "short_text": "idle", "color": "#888888", "urgent": False}
     cli(daemon.address, "set", "a", "attention")
-    assert shown.next_json() == {"full_text": "agents: 1 attention", "short_text": "1!", "color": "#ffb86c"}
+    assert shown.next_json() == {
+        "full_text": "agents: 1 needs attention", "short_text": "1!", "color": "#ffb86c", "urgent": True
+    }
+    cli(daemon.address, "ack", "a")
+    assert shown.next_json() == {"full_text": "agents: 1 seen", "short_text": "1\u2713", "color": "#888888", "urgent": False}
 
 
 def test_a_restarted_daemon_is_noticed_and_listed_again(daemon, watch, tmp_path: Path) -> None:

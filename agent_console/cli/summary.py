@@ -1,9 +1,12 @@
-"""What a status bar shows: the most urgent status present and the counts.
+"""What a status bar shows: the most urgent status present, the counts, a tooltip.
 
 One summary feeds both bar formats, so waybar and i3blocks never disagree.
 It holds no durations that grow by themselves ("since 14:03", not "for 3m"),
 so it changes only when a session does, and ``watch`` can print a line only
 when the summary changed.
+
+Waits a person marked seen are counted apart (``2? 1✓``): they no longer make
+the bar red or urgent, yet they are still there to come back to.
 """
 
 import html
@@ -14,70 +17,117 @@ from pydantic import BaseModel, Field
 
 from agent_console.client.mirror import SessionDict
 from agent_console.presentation import (
+    FACE_ORDER,
     QUIET_COLOR,
+    SEEN,
+    SEEN_GLYPH,
     STATUS_COLORS,
     STATUS_GLYPHS,
     agent_of,
     by_urgency,
     clock,
-    directory_of,
+    detail_line,
+    face_status,
     json_text,
     name_of,
+    status_note,
     text_of,
 )
-from agent_console.vocabulary import URGENCY
+from agent_console.vocabulary import WAITING
 
 NONE = "none"
 NOT_RUNNING = "not-running"
-OPEN_STATUSES = tuple(status for status in URGENCY if status != "closed")
-SYMBOLS = {status: STATUS_GLYPHS[status] for status in OPEN_STATUSES}
-NEEDS_A_PERSON = ("question", "attention")
-COLORS = {**STATUS_COLORS, NONE: QUIET_COLOR, NOT_RUNNING: QUIET_COLOR}
+OPEN = tuple(status for status in FACE_ORDER if status != "closed")
+"""What the bars count, most urgent first: the unseen waits, the seen ones, the work."""
+SYMBOLS = {**STATUS_GLYPHS, SEEN: SEEN_GLYPH}
+WORDS = {
+    "question": ("question", "questions"),
+    "attention": ("needs attention", "need attention"),
+    SEEN: ("seen", "seen"),
+    "working": ("working", "working"),
+}
+"""How i3blocks' long text says a count, singular and plural: ``1 question, 2 need attention``."""
+COLORS = {**STATUS_COLORS, SEEN: QUIET_COLOR, NONE: QUIET_COLOR, NOT_RUNNING: QUIET_COLOR}
+
+TOOLTIP_LINE_CHARS = 72
+"""A tooltip line is cut to this many characters (before Pango escaping): a long name, path or
+question once made waybar's tooltip 1,170 px wide."""
+TOOLTIP_SESSIONS = 20
+"""Sessions listed in a tooltip, most urgent first; the rest are counted on one more line."""
+ELLIPSIS = "\u2026"
 
 
 @dataclass(frozen=True)
 class Summary:
     state: str
-    """The most urgent open status present, else ``none``, or ``not-running``."""
+    """The most urgent of ``OPEN`` present (a seen wait only when no unseen one is), else
+    ``none``, or ``not-running``."""
     short: str
-    """Counts as symbols, e.g. ``2? 1~``."""
+    """Counts as symbols, e.g. ``2? 1✓ 1~``."""
     long: str
-    """Counts in words, e.g. ``2 question, 1 working``."""
+    """Counts in words, e.g. ``2 questions, 1 seen, 1 working``."""
     tooltip: str
-    """One line per session, most urgent first, Pango-escaped."""
+    """One line per session, most urgent first, bounded, Pango-escaped."""
     percentage: int
-    """Share of open sessions that wait for a person (question or attention), 0-100."""
+    """Share of open sessions that wait for a person and are not seen, 0-100."""
+
+    @property
+    def urgent(self) -> bool:
+        """An unseen wait: what i3bar's urgent flag is for."""
+        return self.state in WAITING
 
 
 def summarize(sessions: list[SessionDict] | None) -> Summary:
     """``sessions`` None means no daemon runs."""
     if sessions is None:
         return Summary(NOT_RUNNING, "off", "daemon not running", "agent-console daemon is not running", 0)
-    counts = Counter(session.get("status") for session in sessions)
-    present = [status for status in OPEN_STATUSES if counts[status]]
-    tooltip = "\n".join(_tooltip_line(s) for s in by_urgency(sessions)) or "no agent sessions"
+    counts = Counter(face_status(session) for session in sessions)
+    present = [status for status in OPEN if counts[status]]
+    tooltip = _tooltip(sessions)
     if not present:
         return Summary(NONE, "idle", "idle", tooltip, 0)
-    waiting = sum(counts[status] for status in NEEDS_A_PERSON)
+    waiting = sum(counts[status] for status in WAITING)
     return Summary(
         state=present[0],
         short=" ".join(f"{counts[status]}{SYMBOLS[status]}" for status in present),
-        long=", ".join(f"{counts[status]} {status}" for status in present),
+        long=", ".join(_counted(counts[status], status) for status in present),
         tooltip=tooltip,
         percentage=100 * waiting // sum(counts[status] for status in present),
     )
 
 
-def _tooltip_line(session: SessionDict) -> str:
-    """Like ``list``'s row, but with clock times that do not age: "quiet since", not "quiet 14m"."""
+def _counted(count: int, status: str) -> str:
+    singular, plural = WORDS[status]
+    return f"{count} {singular if count == 1 else plural}"
+
+
+def _tooltip(sessions: list[SessionDict]) -> str:
+    """The most urgent sessions, a line each; the agent named only where several kinds run."""
+    ordered = by_urgency(sessions)
+    several_agents = len({agent_of(session) for session in sessions}) > 1
+    lines = [_tooltip_line(session, several_agents) for session in ordered[:TOOLTIP_SESSIONS]]
+    if len(ordered) > TOOLTIP_SESSIONS:
+        lines.append(f"and {len(ordered) - TOOLTIP_SESSIONS} more: agent-console list")
+    return "\n".join(html.escape(_cut(line), quote=False) for line in lines) or "no agent sessions"
+
+
+def _tooltip_line(session: SessionDict, with_agent: bool) -> str:
+    """The name, the status and since when (a clock time that does not age), then the detail;
+    never the directory, whose end the name already is."""
     status = text_of(session, "status")
     if session.get("stale") is True:
         status += f", quiet since {clock(session.get('last_activity'))}"
-    elif session.get("close_reason"):
-        status += f", {text_of(session, 'close_reason')}"
-    where = directory_of(session)
-    line = f"{status}  {name_of(session)} ({agent_of(session)})  since {clock(session.get('since'))}  {where}"
-    return html.escape(line.rstrip(), quote=False)
+    elif note := status_note(session, 0):
+        status += f", {note}"
+    glyph = SYMBOLS.get(face_status(session), " ")
+    agent = f" ({agent_of(session)})" if with_agent else ""
+    line = f"{glyph} {name_of(session)}{agent}: {status} since {clock(session.get('since'))}"
+    detail = detail_line(session)
+    return f"{line}: {detail}" if detail else line
+
+
+def _cut(line: str) -> str:
+    return line if len(line) <= TOOLTIP_LINE_CHARS else line[: TOOLTIP_LINE_CHARS - 1] + ELLIPSIS
 
 
 class WaybarBlock(BaseModel):
@@ -91,11 +141,13 @@ class WaybarBlock(BaseModel):
 
 
 class I3Block(BaseModel):
-    """A line of i3blocks' ``format=json`` protocol."""
+    """A line of i3blocks' ``format=json`` protocol; ``urgent`` is i3bar's own flag (i3bar draws
+    the block in its urgent colours), set for an unseen wait."""
 
     full_text: str
     short_text: str
     color: str
+    urgent: bool
 
 
 def waybar_line(sessions: list[SessionDict] | None) -> str:
@@ -112,5 +164,10 @@ def waybar_line(sessions: list[SessionDict] | None) -> str:
 
 def i3blocks_line(sessions: list[SessionDict] | None) -> str:
     summary = summarize(sessions)
-    block = I3Block(full_text=f"agents: {summary.long}", short_text=summary.short, color=COLORS[summary.state])
+    block = I3Block(
+        full_text=f"agents: {summary.long}",
+        short_text=summary.short,
+        color=COLORS[summary.state],
+        urgent=summary.urgent,
+    )
     return json_text(block.model_dump())

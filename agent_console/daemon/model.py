@@ -28,7 +28,7 @@ from agent_console.limits import (
     MAX_WORKING_DIR_BYTES,
 )
 from agent_console.system.terminal import TERMINAL_KEYS
-from agent_console.vocabulary import AgentType, CloseReason, EventKind, Status
+from agent_console.vocabulary import WAITING, AgentType, CloseReason, EventKind, Status
 
 CLIENT_CLOSE_REASONS = (CloseReason.SESSION_END, CloseReason.CLEARED, CloseReason.USER)
 """The reasons a caller may give; the others are facts only the daemon observes."""
@@ -41,9 +41,6 @@ another start: whatever else still arrives for it is an event that happened
 before the end and only reached us late.  Agents whose hooks announce no start
 (Codex, opencode so far) keep the older rule: any Set reopens."""
 
-
-WAITING = (Status.QUESTION, Status.ATTENTION)
-"""The statuses in which a session waits for a person: the only ones a person can mark seen."""
 
 DISPLAY_NAME_FALLBACK_LENGTH = 8
 """Characters of the id shown when the working dir gives no usable name."""
