@@ -40,8 +40,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from privileged import command, unavailable  # noqa: E402
-from systemd_rootfs import ensure_root, root_name  # noqa: E402
+from privileged import command, unavailable
+from systemd_rootfs import ensure_root, root_name
 
 REPO = Path(__file__).resolve().parent.parent
 USER = "bob"

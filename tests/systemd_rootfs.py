@@ -96,7 +96,8 @@ def configured_mirror() -> str:
 def _build(target: Path) -> None:
     """debootstrap, then the user with lingering; ``target`` is a fresh directory.  Run as root."""
     subprocess.run(
-        [privileged.tool("debootstrap") or "debootstrap", "--variant=minbase", f"--include={PACKAGES}", SUITE, str(target), configured_mirror()],
+        [privileged.tool("debootstrap") or "debootstrap", "--variant=minbase", f"--include={PACKAGES}",
+         SUITE, str(target), configured_mirror()],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         check=True,

@@ -49,8 +49,8 @@ def session(session_id: str, status: str, since_s_ago: int = 0, **extra: object)
 
 @pytest.mark.parametrize(
     ("seconds", "shown"),
-    [(-5, "0s"), (0, "0s"), (45, "45s"), (60, "1m00s"), (65, "1m05s"), (119, "1m59s"), (120, "2m"), (14 * 60 + 59, "14m"), (3 * 3600 + 5 * 60, "3h05m"),
-     (2 * 86400 + 4 * 3600 + 59, "2d4h")],
+    [(-5, "0s"), (0, "0s"), (45, "45s"), (60, "1m00s"), (65, "1m05s"), (119, "1m59s"), (120, "2m"),
+     (14 * 60 + 59, "14m"), (3 * 3600 + 5 * 60, "3h05m"), (2 * 86400 + 4 * 3600 + 59, "2d4h")],
 )
 def test_human_duration(seconds: int, shown: str) -> None:
     assert human_duration(seconds) == shown
