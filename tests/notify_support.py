@@ -12,11 +12,12 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from dbus_next.aio import MessageBus
-from dbus_next.constants import PropertyAccess
-from dbus_next.service import ServiceInterface, dbus_property, method, signal
+from dbus_fast.aio import MessageBus
+from dbus_fast.annotations import DBusBool, DBusDict, DBusInt32, DBusSignature, DBusStr, DBusUInt32
+from dbus_fast.constants import PropertyAccess
+from dbus_fast.service import ServiceInterface, dbus_method, dbus_property, dbus_signal
 from processes import AGENT_CONSOLE, READY_TIMEOUT_S
 
 from agent_console.wire.connection import connect
@@ -66,26 +67,26 @@ class FakeNotifications(ServiceInterface):
         self.calls = Calls()
         self._next_id = 1
 
-    @method()
-    def GetCapabilities(self) -> "as":
+    @dbus_method()
+    def GetCapabilities(self) -> Annotated[list[str], DBusSignature("as")]:
         return self.capabilities
 
-    @method()
-    def GetServerInformation(self) -> "ssss":
+    @dbus_method()
+    def GetServerInformation(self) -> Annotated[list[str], DBusSignature("ssss")]:
         return ["fake", "agent-console tests", "1", "1.2"]
 
-    @method()
+    @dbus_method()
     def Notify(
         self,
-        app_name: "s",
-        replaces_id: "u",
-        app_icon: "s",
-        summary: "s",
-        body: "s",
-        actions: "as",
-        hints: "a{sv}",
-        expire_timeout: "i",
-    ) -> "u":
+        app_name: DBusStr,
+        replaces_id: DBusUInt32,
+        app_icon: DBusStr,
+        summary: DBusStr,
+        body: DBusStr,
+        actions: Annotated[list[str], DBusSignature("as")],
+        hints: DBusDict,
+        expire_timeout: DBusInt32,
+    ) -> DBusUInt32:
         notification_id = replaces_id or self._next_id
         self._next_id += not replaces_id
         hints = {key: value.value for key, value in hints.items()}
@@ -97,22 +98,22 @@ class FakeNotifications(ServiceInterface):
             self.NotificationClosed(notification_id, DISMISSED)
         return notification_id
 
-    @method()
-    def CloseNotification(self, notification_id: "u") -> None:
+    @dbus_method()
+    def CloseNotification(self, notification_id: DBusUInt32) -> None:
         self.calls.closed.append(notification_id)
         self.calls.record()
         self.NotificationClosed(notification_id, CLOSED_BY_CALL)
 
-    @signal()
-    def NotificationClosed(self, notification_id: int, reason: int) -> "uu":
+    @dbus_signal()
+    def NotificationClosed(self, notification_id: int, reason: int) -> Annotated[list[int], DBusSignature("uu")]:
         return [notification_id, reason]
 
-    @signal()
-    def ActionInvoked(self, notification_id: int, action_key: str) -> "us":
+    @dbus_signal()
+    def ActionInvoked(self, notification_id: int, action_key: str) -> Annotated[list[object], DBusSignature("us")]:
         return [notification_id, action_key]
 
     @dbus_property(access=PropertyAccess.READ)
-    def Inhibited(self) -> "b":
+    def Inhibited(self) -> DBusBool:
         return self.inhibited
 
 

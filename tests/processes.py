@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from agent_console.wire.private_bus import PrivateBus
 
 
@@ -47,11 +49,15 @@ class RunningDaemon:
         return self.process.wait(timeout=READY_TIMEOUT_S)
 
 
-def start_daemon(address: str, log_path: Path, *extra_args: str) -> RunningDaemon:
-    """Start ``agent-console daemon`` and return once it owns the name (or has exited)."""
+def start_daemon(
+    address: str, log_path: Path, *extra_args: str, command: "Sequence[str | Path]" = (AGENT_CONSOLE, "daemon"),
+    env: dict[str, str] | None = None,
+) -> RunningDaemon:
+    """Start ``agent-console daemon`` (or ``command``) and return once it owns the name (or has exited)."""
     with log_path.open("ab") as log:
         process = subprocess.Popen(
-            [AGENT_CONSOLE, "daemon", "--address", address, *extra_args],
+            [*command, "--address", address, *extra_args],
+            env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=log,

@@ -1,5 +1,5 @@
 """The hook's own D-Bus client: its marshalling checked byte for byte against
-dbus-next's, its address parsing, and real calls to a real dbus-daemon."""
+dbus-fast's, its address parsing, and real calls to a real dbus-daemon."""
 
 import socket
 import subprocess
@@ -7,10 +7,10 @@ import threading
 import time
 from pathlib import Path
 
-import dbus_next
+import dbus_fast
 import pytest
 from conftest import RunningDaemon
-from dbus_next._private.marshaller import Marshaller
+from dbus_fast._private.marshaller import Marshaller
 
 from agent_console.wire.address import AddressError, session_bus_sockets
 from agent_console.wire.blocking_transport import (
@@ -39,14 +39,14 @@ BODIES = [
 ]
 
 
-def as_dbus_next(value: object) -> object:
-    """The same value as dbus-next wants it: its own Variant, structs as lists."""
+def as_dbus_fast(value: object) -> object:
+    """The same value as dbus-fast wants it: its own Variant, structs as lists."""
     if isinstance(value, Variant):
-        return dbus_next.Variant(value.signature, as_dbus_next(value.value))
+        return dbus_fast.Variant(value.signature, as_dbus_fast(value.value))
     if isinstance(value, dict):
-        return {key: as_dbus_next(item) for key, item in value.items()}
+        return {key: as_dbus_fast(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [as_dbus_next(item) for item in value]
+        return [as_dbus_fast(item) for item in value]
     return value
 
 
@@ -62,10 +62,10 @@ def unwrapped(value: object) -> object:
 
 
 @pytest.mark.parametrize(("signature", "body"), BODIES, ids=[s for s, _ in BODIES])
-def test_marshalling_matches_dbus_next_byte_for_byte(signature: str, body: list[object]) -> None:
+def test_marshalling_matches_dbus_fast_byte_for_byte(signature: str, body: list[object]) -> None:
     ours = Writer()
     ours.write(signature, body)
-    assert bytes(ours.buffer) == bytes(Marshaller(signature, as_dbus_next(body)).marshall())
+    assert bytes(ours.buffer) == bytes(Marshaller(signature, as_dbus_fast(body)).marshall())
 
 
 def test_typed_values_and_iterators_marshal_as_variants_and_lists_do() -> None:
@@ -74,7 +74,7 @@ def test_typed_values_and_iterators_marshal_as_variants_and_lists_do() -> None:
     rows = [{"n": 1, "s": "é", "m": {"k": "v", "k2": ""}, "b": True}, {"m": {}, "n": 2**64 - 1, "s": "", "b": False}]
     ours = Writer()
     ours.write("taa{sv}", [3, (TypedValues(types, row) for row in rows)])
-    as_variants = [{key: dbus_next.Variant(types[key], item) for key, item in row.items()} for row in rows]
+    as_variants = [{key: dbus_fast.Variant(types[key], item) for key, item in row.items()} for row in rows]
     assert bytes(ours.buffer) == bytes(Marshaller("taa{sv}", [3, as_variants]).marshall())
 
 

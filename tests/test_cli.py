@@ -327,7 +327,7 @@ def test_agent_names_are_known_without_importing_the_agents() -> None:
 @pytest.mark.parametrize("words", [["--help"], ["list"], ["status", "--json"]], ids=" ".join)
 def test_one_shot_commands_import_nothing_heavy(words: list[str], tmp_path: Path) -> None:
     """What keeps --help within 6x and list within 8x of python -c pass (benchmarks/targets.py
-    measures the times): no asyncio, dbus-next, pydantic, Textual or dataclasses on their path."""
+    measures the times): no asyncio, dbus-fast, pydantic, Textual or dataclasses on their path."""
     script = (
         "import sys\n"
         f"sys.argv = ['agent-console', *{words!r}, *(['--address', sys.argv[1]] if {words!r} != ['--help'] else [])]\n"
@@ -344,4 +344,4 @@ def test_one_shot_commands_import_nothing_heavy(words: list[str], tmp_path: Path
     )
     loaded = {name.partition(".")[0] for name in done.stderr.splitlines()[-1].split()}
     assert {"argparse", "agent_console"} <= loaded, done.stderr
-    assert loaded & {"asyncio", "dbus_next", "pydantic", "textual", "typer", "click", "dataclasses"} == set()
+    assert loaded & {"asyncio", "dbus_fast", "pydantic", "textual", "typer", "click", "dataclasses"} == set()

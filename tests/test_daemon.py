@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pytest
 from conftest import AGENT_CONSOLE, READY_TIMEOUT_S, start_daemon
-from dbus_next.errors import DBusError
+from dbus_fast import Message, MessageType
+from dbus_fast.annotations import DBusStr
+from dbus_fast.errors import DBusError
+from dbus_fast.service import ServiceInterface, dbus_method
 from processes import bus_owner_pid
 
 from agent_console.client.async_client import SessionsClient
@@ -171,5 +174,35 @@ def test_the_daemon_validates_with_pydantic_core_alone() -> None:
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=READY_TIMEOUT_S)
     loaded = {name.partition(".")[0] for name in done.stderr.splitlines()[-1].split()}
-    assert {"agent_console", "asyncio", "dbus_next", "pydantic_core"} <= loaded, done.stderr
+    assert {"agent_console", "asyncio", "dbus_fast", "pydantic_core"} <= loaded, done.stderr
     assert loaded & {"pydantic", "ssl", "tomllib", "textual", "annotated_types"} == set()
+
+
+class _Broken(ServiceInterface):
+    """A handler that fails in a way nobody planned for."""
+
+    def __init__(self) -> None:
+        super().__init__("io.github.AgentConsole1.Test")
+
+    @dbus_method()
+    def Fail(self) -> DBusStr:
+        return {}["missing"]
+
+
+async def test_an_unexpected_exception_is_a_named_error_without_its_traceback(bus_address: str, caplog) -> None:
+    """The reply names an error and says what kind of failure it was; the traceback (paths, lines,
+    locals) goes to the log only."""
+    server, caller = await connect(bus_address), await connect(bus_address)
+    try:
+        server.export("/test", _Broken())
+        reply = await caller.call(Message(
+            destination=server.unique_name, path="/test", interface="io.github.AgentConsole1.Test", member="Fail"
+        ))
+    finally:
+        server.disconnect()
+        caller.disconnect()
+    assert reply.message_type is MessageType.ERROR
+    assert reply.error_name and reply.error_name.count(".") >= 2
+    [text] = reply.body
+    assert "KeyError" in text and "Traceback" not in text and "test_daemon.py" not in text
+    assert "Traceback" in caplog.text or any(record.exc_info for record in caplog.records)

@@ -1,9 +1,10 @@
-"""Bursts must not knock the daemon off the bus (dbus-next issue #153).
+"""Bursts must not knock the daemon off the bus (dbus-next issue #153, still so in dbus-fast 5.2).
 
 Many connections pipeline hundreds of Set calls at once while several
 subscribers listen; each Set costs a reply and a signal, so the daemon's
-socket buffer fills and send() returns EAGAIN, which stock dbus-next 0.2.3
-treats as a dead connection.
+socket buffer fills and send() returns EAGAIN, which stock dbus-fast's writer
+treats as a dead connection (without the fix in wire/connection.py this test
+fails with BlockingIOError in the daemon's log).
 """
 
 import asyncio

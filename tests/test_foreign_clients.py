@@ -59,7 +59,7 @@ def test_gdbus_set_and_get(daemon) -> None:
 
 
 def test_busctl_and_gdbus_read_the_listings(daemon) -> None:
-    """The daemon marshals ListAll and Snapshot itself: parsers other than dbus-next read them whole."""
+    """The daemon marshals ListAll and Snapshot itself: parsers other than dbus-fast read them whole."""
     terminal = ("terminal", "a{ss}", "2", "tmux_pane", "%3", "tty", "/dev/pts/1")
     assert busctl_call(daemon.address, "Set", "ssa{sv}", "ls1", "working", "1", *terminal).returncode == 0
     assert busctl_call(daemon.address, "Set", "ssa{sv}", "ls2", "question", "1", "detail", "s", "é 😀").returncode == 0

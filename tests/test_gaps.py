@@ -13,7 +13,7 @@ import signal
 from pathlib import Path
 
 from conftest import READY_TIMEOUT_S, start_daemon
-from dbus_next import Message, MessageType
+from dbus_fast import Message, MessageType
 from test_subscribers import unique_name_of
 from test_watch import Watch, watch  # noqa: F401 - watch is a fixture
 

@@ -450,7 +450,7 @@ def test_with_stderr_closed_nothing_reaches_stdout(hook: Hook, tmp_path: Path) -
 
 
 def test_python_hook_imports_nothing_heavy() -> None:
-    """The hook path runs on every tool call: no dbus_next, asyncio, typer, pydantic,
+    """The hook path runs on every tool call: no dbus_fast, asyncio, typer, pydantic,
     typing or subprocess, and of agent_console only the hook, the bus names, the
     stdlib-only process_info, terminal and limits, and the agent's own module.  Modules that the
     interpreter's own start-up (site, .pth files) loaded are not the hook's doing."""
@@ -471,7 +471,7 @@ def test_python_hook_imports_nothing_heavy() -> None:
     )
     imported = set(result.stdout.decode().split())
     assert "agent_console.wire.blocking_transport" in imported
-    heavy = {"dbus_next", "asyncio", "typer", "pydantic", "click", "typing", "subprocess"}
+    heavy = {"dbus_fast", "asyncio", "typer", "pydantic", "click", "typing", "subprocess"}
     assert {name.partition(".")[0] for name in imported} & heavy == set()
     ours = {name for name in imported if name.startswith("agent_console") and not name.startswith("agent_console.hook")}
     assert ours <= {

@@ -7,7 +7,7 @@ are documentation and are not compared.
 
 from pathlib import Path
 
-from dbus_next.introspection import Interface, Node
+from dbus_fast.introspection import Interface, Node
 
 from agent_console.client.async_client import SessionsClient
 from agent_console.wire.names import BUS_NAME, INTERFACE, OBJECT_PATH

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import RunningDaemon, start_daemon
-from dbus_next.aio import MessageBus
+from dbus_fast.aio import MessageBus
 from notify_support import (
     BASIC,
     DISMISSED,

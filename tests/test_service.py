@@ -1,7 +1,7 @@
 """Every method, signal, property and named error, through our own client."""
 
 import pytest
-from dbus_next import Message, MessageType, Variant
+from dbus_fast import Message, MessageType, Variant
 
 from agent_console import __version__
 from agent_console.client.async_client import SessionsClient

@@ -9,11 +9,13 @@ own connection, is dropped rather than ending the watch with a traceback.
 import asyncio
 import json
 import subprocess
+from typing import Annotated
 
 from conftest import READY_TIMEOUT_S
-from dbus_next import Message, MessageType, Variant
-from dbus_next._private.marshaller import Marshaller
-from dbus_next.service import ServiceInterface, method
+from dbus_fast import Message, MessageType, Variant
+from dbus_fast._private.marshaller import Marshaller
+from dbus_fast.annotations import DBusSignature
+from dbus_fast.service import ServiceInterface, dbus_method
 from test_watch import Watch, cli, watch  # noqa: F401 - watch is a fixture
 
 from agent_console.daemon.model import Instant, SessionUpdate, new_session
@@ -95,8 +97,8 @@ class _ListsNothing(ServiceInterface):
     def __init__(self) -> None:
         super().__init__(INTERFACE)
 
-    @method()
-    def Snapshot(self) -> "taa{sv}":
+    @dbus_method()
+    def Snapshot(self) -> Annotated[list[object], DBusSignature("taa{sv}")]:
         return [0, []]
 
 
@@ -135,7 +137,7 @@ def test_the_signal_types_are_what_the_daemon_sends() -> None:
 
 
 def test_listings_carry_the_sessions_as_signals_do() -> None:
-    """ListAll and Snapshot are marshalled without variants: byte for byte what dbus-next makes of them."""
+    """ListAll and Snapshot are marshalled without variants: byte for byte what dbus-fast makes of them."""
     store = SessionStore()
     store.set("s1", "working", working_dir="/srv/api", pid=10, pid_start=20, terminal={"tmux_pane": "%3", "tty": "/dev/pts/1"})
     store.set("s2", "question", detail="Allow Bash: rm -rf build… é 😀", agent_type="codex")

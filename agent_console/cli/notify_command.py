@@ -1,6 +1,6 @@
 """``agent-console notify``: desktop notifications, for a user unit or a launchd agent to run.
 
-The notifier, dbus-next and pydantic are imported when the command runs:
+The notifier, dbus-fast and pydantic are imported when the command runs:
 the command line is parsed, and its help shown, without them.
 """
 

@@ -10,8 +10,8 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from dbus_next import Message, MessageType, Variant
-from dbus_next.errors import DBusError
+from dbus_fast import Message, MessageType, Variant
+from dbus_fast.errors import DBusError
 
 from agent_console.client.mirror import SessionDict
 from agent_console.errors import AgentConsoleError, InvalidArgs, Unavailable
@@ -114,7 +114,7 @@ class SessionsClient:
     async def wait_disconnected(self) -> None:
         """Return once the bus connection is gone, for whatever reason.
 
-        dbus-next re-raises whatever broke the connection (EOF, a reset, a
+        dbus-fast re-raises whatever broke the connection (EOF, a reset, a
         parse error); the caller only needs to know that it is gone.
         """
         try:

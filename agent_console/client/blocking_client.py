@@ -1,7 +1,7 @@
 """The client of one-shot commands (list, get, set, rm, status): blocking, standard library only.
 
 A person waits for these, so they cannot afford what the asyncio client
-costs before its first byte (asyncio, dbus-next and pydantic: several times
+costs before its first byte (asyncio, dbus-fast and pydantic: several times
 the interpreter's own start).  One connection, a call at a time, each bounded:
 connecting by ``CLIENT_CONNECT_TIMEOUT_S``, every reply by
 ``CLIENT_CALL_TIMEOUT_S``.  Errors come back as the same

@@ -24,10 +24,10 @@ import signal
 import sys
 from pathlib import Path
 
-from dbus_next import Message, MessageType
-from dbus_next.aio import MessageBus
-from dbus_next.constants import NameFlag, RequestNameReply
-from dbus_next.errors import DBusError
+from dbus_fast import Message, MessageType
+from dbus_fast.aio import MessageBus
+from dbus_fast.constants import NameFlag, RequestNameReply
+from dbus_fast.errors import DBusError
 
 from agent_console.agents.claude_code.approvals import ApprovalWatch
 from agent_console.agents.claude_code.transcripts import TranscriptFollower
@@ -207,7 +207,9 @@ def _settle(stopped: "asyncio.Future[str]", reason: str) -> None:
         stopped.set_result(reason)
 
 
-async def _wait_until_done(bus: MessageBus, housekeeping: "asyncio.Future[None]", stopped: "asyncio.Future[str]") -> int:
+async def _wait_until_done(
+    bus: MessageBus, housekeeping: "asyncio.Future[tuple[None, None]]", stopped: "asyncio.Future[str]"
+) -> int:
     bus.add_message_handler(lambda msg: _on_name_lost(msg, stopped))
     disconnected = asyncio.ensure_future(bus.wait_for_disconnect())
     await asyncio.wait({stopped, disconnected, housekeeping}, return_when=asyncio.FIRST_COMPLETED)

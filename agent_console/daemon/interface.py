@@ -11,25 +11,24 @@ signalled exactly like a Set.  They are queued before the method's reply,
 hence a caller that receives its reply can rely on subscribers having been
 sent the change already, in call order.
 
-The string annotations are D-Bus signatures: dbus-next reads them to build
-the introspection data and to marshal arguments.  ListAll and Snapshot return
-their replies' bodies already marshalled (``@marshalled``): a listing of
-10,000 sessions is the daemon's one large reply.
+The annotations carry the D-Bus signatures (``typing.Annotated``, as
+``dbus_fast.annotations`` spells them): dbus-fast reads them to build the
+introspection data and to marshal arguments, and they stay Python types for
+the type checker.  ListAll and Snapshot return their replies' bodies already
+marshalled (``@marshalled``): a listing of 10,000 sessions is the daemon's one
+large reply.
 """
 
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Annotated
 
-from dbus_next import Variant
-from dbus_next.errors import DBusError
-from dbus_next.service import (
-    PropertyAccess,
-    ServiceInterface,
-    dbus_property,
-    method,
-    signal,
-)
+from dbus_fast import Variant
+from dbus_fast.annotations import DBusBool, DBusDict, DBusSignature, DBusStr, DBusUInt32, DBusUInt64
+from dbus_fast.constants import PropertyAccess
+from dbus_fast.errors import DBusError
+from dbus_fast.service import ServiceInterface, dbus_method, dbus_property, dbus_signal
 
 from agent_console import __version__
 from agent_console.daemon.model import Session
@@ -75,27 +74,27 @@ class SessionsInterface(ServiceInterface):
         self._store = store
         store.add_listener(self)
 
-    @method()
-    def Set(self, session_id: "s", status: "s", attributes: "a{sv}") -> "a{sv}":
+    @dbus_method()
+    def Set(self, session_id: DBusStr, status: DBusStr, attributes: DBusDict) -> DBusDict:
         with _named_errors():
             session = self._store.set(session_id, status, **attributes_from_wire(attributes))
         return session_to_wire(session, with_history=False)
 
-    @method()
-    def Get(self, session_id: "s") -> "a{sv}":
+    @dbus_method()
+    def Get(self, session_id: DBusStr) -> DBusDict:
         with _named_errors():
             session = self._store.get(_bounded_id(session_id))
             if session is None:
                 raise NotFound(f"no session with id {quoted(session_id)}")
         return session_to_wire(session, with_history=True)
 
-    @method()
-    def Remove(self, session_id: "s") -> "b":
+    @dbus_method()
+    def Remove(self, session_id: DBusStr) -> DBusBool:
         with _named_errors():
             return self._store.remove(_bounded_id(session_id)) is not None
 
-    @method()
-    def Ack(self, session_id: "s") -> "a{sv}":
+    @dbus_method()
+    def Ack(self, session_id: DBusStr) -> DBusDict:
         """A person saw the session's wait: what a face calls from a key, a menu or a dismissed bubble."""
         with _named_errors():
             session = self._store.mark_seen(_bounded_id(session_id))
@@ -103,36 +102,36 @@ class SessionsInterface(ServiceInterface):
                 raise NotFound(f"no session with id {quoted(session_id)}")
         return session_to_wire(session, with_history=False)
 
-    @method()
+    @dbus_method()
     @marshalled
-    def ListAll(self) -> "aa{sv}":
+    def ListAll(self) -> Annotated[bytes, DBusSignature("aa{sv}")]:
         return sessions_to_bytes(self._store.list_all())
 
-    @method()
+    @dbus_method()
     @marshalled
-    def Snapshot(self) -> "taa{sv}":
+    def Snapshot(self) -> Annotated[bytes, DBusSignature("taa{sv}")]:
         """The sequence number and every session, taken together: a subscriber drops the
         signals it holds with a ``seq`` up to this one, and knows of a gap after it."""
         return sessions_to_bytes(self._store.list_all(), self._store.sequence)
 
-    @signal()
-    def SessionChanged(self, session: dict[str, Variant]) -> "a{sv}":
+    @dbus_signal()
+    def SessionChanged(self, session: dict[str, Variant]) -> DBusDict:
         return session
 
-    @signal()
-    def SessionRemoved(self, session_id: str) -> "s":
+    @dbus_signal()
+    def SessionRemoved(self, session_id: str) -> DBusStr:
         return session_id
 
     @dbus_property(access=PropertyAccess.READ)
-    def Version(self) -> "s":
+    def Version(self) -> DBusStr:
         return __version__
 
     @dbus_property(access=PropertyAccess.READ)
-    def SessionCount(self) -> "u":
+    def SessionCount(self) -> DBusUInt32:
         return len(self._store)
 
     @dbus_property(access=PropertyAccess.READ)
-    def Sequence(self) -> "t":
+    def Sequence(self) -> DBusUInt64:
         return self._store.sequence
 
     def session_changed(self, session: Session, created: bool) -> None:

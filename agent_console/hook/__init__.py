@@ -10,7 +10,7 @@ wait long: Claude Code's registration starts it in the background
 (``agents.settings_file.in_background``), so that Claude waits for a shell's
 fork only, and names Claude's process with ``--owner``, since the shell that
 started it is gone by then.  It stays quick all the same, because its start
-competes with the agent for the CPU: stdlib only, no ``dbus_next``,
+competes with the agent for the CPU: stdlib only, no ``dbus_fast``,
 ``asyncio``, ``typer`` or ``pydantic``, whose imports alone would take longer
 than the whole hook may; of ``agent_console`` only the bus names, the process
 and terminal facts and the agent's own module in ``agents``.

@@ -20,8 +20,8 @@ from collections.abc import Callable
 from typing import Any
 from xml.sax.saxutils import escape as markup_escape
 
-from dbus_next import Message, MessageType, Variant
-from dbus_next.errors import DBusError
+from dbus_fast import Message, MessageType, Variant
+from dbus_fast.errors import DBusError
 
 from agent_console.notify.rules import Bubble
 from agent_console.wire.connection import ResilientMessageBus

@@ -1,7 +1,7 @@
 """A blocking D-Bus client that can do one thing: call a method and wait for its reply.
 
 It exists so that the hook and the CLI's one-shot commands can talk to the bus
-without ``dbus_next`` and ``asyncio``, whose imports alone cost more than the
+without ``dbus_fast`` and ``asyncio``, whose imports alone cost more than the
 whole hook may take, and several times what a person waiting for
 ``agent-console list`` should.  Standard library only.
 

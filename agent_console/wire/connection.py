@@ -1,33 +1,39 @@
-"""Connecting to a bus, with three dbus-next flaws fixed where they live.
+"""Connecting to a bus, with two dbus-fast flaws fixed where they live.
 
 EAGAIN.
-dbus-next 0.2.3 writes queued messages in a loop from the event loop's
-writer callback and treats *any* exception from ``socket.send`` as fatal: it
-finalises the whole connection (dbus-next issue #153, never fixed).  When the
-kernel's socket buffer fills, which a burst of pipelined calls or signals
-does within seconds, ``send`` raises ``BlockingIOError`` (EAGAIN) and the
-daemon falls off the bus.  EAGAIN only means "not now": the fix wraps the
+dbus-fast (5.2, as dbus-next before it, issue #153 there) writes queued
+messages in a loop from the event loop's writer callback and treats *any*
+exception from ``socket.send`` as fatal: it finalises the whole connection.
+When the kernel's socket buffer fills, which a burst of pipelined calls or
+signals does within seconds, ``send`` raises ``BlockingIOError`` (EAGAIN) and
+the daemon falls off the bus.  EAGAIN only means "not now": the fix wraps the
 writer's socket so that EAGAIN reports zero bytes sent.  The writer already
 treats a short send as "wait until writable" and keeps its callback
-registered, so it resumes exactly where it stopped.  We never negotiate
-Unix fd passing, so ``send`` is the only call the writer makes.
+registered, so it resumes exactly where it stopped.  We never negotiate Unix
+fd passing, so ``send`` is the only call the writer makes.  The writer is made
+by ``connect``, so the socket is wrapped right after it: the one private
+member (``_writer``) this module touches, because no public one reaches it.
 
-Error replies.  A method handler reports a failure by raising ``DBusError``;
-dbus-next sends it as the error reply, but its reply context manager then
-forgets to swallow the exception, which reaches the top of the message loop
-and is logged as an "unexpected error" with a traceback, on every refused
-call.  The bus here drops exactly that exception after it was sent.
-
-Calls after a disconnect.  Once the connection is gone, dbus-next still
-queues a call and registers its reply handler, which nothing will ever
-invoke: the caller waits forever.  A daemon told to stop just after its bus
-died hung that way, releasing its name.  Here such a call fails at once with
-``org.freedesktop.DBus.Error.Disconnected``.
+Sending after a disconnect.  Once the connection is gone, dbus-fast still
+registers a call's reply handler, which nothing will ever invoke (the caller
+waits forever: a daemon told to stop just after its bus died hung that way,
+releasing its name), and its writer then fails on the closed socket with an
+``OSError`` that reaches whoever sent, a signal's sender included.  Here
+``send`` (public, and what every call goes through) refuses a call at once with
+``org.freedesktop.DBus.Error.Disconnected`` and drops anything else.
 
 Replies marshalled ahead.  Not a flaw: a method marked ``@marshalled`` returns
-its reply's body as bytes, and the bus sends them behind a header of its
-own, so a reply of 10,000 sessions never exists as dbus-next variants
-(see ``wire.sessions_to_bytes``).
+its reply's body as bytes, which the bus sends behind a header of its own, so
+a reply of 10,000 sessions never exists as variants (see
+``wire.session_form.sessions_to_bytes``).  Such a call is answered by a
+message handler (``add_message_handler``, public) ahead of the library's
+dispatch; the reply is a ``Message`` whose ``_marshall`` returns those bytes,
+the only way to hand the writer a body it did not marshal itself.
+
+Error replies need nothing here: dbus-fast sends a ``DBusError`` raised by a
+handler as that error, and any other exception as a named error
+(``...ServiceError``, "The service interface raised an error: KeyError") with
+the traceback in the log, never in the reply.
 """
 
 import asyncio
@@ -35,13 +41,14 @@ import os
 import socket
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast, get_args, get_type_hints
 
-from dbus_next import Message, MessageType
-from dbus_next.aio import MessageBus
-from dbus_next.constants import ErrorType
-from dbus_next.errors import DBusError
-from dbus_next.service import ServiceInterface
+from dbus_fast import Message, MessageType
+from dbus_fast.aio import MessageBus
+from dbus_fast.annotations import DBusSignature
+from dbus_fast.constants import ErrorType, MessageFlag
+from dbus_fast.errors import DBusError
+from dbus_fast.service import ServiceInterface
 
 from agent_console.errors import Unavailable
 from agent_console.limits import CLIENT_CALL_TIMEOUT_S, CLIENT_CONNECT_TIMEOUT_S
@@ -71,25 +78,32 @@ class _EagainTolerantSocket:
             return 0
 
 
-def _observe(future: "asyncio.Future[None]") -> None:
+def _observe(ended: "asyncio.Future[None]") -> None:
     """A lost connection is reported by the calls that fail and by wait_for_disconnect;
-    unobserved, dbus-next's disconnect future would also print "Future exception was
+    unobserved, the bus's disconnect future would also print "Future exception was
     never retrieved" with a traceback when it is collected."""
-    if not future.cancelled():
-        future.exception()
+    if not ended.cancelled():
+        ended.exception()
 
 
 _MARSHALLED = "_agent_console_marshalled"
 
 
-def marshalled(fn: Callable[..., bytes]) -> Callable[..., bytes]:
-    """Marks a method (beneath ``@method()``) whose result is its reply's body, already marshalled."""
-    setattr(fn, _MARSHALLED, True)
+def marshalled(fn: Callable[[Any], bytes]) -> Callable[[Any], bytes]:
+    """Marks a method without arguments (beneath ``@dbus_method()``) whose result is its
+    reply's body, already marshalled, of the D-Bus type its return annotation names."""
+    setattr(fn, _MARSHALLED, fn)
     return fn
 
 
+def _return_signature(fn: Callable[..., object]) -> str:
+    """The ``DBusSignature`` in ``Annotated[bytes, DBusSignature(...)]``."""
+    hint = get_type_hints(fn, include_extras=True)["return"]
+    return next(arg.signature for arg in get_args(hint) if isinstance(arg, DBusSignature))
+
+
 class _MarshalledReply(Message):
-    """A method return whose body is bytes; dbus-next's writer calls only ``_marshall``."""
+    """A method return whose body is bytes: the writer asks a message only for ``_marshall``."""
 
     def __init__(self, call: Message, signature: str, body: bytes) -> None:
         super().__init__(
@@ -97,49 +111,69 @@ class _MarshalledReply(Message):
         )
         self._body = body
 
-    def _marshall(self, negotiate_unix_fd: bool = False) -> bytes:
+    def _marshall(self, negotiate_unix_fd: bool) -> bytearray:
         fields = [(REPLY_SERIAL_FIELD, Variant("u", self.reply_serial))]
         if self.destination:
             fields.append((DESTINATION_FIELD, Variant("s", self.destination)))
-        return frame(METHOD_RETURN, self.serial, fields, self.signature, self._body)
+        return bytearray(frame(METHOD_RETURN, self.serial, fields, self.signature, self._body))
 
 
 class ResilientMessageBus(MessageBus):
-    """A dbus-next ``MessageBus`` that survives a full socket buffer and refuses calls quietly."""
+    """A dbus-fast ``MessageBus`` that survives a full socket buffer and refuses calls once gone."""
 
-    def __init__(self, bus_address: str) -> None:
-        super().__init__(bus_address=bus_address)
-        self._writer.sock = _EagainTolerantSocket(self._writer.sock)
-        self._disconnect_future.add_done_callback(_observe)
+    async def connect(self) -> "ResilientMessageBus":
+        await super().connect()
+        writer = self._writer
+        assert writer is not None and writer.sock is not None, "connect() makes the writer"
+        writer.sock = cast(socket.socket, _EagainTolerantSocket(writer.sock))
+        # Named by its class, which pyproject.toml exempts from mypy's untyped-call check.
+        self._ended = asyncio.ensure_future(MessageBus.wait_for_disconnect(self))
+        self._ended.add_done_callback(_observe)
+        return self
 
-    def _call(self, msg: Message, callback: Callable[[Message | None, Exception | None], None]) -> None:
-        if not self.connected:
-            callback(None, DBusError(ErrorType.DISCONNECTED, "the bus connection is closed"))
-            return
-        super()._call(msg, callback)
+    # As dbus-fast's own asyncio MessageBus.send does, this returns a future where the base class returns None.
+    def send(self, msg: Message) -> "asyncio.Future[None]":  # type: ignore[override]
+        """On a bus that is gone, a call fails at once and anything else is dropped."""
+        if self.connected:
+            sent: asyncio.Future[None] = super().send(msg)
+            return sent
+        if msg.message_type is MessageType.METHOD_CALL:
+            raise DBusError(ErrorType.DISCONNECTED, "the bus connection is closed")
+        dropped = asyncio.get_running_loop().create_future()
+        dropped.set_result(None)
+        return dropped
 
-    def _make_method_handler(self, interface: ServiceInterface, method: Any) -> Callable[[Message, Any], None]:
-        if not getattr(method.fn, _MARSHALLED, False):
-            return super()._make_method_handler(interface, method)
+    def export(self, path: str, interface: ServiceInterface) -> None:
+        super().export(path, interface)
+        for member in vars(type(interface)).values():
+            if (fn := getattr(member, _MARSHALLED, None)) is not None:
+                handler = self._marshalled_handler(path, interface, fn.__name__, fn, _return_signature(fn))
+                self.add_message_handler(handler)
 
-        def handler(msg: Message, send_reply: Callable[[Message], None]) -> None:
-            body = method.fn(interface, *ServiceInterface._msg_body_to_args(msg))
-            send_reply(_MarshalledReply(msg, method.out_signature, body))
+    def _marshalled_handler(
+        self, path: str, interface: ServiceInterface, member: str, fn: Callable[[Any], bytes], signature: str
+    ) -> Callable[[Message], bool]:
+        def answer(msg: Message) -> bool:
+            if (
+                msg.message_type is not MessageType.METHOD_CALL
+                or msg.member != member
+                or msg.path != path
+                or msg.interface not in (interface.name, None)
+                or msg.signature != ""
+            ):
+                return False
+            body = fn(interface)
+            if not msg.flags & MessageFlag.NO_REPLY_EXPECTED:
+                self.send(_MarshalledReply(msg, signature, body))
+            return True
 
-        return handler
-
-    def _process_message(self, msg: Message) -> None:
-        try:
-            super()._process_message(msg)
-        except DBusError:
-            if msg.message_type is not MessageType.METHOD_CALL:
-                raise
+        return answer
 
 
 def session_bus_address() -> str | None:
     """The session bus as libdbus and sd-bus find it, or None where there is none.
 
-    dbus-next itself only reads the environment and X11 files, and so misses
+    dbus-fast itself only reads the environment and X11 files, and so misses
     the systemd-style ``$XDG_RUNTIME_DIR/bus`` of an SSH or TTY login.
     """
     if address := os.environ.get("DBUS_SESSION_BUS_ADDRESS"):

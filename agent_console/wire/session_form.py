@@ -8,7 +8,7 @@ Both directions live here so the service and the client cannot disagree.
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from dbus_next import Variant
+from dbus_fast import Variant
 
 from agent_console.errors import InvalidArgs, quoted
 from agent_console.limits import MAX_ID_LENGTH
