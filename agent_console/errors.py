@@ -26,6 +26,14 @@ class LimitExceeded(AgentConsoleError):
     """The store is full; nothing was dropped to make room."""
 
 
+class Internal(AgentConsoleError):
+    """The daemon failed at something it should not have: a bug, whose traceback is in its log.
+
+    Sent instead of the library's own error, which would carry the traceback
+    to whoever called; the daemon goes on serving.
+    """
+
+
 class Unavailable(AgentConsoleError):
     """The daemon or the bus cannot be reached."""
 
@@ -82,7 +90,7 @@ class NotResponding(Unavailable):
 
 
 ERRORS_BY_NAME: dict[str, type[AgentConsoleError]] = {
-    cls.__name__: cls for cls in (InvalidArgs, NotFound, LimitExceeded, Unavailable)
+    cls.__name__: cls for cls in (InvalidArgs, NotFound, LimitExceeded, Internal, Unavailable)
 }
 
 

@@ -63,3 +63,29 @@ def test_without_an_owner_nothing_is_watched() -> None:
     store.set("s", "attention", event="permission")
     processes.start(400, TOOL)
     assert watch.started(store.get) == []
+
+
+def test_a_look_reads_each_owners_processes_once_however_many_sessions_it_holds() -> None:
+    """2,000 sessions awaiting a tool in one process (a shared server, or anyone on the bus):
+    one look lists that process's children once and each new child's environment once."""
+    processes = Processes()
+    reads = {"children": 0, "environments": 0}
+
+    def children(pid: int) -> frozenset[int]:
+        reads["children"] += 1
+        return frozenset(processes.children)
+
+    def environment_names(pid: int) -> frozenset[str]:
+        reads["environments"] += 1
+        return processes.environments.get(pid, frozenset())
+
+    store = SessionStore()
+    watch = ApprovalWatch(children, environment_names)
+    store.add_listener(watch)
+    for n in range(2_000):
+        store.set(f"s{n}", "attention", event="permission", shared_owner=True, **OWNER)
+    processes.start(500, HELPER)
+    processes.start(501, TOOL)
+    reads.update(children=0, environments=0)
+    assert len(watch.started(store.get)) == 2_000
+    assert reads == {"children": 1, "environments": 2}

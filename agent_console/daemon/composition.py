@@ -6,9 +6,11 @@ the command line of the person's commands, so it starts sooner and stays
 smaller for as long as it runs.
 
 Housekeeping (owners gone, quiet sessions, expired closed ones) and the
-observations no hook makes (transcripts, approved tools starting) are tasks on
-the same event loop as the D-Bus handlers, so they need no lock either.  If
-it ever fails, the daemon exits 1 rather than go on showing stale truth.
+observations no hook makes (transcripts, approved tools starting) run on the
+same event loop as the D-Bus handlers, so they need no lock either.  Neither
+can end the daemon: a failure is contained to the session it concerns, or
+logged and the next round goes on (``observers.Failures``).  Both sleep while
+there is nothing to do: no timer runs while the store is empty.
 
 Exit codes are chosen for a supervisor: 0 when stopped by a signal (SIGTERM,
 SIGINT, SIGHUP) or
@@ -29,15 +31,15 @@ from dbus_fast.aio import MessageBus
 from dbus_fast.constants import NameFlag, RequestNameReply
 from dbus_fast.errors import DBusError
 
-from agent_console.agents.claude_code.approvals import ApprovalWatch
-from agent_console.agents.claude_code.transcripts import TranscriptFollower
 from agent_console.daemon.config import DaemonConfig, load_config
 from agent_console.daemon.interface import SessionsInterface
+from agent_console.daemon.model import Session
+from agent_console.daemon.observers import Failures, Observers
 from agent_console.daemon.store import SessionStore
 from agent_console.errors import InvalidArgs, Unavailable
-from agent_console.system import boottime, process_info
+from agent_console.system import process_info
+from agent_console.system.inotify import open_watch
 from agent_console.system.logs import configure_logging
-from agent_console.vocabulary import Status
 from agent_console.wire.connection import connect, name_owner_pid, session_bus_address
 from agent_console.wire.names import BUS_DRIVER, BUS_DRIVER_PATH, BUS_NAME, OBJECT_PATH
 
@@ -134,44 +136,65 @@ async def _serve(address: str | None, replace: bool, config: DaemonConfig) -> in
         bus.disconnect()
         return EXIT_NAME_TAKEN
     log.info("serving %s on %s", BUS_NAME, address or "the session bus")
-    housekeeping = asyncio.gather(_keep_house(store, config), _observe(store))
+    failures = Failures()
+    watch = open_watch()
+    observers = Observers(store, watch, failures)
+    housekeeping = asyncio.ensure_future(_keep_house(store, config, failures))
     try:
-        return await _wait_until_done(bus, housekeeping, stopped)
+        return await _wait_until_done(bus, stopped)
     finally:
         housekeeping.cancel()
         await asyncio.wait({housekeeping})
-        if not housekeeping.cancelled():
-            housekeeping.exception()  # taken, so asyncio does not print it: a failure was logged
+        observers.close()
+        if watch is not None:
+            watch.close()
 
 
-async def _keep_house(store: SessionStore, config: DaemonConfig) -> None:
+async def _keep_house(store: SessionStore, config: DaemonConfig, failures: Failures) -> None:
+    """Every ``check_interval`` while a session is open; with only closed ones, when the
+    first expires; with none, not at all until one is set."""
+    woken = _SessionSet(store)
+    retention_us = int(config.retention * MICROSECONDS)
     while True:
         await asyncio.sleep(config.check_interval)
-        store.sweep(
-            stale_after_us=int(config.stale_after * MICROSECONDS),
-            retention_us=int(config.retention * MICROSECONDS),
-            owner_alive=process_info.is_running,
-        )
+        with failures.contained("housekeeping"):
+            store.sweep(
+                stale_after_us=int(config.stale_after * MICROSECONDS),
+                retention_us=retention_us,
+                owner_alive=process_info.is_running,
+            )
+        sessions = store.list_all()
+        if not any(not session.closed for session in sessions):
+            first_expiry_us = min((session.since_monotonic + retention_us for session in sessions), default=None)
+            await woken.wait(
+                None if first_expiry_us is None
+                else (first_expiry_us - store.monotonic_us()) / MICROSECONDS - config.check_interval
+            )
 
 
-OBSERVE_INTERVAL_S = 0.5
-"""How often transcripts and awaited tools are looked at: Esc and an approved tool
-show within about this (the issue asks for 2 s), for a stat per open session."""
+class _SessionSet:
+    """A store listener that wakes housekeeping, asleep while no session is open, when one is set."""
 
+    def __init__(self, store: SessionStore) -> None:
+        self._event = asyncio.Event()
+        store.add_listener(self)
 
-async def _observe(store: SessionStore) -> None:
-    """Tell what no hook reports: an Esc or an API error in a transcript, an approved tool starting."""
-    follower = TranscriptFollower()
-    approvals = ApprovalWatch()
-    store.add_listener(follower)
-    store.add_listener(approvals)
-    while True:
-        await asyncio.sleep(OBSERVE_INTERVAL_S)
-        for seen in follower.look(store.get):
-            store.observe(seen.session_id, seen.status, seen.detail, seen.event_time)
-        for session in approvals.started(store.get):
-            log.debug("session %r: its approved tool runs", session.id)
-            store.observe(session.id, Status.WORKING, session.detail, boottime.now_us())
+    def session_changed(self, session: Session, created: bool) -> None:
+        if created or not session.closed:
+            self._event.set()
+
+    def session_removed(self, session: Session) -> None:
+        """A removal gives housekeeping nothing new to do."""
+
+    async def wait(self, timeout_s: float | None) -> None:
+        """Until a session is set, or ``timeout_s`` passed."""
+        self._event.clear()
+        if timeout_s is not None and timeout_s <= 0:
+            return
+        try:
+            await asyncio.wait_for(self._event.wait(), timeout_s)
+        except TimeoutError:
+            return
 
 
 async def _own_name(bus: MessageBus, replace: bool) -> bool:
@@ -207,15 +230,10 @@ def _settle(stopped: "asyncio.Future[str]", reason: str) -> None:
         stopped.set_result(reason)
 
 
-async def _wait_until_done(
-    bus: MessageBus, housekeeping: "asyncio.Future[tuple[None, None]]", stopped: "asyncio.Future[str]"
-) -> int:
+async def _wait_until_done(bus: MessageBus, stopped: "asyncio.Future[str]") -> int:
     bus.add_message_handler(lambda msg: _on_name_lost(msg, stopped))
     disconnected = asyncio.ensure_future(bus.wait_for_disconnect())
-    await asyncio.wait({stopped, disconnected, housekeeping}, return_when=asyncio.FIRST_COMPLETED)
-    if housekeeping.done():
-        log.error("housekeeping failed: %r; exiting so a supervisor can restart", housekeeping.exception())
-        return EXIT_FAILURE
+    await asyncio.wait({stopped, disconnected}, return_when=asyncio.FIRST_COMPLETED)
     if not stopped.done():
         error = disconnected.exception() if not disconnected.cancelled() else None
         detail = f": {str(error) or type(error).__name__}" if error else ""

@@ -19,10 +19,10 @@ marshalled (``@marshalled``): a listing of 10,000 sessions is the daemon's one
 large reply.
 """
 
+import functools
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar, cast
 
 from dbus_fast import Variant
 from dbus_fast.annotations import DBusBool, DBusDict, DBusSignature, DBusStr, DBusUInt32, DBusUInt64
@@ -33,7 +33,7 @@ from dbus_fast.service import ServiceInterface, dbus_method, dbus_property, dbus
 from agent_console import __version__
 from agent_console.daemon.model import Session
 from agent_console.daemon.store import SessionStore
-from agent_console.errors import AgentConsoleError, InvalidArgs, NotFound, quoted
+from agent_console.errors import AgentConsoleError, Internal, InvalidArgs, NotFound, quoted
 from agent_console.limits import MAX_ID_LENGTH
 from agent_console.vocabulary import CloseReason
 from agent_console.wire.connection import marshalled
@@ -53,12 +53,33 @@ def _as_dbus_error(error: AgentConsoleError) -> DBusError:
     return DBusError(f"{ERROR_PREFIX}.{type(error).__name__}", str(error))
 
 
-@contextmanager
-def _named_errors() -> Iterator[None]:
-    try:
-        yield
-    except AgentConsoleError as error:
-        raise _as_dbus_error(error) from None
+Handler = TypeVar("Handler", bound=Callable[..., Any])
+
+
+def replies_with_named_errors(handler: Handler) -> Handler:
+    """Every error a method meets becomes a named reply, and none ends the daemon.
+
+    Ours keep their class's name and message.  Anything else is a bug: its
+    traceback goes to the log, and the caller gets ``Error.Internal`` with one
+    short line, never the traceback the D-Bus library would put in the reply
+    (it names our files and our callers' data).  ``functools.wraps`` keeps the
+    signature the library reads the D-Bus types from.
+    """
+
+    @functools.wraps(handler)
+    def handled(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return handler(*args, **kwargs)
+        except DBusError:
+            raise
+        except AgentConsoleError as error:
+            raise _as_dbus_error(error) from None
+        except Exception:
+            log.exception("%s failed", handler.__name__)
+            message = f"{handler.__name__} failed inside the daemon; the daemon's log has the details"
+            raise _as_dbus_error(Internal(message)) from None
+
+    return cast(Handler, handled)
 
 
 def _bounded_id(session_id: str) -> str:
@@ -75,40 +96,42 @@ class SessionsInterface(ServiceInterface):
         store.add_listener(self)
 
     @dbus_method()
+    @replies_with_named_errors
     def Set(self, session_id: DBusStr, status: DBusStr, attributes: DBusDict) -> DBusDict:
-        with _named_errors():
-            session = self._store.set(session_id, status, **attributes_from_wire(attributes))
+        session = self._store.set(session_id, status, **attributes_from_wire(attributes))
         return session_to_wire(session, with_history=False)
 
     @dbus_method()
+    @replies_with_named_errors
     def Get(self, session_id: DBusStr) -> DBusDict:
-        with _named_errors():
-            session = self._store.get(_bounded_id(session_id))
-            if session is None:
-                raise NotFound(f"no session with id {quoted(session_id)}")
+        session = self._store.get(_bounded_id(session_id))
+        if session is None:
+            raise NotFound(f"no session with id {quoted(session_id)}")
         return session_to_wire(session, with_history=True)
 
     @dbus_method()
+    @replies_with_named_errors
     def Remove(self, session_id: DBusStr) -> DBusBool:
-        with _named_errors():
-            return self._store.remove(_bounded_id(session_id)) is not None
+        return self._store.remove(_bounded_id(session_id)) is not None
 
     @dbus_method()
+    @replies_with_named_errors
     def Ack(self, session_id: DBusStr) -> DBusDict:
         """A person saw the session's wait: what a face calls from a key, a menu or a dismissed bubble."""
-        with _named_errors():
-            session = self._store.mark_seen(_bounded_id(session_id))
-            if session is None:
-                raise NotFound(f"no session with id {quoted(session_id)}")
+        session = self._store.mark_seen(_bounded_id(session_id))
+        if session is None:
+            raise NotFound(f"no session with id {quoted(session_id)}")
         return session_to_wire(session, with_history=False)
 
     @dbus_method()
     @marshalled
+    @replies_with_named_errors
     def ListAll(self) -> Annotated[bytes, DBusSignature("aa{sv}")]:
         return sessions_to_bytes(self._store.list_all())
 
     @dbus_method()
     @marshalled
+    @replies_with_named_errors
     def Snapshot(self) -> Annotated[bytes, DBusSignature("taa{sv}")]:
         """The sequence number and every session, taken together: a subscriber drops the
         signals it holds with a ``seq`` up to this one, and knows of a gap after it."""

@@ -188,6 +188,10 @@ class SessionStore:
         if not ids:
             del self._ids_by_owner[session.owner]
 
+    def monotonic_us(self) -> int:
+        """The store's monotonic clock now, on which ``since_monotonic`` is told."""
+        return self._clock.monotonic_us()
+
     def _now(self) -> Instant:
         return Instant(self._clock.wall_us(), self._clock.monotonic_us())
 

@@ -15,8 +15,16 @@ noted; a later look that finds a new child with the tool's marks is the fact
 that the tool was approved.  Tools that run inside Claude Code itself (Edit,
 Write, Read, WebFetch, MCP tools, which run in a server started before) start
 no process and read attention until PostToolUse.
+
+A look reads ``/proc`` once per owner, not per session: the children of each
+owner with a session awaiting a tool, and the environment of each new child
+once, however many sessions that process holds (a Codex or opencode server
+holds many; anyone on the bus can make thousands).  Should reading one
+owner's processes fail in a way not foreseen, its sessions alone are no
+longer watched, and the log says why once.
 """
 
+import logging
 from collections.abc import Callable
 
 from agent_console.daemon.model import Session
@@ -27,6 +35,8 @@ TOOL_MARK = "CLAUDECODE"
 
 HOOK_MARK = "CLAUDE_PROJECT_DIR"
 """In the environment of hooks only."""
+
+log = logging.getLogger(__name__)
 
 
 class ApprovalWatch:
@@ -52,17 +62,40 @@ class ApprovalWatch:
     def session_removed(self, session: Session) -> None:
         self._before.pop(session.id, None)
 
+    @property
+    def watching(self) -> bool:
+        """Whether any session awaits a tool: only then is there anything to look at."""
+        return bool(self._before)
+
     def started(self, sessions: Callable[[str], Session | None]) -> list[Session]:
         """The awaiting sessions whose tool now runs.  A child is looked at anew
         each time: one seen just after the fork has not yet exec'd its program."""
-        running = []
-        for session_id, before in list(self._before.items()):
+        waiting_by_owner: dict[int, list[Session]] = {}
+        for session_id in self._before:
             session = sessions(session_id)
-            if session is None or not session.awaiting_tool:
-                continue
-            if any(self._runs_a_tool(child) for child in self._children(session.pid) - before):
-                running.append(session)
+            if session is not None and session.awaiting_tool and session.pid:
+                waiting_by_owner.setdefault(session.pid, []).append(session)
+        running: list[Session] = []
+        for owner, waiting in waiting_by_owner.items():
+            try:
+                running.extend(self._started_in(owner, waiting))
+            except Exception:
+                log.exception("process %d: reading its children failed; its sessions' tools are not watched", owner)
+                for session in waiting:
+                    self._before.pop(session.id, None)
         return running
+
+    def _started_in(self, owner: int, waiting: list[Session]) -> list[Session]:
+        """Of one owner's waiting sessions, those with a new child that runs a tool."""
+        children = self._children(owner)
+        runs_a_tool: dict[int, bool] = {}
+
+        def tool(child: int) -> bool:
+            if child not in runs_a_tool:
+                runs_a_tool[child] = self._runs_a_tool(child)
+            return runs_a_tool[child]
+
+        return [session for session in waiting if any(map(tool, children - self._before[session.id]))]
 
     def _runs_a_tool(self, pid: int) -> bool:
         names = self._environment_names(pid)

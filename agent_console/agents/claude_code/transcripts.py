@@ -8,38 +8,54 @@ that does not compact (``Not enough messages to compact.``) fires PreCompact
 and then nothing: its refusal is a ``system`` entry of subtype
 ``local_command`` whose parent is the ``/compact`` command's own entry (a
 compaction that happens ends with PostCompact instead, and its output is
-another kind of entry).  Each makes the session the person's turn.  The daemon
-looks at the transcript of each open session on a short timer, on its own
-event loop (no thread): a ``stat``, and when the file grew, only the bytes
-appended since the last look, at most ``MAX_READ_BYTES`` a look.  Following
-starts at the file's end when a Set first names it, so what happened before
-the daemon knew of it is never replayed.
+another kind of entry).  Each makes the session the person's turn.
+
+The transcript of every open session is followed, on the daemon's own event
+loop (no thread).  On Linux an inotify watch on each transcript's directory
+(one for all of a project's transcripts) says which files were written, so
+a look reads only those, and nothing wakes the daemon while nothing is
+written.  A transcript whose directory cannot be watched (no inotify, as on
+macOS; the directory not there yet; the user's ``max_user_watches`` used up)
+is looked at by turns instead, ``MAX_POLLED`` a look, each a ``stat``.  A
+look reads at most ``MAX_READ_BYTES`` of a file and ``MAX_READS`` files; what
+is left waits for the next look.  Following starts at the file's end when a
+Set first names it, so what happened before the daemon knew of it is never
+replayed.
 
 The path comes from a caller, so it is opened only if it is a regular file
 (never a FIFO or a device, which could block or never end), without
 following it into a terminal, and a line is parsed only when it holds one of
 the markers.  Nothing here raises: a file that vanished or cannot be read is
-simply not followed.
+simply not followed.  A line that cannot be read (nested too deeply for the
+parser, say) is skipped; should reading a transcript fail in a way not
+foreseen, its session alone stops being followed, and the log says why once.
 """
 
 import json
+import logging
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
 from agent_console.agents.detail import detail_of
 from agent_console.daemon.model import Session
 from agent_console.system import boottime
+from agent_console.system.inotify import DirectoryWatch
 from agent_console.vocabulary import Status
+
+log = logging.getLogger(__name__)
 
 MAX_READ_BYTES = 256 * 1024
 """Bytes read from one transcript in one look; the rest waits for the next look.
 A line longer than this (a huge tool result) is skipped unparsed: no marker entry is that long."""
 
-MAX_FOLLOWED = 64
-"""Transcripts looked at in one look: those of the most recently active open sessions."""
+MAX_READS = 256
+"""Transcripts read in one look, of those inotify said were written; the rest wait for the next."""
+
+MAX_POLLED = 64
+"""Transcripts without a watch ``stat``-ed in one look, by turns."""
 
 INTERRUPTED = "interrupted"
 """The detail of a session whose person pressed Esc."""
@@ -69,6 +85,8 @@ class Observation:
 @dataclass(slots=True)
 class _Position:
     path: str
+    file: tuple[str, str]
+    """(directory, name) of the file once symbolic links are resolved: what inotify reports."""
     identity: tuple[int, int] | None
     """(device, inode) of the file being followed; None until it exists."""
     offset: int
@@ -82,66 +100,172 @@ class TranscriptFollower:
     """A store listener that starts following a transcript the moment it is named,
     and a looker at what the followed ones gained."""
 
-    def __init__(self) -> None:
+    def __init__(self, watch: DirectoryWatch | None = None) -> None:
+        self._watch = watch
         self._positions: dict[str, _Position] = {}
+        self._ids_by_file: dict[tuple[str, str], set[str]] = {}
+        self._watches: dict[str, int] = {}
+        """Directory -> its inotify watch."""
+        self._directories: dict[int, str] = {}
+        self._followed_in: dict[str, int] = {}
+        """Directory -> how many followed transcripts it holds, so its watch goes with the last."""
+        self._written: dict[str, None] = {}
+        """Ids whose transcript inotify says was written, oldest first: an ordered set."""
+        self._polled: dict[str, None] = {}
+        """Ids whose transcript has no watch, looked at by turns."""
 
     def session_changed(self, session: Session, created: bool) -> None:
         if session.closed or not session.transcript_path:
-            self._positions.pop(session.id, None)
+            self._stop(session.id)
             return
         position = self._positions.get(session.id)
         if position is None or position.path != session.transcript_path:
-            self._positions[session.id] = _start(session.transcript_path)
+            self._stop(session.id)
+            self._follow(session.id, _start(session.transcript_path))
 
     def session_removed(self, session: Session) -> None:
-        self._positions.pop(session.id, None)
+        self._stop(session.id)
+
+    def wanted(self) -> bool:
+        """Whether a look would find anything to read: transcripts written, or some to poll."""
+        return bool(self._written or self._polled)
+
+    def notice_writes(self) -> None:
+        """Take inotify's news: which followed transcripts were written since."""
+        if self._watch is None:
+            return
+        for event in self._watch.events():
+            if event.overflowed:
+                self._written.update(dict.fromkeys(self._positions))
+            elif event.watch_gone:
+                self._lose_watch(event.watch)
+            elif event.name:
+                directory = self._directories.get(event.watch)
+                self._written.update(dict.fromkeys(self._ids_by_file.get((directory or "", event.name), ())))
 
     def look(self, sessions: Callable[[str], Session | None]) -> list[Observation]:
-        """What the transcripts gained since the last look, for the most recently active sessions."""
-        followed = sorted(
-            filter(None, map(sessions, self._positions)), key=lambda s: s.activity_monotonic, reverse=True
-        )[:MAX_FOLLOWED]
-        observations = (_read_new(self._positions[session.id], session.id) for session in followed)
-        return [observation for observation in observations if observation is not None]
+        """What the transcripts written since the last look gained, and a turn of those polled."""
+        observations = []
+        for session_id in [*self._take_written(), *self._take_polled_turn()]:
+            session = sessions(session_id)
+            position = self._positions.get(session_id)
+            if session is None or position is None:
+                continue
+            try:
+                observation, more = _read_new(position, session_id)
+            except Exception:
+                log.exception("session %r: reading its transcript failed; it is no longer followed", session_id)
+                self._stop(session_id)
+                continue
+            if more and session_id not in self._polled:
+                self._written[session_id] = None
+            if observation is not None:
+                observations.append(observation)
+        return observations
+
+    def _take_written(self) -> list[str]:
+        taken = []
+        for session_id in self._written:
+            if len(taken) == MAX_READS:
+                break
+            taken.append(session_id)
+        for session_id in taken:
+            del self._written[session_id]
+        return taken
+
+    def _take_polled_turn(self) -> Iterator[str]:
+        """The next ``MAX_POLLED`` of the polled ids; each goes to the back of the line."""
+        for session_id in list(self._polled)[:MAX_POLLED]:
+            del self._polled[session_id]
+            self._polled[session_id] = None
+            yield session_id
+
+    def _follow(self, session_id: str, position: _Position) -> None:
+        self._positions[session_id] = position
+        self._ids_by_file.setdefault(position.file, set()).add(session_id)
+        directory = position.file[0]
+        self._followed_in[directory] = self._followed_in.get(directory, 0) + 1
+        if self._watch is not None and directory not in self._watches:
+            watch = self._watch.add(directory)
+            if watch is not None:
+                self._watches[directory] = watch
+                self._directories[watch] = directory
+        if directory not in self._watches:
+            self._polled[session_id] = None
+
+    def _stop(self, session_id: str) -> None:
+        position = self._positions.pop(session_id, None)
+        self._written.pop(session_id, None)
+        self._polled.pop(session_id, None)
+        if position is None:
+            return
+        ids = self._ids_by_file[position.file]
+        ids.discard(session_id)
+        if not ids:
+            del self._ids_by_file[position.file]
+        directory = position.file[0]
+        self._followed_in[directory] -= 1
+        if self._followed_in[directory]:
+            return
+        del self._followed_in[directory]
+        if directory in self._watches:
+            watch = self._watches.pop(directory)
+            self._directories.pop(watch, None)
+            if self._watch is not None:
+                self._watch.remove(watch)
+
+    def _lose_watch(self, watch: int) -> None:
+        """The directory went away: its transcripts are polled until it is back."""
+        directory = self._directories.pop(watch, None)
+        if directory is None:
+            return
+        del self._watches[directory]
+        for session_id, position in self._positions.items():
+            if position.file[0] == directory:
+                self._polled[session_id] = None
 
 
 def _start(path: str) -> _Position:
     """Follow from the end of the file as it is now, or from its start once it appears."""
+    resolved = os.path.realpath(path)
+    file = (os.path.dirname(resolved), os.path.basename(resolved))
     try:
         info = os.stat(path)
     except OSError:
-        return _Position(path, None, 0)
-    return _Position(path, (info.st_dev, info.st_ino), info.st_size)
+        return _Position(path, file, None, 0)
+    return _Position(path, file, (info.st_dev, info.st_ino), info.st_size)
 
 
-def _read_new(position: _Position, session_id: str) -> Observation | None:
+def _read_new(position: _Position, session_id: str) -> tuple[Observation | None, bool]:
+    """The latest observation in what the file gained, and whether more waits to be read."""
     try:
         info = os.stat(position.path)
     except OSError:
-        return None
+        return None, False
     identity = (info.st_dev, info.st_ino)
     if identity != position.identity:
         position.identity, position.offset, position.skipping = identity, 0, False
     if info.st_size < position.offset:
         position.offset = info.st_size
     if info.st_size == position.offset or not stat.S_ISREG(info.st_mode):
-        return None
+        return None, False
     chunk = _read_at(position.path, position.offset)
     if chunk is None:
-        return None
+        return None, False
+    more = len(chunk) == MAX_READ_BYTES
     end = chunk.rfind(b"\n") + 1
     if end == 0:
-        if len(chunk) == MAX_READ_BYTES:
+        if more:
             position.offset += len(chunk)
             position.skipping = True
-        return None
+        return None, more
     lines = chunk[:end].split(b"\n")
     if position.skipping:
         lines = lines[1:]
         position.skipping = False
     position.offset += end
     observations = [_observed(line, session_id, position) for line in lines]
-    return next(filter(None, reversed(observations)), None)
+    return next(filter(None, reversed(observations)), None), more
 
 
 def _read_at(path: str, offset: int) -> bytes | None:
@@ -167,7 +291,7 @@ def _observed(line: bytes, session_id: str, position: _Position) -> Observation 
         return None
     try:
         entry = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if not isinstance(entry, dict):
         return None
