@@ -46,3 +46,8 @@ MAX_QUOTED_CHARS = 64
 
 An error must say what was wrong without echoing a caller's 100 MB id whole.
 """
+
+MAX_SETTINGS_FILE_BYTES = 4 * 1024 * 1024
+"""Bytes of an agent's settings file (or a service file) the installers read: a real one
+holds a few KiB.  A larger one, or anything but a regular file (a FIFO, a link to a
+device), is refused with one line and left untouched."""

@@ -240,3 +240,33 @@ def test_shell_alone_means_claude_code_only(env: dict[str, str], tmp_path: Path)
 
     assert output.startswith("Claude Code: Installed") and "Gemini" not in output
     assert not (Path(env["HOME"]) / ".gemini" / "settings.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("make", "said"),
+    [
+        (lambda path: os.mkfifo(path), "a FIFO, not a regular file"),
+        (lambda path: path.symlink_to("/dev/zero"), "/dev/zero: a character device, not a regular file"),
+        (lambda path: path.write_bytes(b"{" + b" " * (57 * 1024 * 1024) + b"}"), "larger than 4,194,304 bytes"),
+    ],
+    ids=["fifo", "link-to-dev-zero", "57-MB"],
+)
+def test_a_settings_file_that_is_no_regular_file_or_too_large_is_refused_untouched(
+    env: dict[str, str], make: Any, said: str
+) -> None:
+    """Each hung, exhausted memory or took 51 s before: now one line, exit 1, nothing changed."""
+    codex_hooks = Path(env["CODEX_HOME"]) / "hooks.json"
+    codex_hooks.parent.mkdir()
+    make(codex_hooks)
+    before = listing(codex_hooks)
+    result = cli(env, "install-hooks", "--agent", "codex")
+    assert result.returncode == 1 and result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("agent-console: cannot update ") and said in result.stderr
+    assert "left it untouched" in result.stderr
+    assert listing(codex_hooks) == before
+
+
+def listing(path: Path) -> tuple[list[str], tuple[int, ...]]:
+    """The folder's names and the file's identity, kind, size and last change (not its access time)."""
+    info = os.lstat(path)
+    return sorted(os.listdir(path.parent)), (info.st_ino, info.st_mode, info.st_size, info.st_mtime_ns)

@@ -32,7 +32,7 @@ from typing import Any
 from agent_console.agents import OWNER_OPTION, Groups
 from agent_console.errors import AgentConsoleError
 from agent_console.limits import MAX_QUOTED_CHARS
-from agent_console.system.atomic_file import read_text, unified_diff, write_atomically
+from agent_console.system.atomic_file import UnreadableFile, read_text, unified_diff, write_atomically
 
 Settings = dict[str, Any]
 
@@ -244,6 +244,8 @@ def _read(target: Path) -> str | None:
         return read_text(target)
     except UnicodeDecodeError as error:
         raise SettingsError(f"{target} is not UTF-8 text; left it untouched") from error
+    except UnreadableFile as error:
+        raise SettingsError(f"cannot update {error}; left it untouched") from None
 
 
 def _parse(text: str, path: Path) -> Settings:

@@ -7,17 +7,49 @@ over the target, and the directory synced so the rename survives a crash.
 
 import difflib
 import os
+import stat
 import tempfile
 from contextlib import suppress
 from pathlib import Path
 
+from agent_console.errors import AgentConsoleError
+from agent_console.limits import MAX_SETTINGS_FILE_BYTES
+
+_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0)
+"""Opening never blocks (a FIFO with no writer would) and never makes a terminal ours."""
+
+
+class UnreadableFile(AgentConsoleError):
+    """Not a regular file, or larger than we read: left as it is."""
+
 
 def read_text(path: Path) -> str | None:
-    """The file's UTF-8 text, or None where there is no file yet."""
+    """The file's UTF-8 text, or None where there is no file yet.
+
+    The file belongs to the user, or to whoever could put something at its
+    path: a FIFO would hang the reader, a link to /dev/zero never end, a
+    57 MB file took 51 s and 707 MB to parse.  So only a regular file of at
+    most ``MAX_SETTINGS_FILE_BYTES`` is read; anything else raises
+    ``UnreadableFile`` before a byte is read.
+    """
     try:
-        return path.read_text(encoding="utf-8")
+        fd = os.open(path, _OPEN_FLAGS)
     except FileNotFoundError:
         return None
+    with os.fdopen(fd, "rb") as file:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise UnreadableFile(f"{path}: {_kind(mode)}, not a regular file")
+        data = file.read(MAX_SETTINGS_FILE_BYTES + 1)
+    if len(data) > MAX_SETTINGS_FILE_BYTES:
+        raise UnreadableFile(f"{path}: larger than {MAX_SETTINGS_FILE_BYTES:,} bytes (MAX_SETTINGS_FILE_BYTES)")
+    return data.decode("utf-8")
+
+
+def _kind(mode: int) -> str:
+    kinds = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+    return next((name for test, name in kinds if test(mode)), "an unknown kind of file")
 
 
 def write_atomically(target: Path, text: str, mode: int) -> None:
