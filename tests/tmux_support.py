@@ -52,11 +52,21 @@ def wait_for(condition: Callable[[], object], what: str | Callable[[], str]) -> 
         time.sleep(POLL_S)
 
 
+def own_socket_directory(directory: Path) -> tuple[Path, dict[str, str]]:
+    """tmux's own directory of sockets under ``directory`` (``$TMUX_TMPDIR/tmux-UID``), and the
+    environment that makes it so: where ``focus`` accepts a tmux socket as the user's."""
+    sockets = directory / f"tmux-{os.getuid()}"
+    sockets.mkdir(mode=0o700, exist_ok=True)
+    return sockets, {**os.environ, "TMUX_TMPDIR": str(directory)}
+
+
 def start_desk(directory: Path, bus_address: str) -> tuple[Tmux, Tmux]:
     """A person's tmux: session ``agents`` (window 1 for the agent), session ``work`` where they
     are, and a client attached to ``work``, itself running in an outer tmux for its terminal.
-    Returns (inner, outer); kill both."""
-    inner, outer = Tmux(directory / "inner.sock"), Tmux(directory / "outer.sock")
+    The servers' sockets are in tmux's own directory, as a person's are.  Returns (inner, outer);
+    kill both."""
+    sockets, env = own_socket_directory(directory)
+    inner, outer = Tmux(sockets / "inner", env), Tmux(sockets / "outer", env)
     bus = f"DBUS_SESSION_BUS_ADDRESS={bus_address}"
     inner("new-session", "-d", "-s", "agents", "-x", "120", "-y", "30", "-e", bus, "sh")
     inner("new-window", "-t", "agents", "-e", bus, "sh")

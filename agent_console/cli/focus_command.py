@@ -12,7 +12,8 @@ from agent_console.cli.runner import (
 from agent_console.cli.sessions import add_id_argument, fetch_session
 
 EXIT_CANNOT_FOCUS = 6
-"""Nothing recorded, a tool missing, the pane or window gone."""
+"""Nothing recorded, a tool missing, the pane or window gone, or the record refused: an id
+of the wrong shape or range, a socket that is not provably the user's own."""
 
 
 def register(commands: Commands) -> None:
@@ -28,7 +29,8 @@ def register(commands: Commands) -> None:
         "ID may be the start of an id, as list shows it, if only one id starts so.",
         "0 focused, 2 ID is the start of several ids, 4 no such session,\n"
         "5 daemon not running or bus unreachable, 6 cannot focus it (nothing\n"
-        "recorded, a tool missing, the pane gone).",
+        "recorded, a tool missing, the pane gone, or a recorded socket or id\n"
+        "refused: only the user's own tmux and kitty sockets are talked to).",
         ["agent-console focus 4f1c2a"],
     )
     add_id_argument(parser, "The session id, or its start")

@@ -8,17 +8,28 @@ i3 or X11.  A layer whose tool is not installed is passed over as long as a
 layer inside it was focused; if nothing could be focused, ``FocusError``
 says why in one line.
 
-Planning is separate from running (``plan`` is a pure function of the record,
-the environment and which tools exist), so the command lines of terminals
-that cannot run on a test machine are still checked.  Every value from the
-record is checked for its shape before it reaches a command line: anyone on
-the bus can write a session's record.
+Planning is separate from running (``plan`` is a function of the record,
+the environment, which tools exist and the sockets on disk), so the command
+lines of terminals that cannot run on a test machine are still checked.
+
+Anyone on the bus can write a session's record, so nothing in it is taken on
+trust.  Every value is checked for its shape and range before it reaches a
+command line (a number is passed on as the number it is: ``012`` is 12).
+A socket is talked to only when it is provably the user's own: a tmux socket
+owned by the user in tmux's own directory (``$TMUX_TMPDIR/tmux-UID/``, by
+default ``/tmp/tmux-UID/``), a kitty socket that is a unix socket on disk
+owned by the user; anything else is refused (``FocusError``) before any
+connection: a listener at a path of someone else's choosing would receive
+tmux's whole client environment.  What a tool answers (sway's tree,
+Hyprland's clients) is read the same way: a node of the wrong shape is
+passed over.
 """
 
 import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -34,6 +45,17 @@ TOOL_TIMEOUT_S = 2.0
 _NUMBER = re.compile(r"[0-9]{1,20}")
 _TMUX_PANE = re.compile(r"%[0-9]{1,20}")
 _X11_WINDOW = re.compile(r"[0-9]{1,20}|0x[0-9a-fA-F]{1,16}")
+_HYPRLAND_ADDRESS = re.compile(r"0x[0-9a-fA-F]{1,16}")
+
+MAX_ID = 2**32 - 1
+"""The largest tmux pane, kitty window, WezTerm pane or X11 window id taken: each tool keeps
+its ids in 32 bits (X11's XIDs in 29), so a larger number names nothing."""
+
+TMUX_DEFAULT_TMPDIR = "/tmp"
+"""Where tmux puts its ``tmux-UID`` directory of sockets unless ``$TMUX_TMPDIR`` says otherwise."""
+
+KITTY_UNIX_PREFIX = "unix:"
+"""The only form of kitty's ``listen_on`` that names a socket whose owner can be checked."""
 
 
 class FocusError(AgentConsoleError):
@@ -60,7 +82,7 @@ def plan(session: Mapping[str, Any], environ: Mapping[str, str], which: Which = 
     if not isinstance(terminal, Mapping) or not terminal:
         raise FocusError("no terminal is recorded for this session (its hooks predate focus, or it was set by hand)")
     layers = [
-        _tmux(terminal, which),
+        _tmux(terminal, environ, which),
         _kitty(terminal, which),
         _wezterm(terminal, which),
         _window(terminal, _ancestors(session.get("pid")), environ, which),
@@ -119,17 +141,17 @@ def _missing(tool: str, what: str) -> str:
     return f"cannot focus {what}: {tool} is not installed"
 
 
-def _tmux(terminal: Mapping[str, str], which: Which) -> Layer:
+def _tmux(terminal: Mapping[str, str], environ: Mapping[str, str], which: Which) -> Layer:
     """Select the pane's window and the pane, and switch the most recently active client to it.
 
     ``TMUX`` is ``socket,server pid,session``: the socket reaches the very
-    server the session runs under, whichever the caller's own is.  The
-    client is asked for first because outside tmux there is no "current"
-    client to switch; with none attached, the pane is still made the one a
-    person sees on attaching.
+    server the session runs under, whichever the caller's own is, provided
+    it is one of the user's own tmux sockets.  The client is asked for first
+    because outside tmux there is no "current" client to switch; with none
+    attached, the pane is still made the one a person sees on attaching.
     """
     where = terminal.get("tmux")
-    if not where:
+    if not where or not isinstance(where, str):
         return None
     found = _recorded(terminal, "tmux_pane", _TMUX_PANE, "tmux pane")
     if not isinstance(found, tuple):
@@ -138,7 +160,7 @@ def _tmux(terminal: Mapping[str, str], which: Which) -> Layer:
     tmux = which("tmux")
     if tmux is None:
         return _missing("tmux", what)
-    server = (tmux, "-S", where.rsplit(",", 2)[0])
+    server = (tmux, "-S", _own_tmux_socket(where.rsplit(",", 2)[0], environ))
 
     def select_and_switch(clients: str) -> tuple[str, ...]:
         select = (*server, "select-window", "-t", pane, ";", "select-pane", "-t", pane)
@@ -147,6 +169,38 @@ def _tmux(terminal: Mapping[str, str], which: Which) -> Layer:
         return select if latest is None else (*select, ";", "switch-client", "-c", latest[1], "-t", pane)
 
     return Step(what, (*server, "list-clients", "-F", "#{client_activity} #{client_name}"), select_and_switch)
+
+
+def _own_tmux_socket(path: str, environ: Mapping[str, str]) -> str:
+    """``path`` if it is a socket of the user's in tmux's own directory; else FocusError."""
+    directory = os.path.join(environ.get("TMUX_TMPDIR") or TMUX_DEFAULT_TMPDIR, f"tmux-{os.getuid()}")
+    in_place = os.path.isabs(path) and os.path.realpath(os.path.dirname(path)) == os.path.realpath(directory)
+    if not (in_place and _owned(directory, stat.S_ISDIR) and _owned(path, stat.S_ISSOCK)):
+        raise FocusError(
+            f"refused the recorded tmux socket {escape(path)!r}: not a socket of this user's in {directory}/"
+        )
+    return path
+
+
+def _own_kitty_socket(listen_on: str) -> str:
+    """``listen_on`` if it is ``unix:PATH`` of a socket of the user's; else FocusError.
+
+    kitty also listens on TCP and on abstract sockets (``unix:@name``), whose
+    owner cannot be told: a record naming one is refused.
+    """
+    path = listen_on.removeprefix(KITTY_UNIX_PREFIX)
+    if not (listen_on.startswith(KITTY_UNIX_PREFIX) and os.path.isabs(path) and _owned(path, stat.S_ISSOCK)):
+        raise FocusError(f"refused the recorded kitty socket {escape(listen_on)!r}: not a unix socket of this user's")
+    return listen_on
+
+
+def _owned(path: str, is_kind: Callable[[int], bool]) -> bool:
+    """Whether ``path`` itself (not a link to it) is of that kind, the user's, and writable by no one else."""
+    try:
+        info = os.lstat(path)
+    except (OSError, ValueError):
+        return False
+    return is_kind(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
 def _kitty(terminal: Mapping[str, str], which: Which) -> Layer:
@@ -159,7 +213,7 @@ def _kitty(terminal: Mapping[str, str], which: Which) -> Layer:
     if kitten is None:
         return _missing("kitten", what)
     listen_on = terminal.get("kitty_listen_on")
-    to = ("--to", listen_on) if listen_on else ()
+    to = ("--to", _own_kitty_socket(listen_on)) if isinstance(listen_on, str) and listen_on else ()
     return Step(what, (kitten, "@", *to, "focus-window", "--match", f"id:{window}"))
 
 
@@ -173,13 +227,19 @@ def _wezterm(terminal: Mapping[str, str], which: Which) -> Layer:
 
 
 def _recorded(terminal: Mapping[str, str], key: str, shape: re.Pattern[str], kind: str) -> tuple[str, str] | str | None:
-    """(value, what it names) for a well-formed ``key``; None when not recorded, else why it is unusable."""
+    """(value, what it names) for a well-formed ``key``, its number written plainly (``012`` is 12);
+    None when not recorded, else why it is unusable."""
     value = terminal.get(key)
     if not value:
         return None
-    if not shape.fullmatch(value):
-        return f"the recorded {kind} {escape(value)!r} is not an id"
-    return value, f"{kind} {value}"
+    if not isinstance(value, str) or not shape.fullmatch(value):
+        return f"the recorded {kind} {escape(str(value))!r} is not an id"
+    prefix, digits = ("%", value[1:]) if value.startswith("%") else ("", value)
+    number = int(digits, 16) if digits.startswith("0x") else int(digits, 10)
+    if not 0 <= number <= MAX_ID:
+        return f"the recorded {kind} {escape(value)!r} is out of range (at most {MAX_ID})"
+    plain = f"{prefix}{number}"
+    return plain, f"{kind} {plain}"
 
 
 def _window(terminal: Mapping[str, str], ancestors: list[int], environ: Mapping[str, str], which: Which) -> Layer:
@@ -202,7 +262,7 @@ def _window(terminal: Mapping[str, str], ancestors: list[int], environ: Mapping[
     window, what = found
     if environ.get("I3SOCK"):
         i3 = which("i3-msg")
-        return Step(what, (i3, f"[id={int(window, 0)}]", "focus")) if i3 else _missing("i3-msg", what)
+        return Step(what, (i3, f"[id={window}]", "focus")) if i3 else _missing("i3-msg", what)
     for tool, arguments in (("xdotool", ("windowactivate", window)), ("wmctrl", ("-i", "-a", window))):
         path = which(tool)
         if path:
@@ -225,7 +285,7 @@ def _by_process(
     def choose(answer: str) -> tuple[str, ...] | None:
         try:
             chosen = focus_command(json.loads(answer), ancestors)
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, RecursionError):
             return None
         return None if chosen is None else (found, *chosen)
 
@@ -237,17 +297,33 @@ def _sway_focus(tree: Any, ancestors: list[int]) -> tuple[str, ...] | None:
     nodes = [tree]
     while nodes:
         node = nodes.pop()
-        if isinstance(node.get("pid"), int):
-            windows.setdefault(node["pid"], node["id"])
-        nodes.extend(node.get("nodes", []) + node.get("floating_nodes", []))
+        if not isinstance(node, dict):
+            continue
+        pid, con_id = node.get("pid"), node.get("id")
+        if _is_id(pid) and _is_id(con_id):
+            windows.setdefault(pid, con_id)
+        for key in ("nodes", "floating_nodes"):
+            children = node.get(key)
+            if isinstance(children, list):
+                nodes.extend(children)
     pid = next((p for p in ancestors if p in windows), None)
     return None if pid is None else (f"[con_id={windows[pid]}]", "focus")
 
 
 def _hyprland_focus(clients: Any, ancestors: list[int]) -> tuple[str, ...] | None:
-    windows = {client["pid"]: client["address"] for client in clients}
+    windows = {
+        client["pid"]: client["address"]
+        for client in (clients if isinstance(clients, list) else [])
+        if isinstance(client, dict) and _is_id(client.get("pid"))
+        and isinstance(client.get("address"), str) and _HYPRLAND_ADDRESS.fullmatch(client["address"])
+    }
     pid = next((p for p in ancestors if p in windows), None)
     return None if pid is None else ("dispatch", "focuswindow", f"address:{windows[pid]}")
+
+
+def _is_id(value: object) -> bool:
+    """A whole number in range, as a tool's JSON gives ids and pids (not a bool, a float or a string)."""
+    return type(value) is int and 0 <= value <= MAX_ID
 
 
 def _ancestors(pid: Any) -> list[int]:
