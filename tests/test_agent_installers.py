@@ -245,7 +245,7 @@ def test_shell_alone_means_claude_code_only(env: dict[str, str], tmp_path: Path)
 @pytest.mark.parametrize(
     ("make", "said"),
     [
-        (lambda path: os.mkfifo(path), "a FIFO, not a regular file"),
+        (os.mkfifo, "a FIFO, not a regular file"),
         (lambda path: path.symlink_to("/dev/zero"), "/dev/zero: a character device, not a regular file"),
         (lambda path: path.write_bytes(b"{" + b" " * (57 * 1024 * 1024) + b"}"), "larger than 4,194,304 bytes"),
     ],

@@ -300,7 +300,7 @@ def _sway_focus(tree: Any, ancestors: list[int]) -> tuple[str, ...] | None:
         if not isinstance(node, dict):
             continue
         pid, con_id = node.get("pid"), node.get("id")
-        if _is_id(pid) and _is_id(con_id):
+        if isinstance(pid, int) and isinstance(con_id, int) and _is_id(pid) and _is_id(con_id):
             windows.setdefault(pid, con_id)
         for key in ("nodes", "floating_nodes"):
             children = node.get(key)

@@ -164,7 +164,7 @@ class TranscriptFollower:
         return observations
 
     def _take_written(self) -> list[str]:
-        taken = []
+        taken: list[str] = []
         for session_id in self._written:
             if len(taken) == MAX_READS:
                 break
