@@ -58,11 +58,12 @@ bus.call_sync('org.gnome.Shell.Screenshot', '/org/gnome/Shell/Screenshot', 'org.
 """GNOME answers org.gnome.Shell.Screenshot only to a caller that owns org.gnome.Screenshot; gdbus cannot own a name."""
 
 REQUIRED_GNOME = ("gnome-shell", "gjs", "dbus-run-session", "dbus-daemon", "busctl")
-REQUIRED_PLASMA = ("plasmoidviewer", "kpackagetool5", "Xvfb", "dbus-run-session", "busctl")
+REQUIRED_PLASMA = ("plasmoidviewer", "kpackagetool6|kpackagetool5", "Xvfb", "dbus-run-session", "busctl")
 
 
 def missing(programs: tuple[str, ...]) -> list[str]:
-    return [program for program in programs if shutil.which(program) is None]
+    """Those of ``programs`` not on PATH; ``a|b`` is there when either is."""
+    return [wanted for wanted in programs if not any(shutil.which(program) for program in wanted.split("|"))]
 
 
 @dataclass
