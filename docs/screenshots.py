@@ -16,17 +16,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from desktop_support import (  # noqa: E402
+from desktop_support import (
     SHELL_SIZE,
     Home,
     daemon_on,
     running_gnome_shell,
     running_plasmoidviewer,
 )
-from processes import AGENT_CONSOLE, start_daemon  # noqa: E402
-from xwd import xwd_to_png  # noqa: E402
+from processes import AGENT_CONSOLE, start_daemon
+from xwd import xwd_to_png
 
-from agent_console.widgets.install import GNOME_UUID  # noqa: E402
+from agent_console.widgets.install import GNOME_UUID
 
 DOCS = Path(__file__).resolve().parent
 SESSIONS = [

@@ -16,7 +16,7 @@ from desktop_support import REQUIRED_GNOME, GnomeShell, daemon_on, missing, runn
 from processes import AGENT_CONSOLE
 from xwd import count_near
 
-from agent_console.presentation import STATUS_COLORS
+from agent_console.presentation import QUIET_COLOR, SEEN_GLYPH, STATUS_COLORS
 from agent_console.widgets.install import GNOME_UUID
 
 MISSING = missing(REQUIRED_GNOME)
@@ -55,7 +55,7 @@ def test_not_running_then_the_sessions_in_order_of_urgency(shell: GnomeShell, tm
                                            ("q1", "question", "Which database: <b>Postgres</b> or SQLite?")]:
             done = shell.agent_console("set", session_id, status, "--detail", detail, "--cwd", f"/srv/{session_id}")
             assert done.returncode == 0, done.stderr
-        state = shell.wait_for_bar("?1 !1 ~1")
+        state = shell.wait_for_bar("1? 1! 1~")
         assert state["state"] == "question"
         assert [part["color"] for part in state["bar"]] == [STATUS_COLORS[s] for s in ("question", "attention", "working")]
         rows = state["rows"]
@@ -64,28 +64,28 @@ def test_not_running_then_the_sessions_in_order_of_urgency(shell: GnomeShell, tm
         assert rows[0]["detail"] == "Which database: <b>Postgres</b> or SQLite?"
 
         shell.agent_console("rm", "q1")
-        assert shell.wait_for_bar("!1 ~1")["state"] == "attention"
+        assert shell.wait_for_bar("1! 1~")["state"] == "attention"
         shell.agent_console("set", "w1", "closed")
-        shell.wait_for_bar("!1")
+        shell.wait_for_bar("1!")
     assert shell.wait_for_bar("off")["state"] == "not-running"
 
 
 def test_a_restarted_daemon_is_listed_again(shell: GnomeShell, tmp_path: Path) -> None:
     with daemon_on(shell.address, tmp_path / "first.log"):
         shell.agent_console("set", "before", "question")
-        shell.wait_for_bar("?1")
+        shell.wait_for_bar("1?")
     shell.wait_for_bar("off")
     with daemon_on(shell.address, tmp_path / "second.log"):
         listed = shell.agent_console("list", "--json")
         shell.agent_console("set", "after", "working")
-        expected = "?1 ~1" if '"before"' in listed.stdout else "~1"
+        expected = "1? 1~" if '"before"' in listed.stdout else "1~"
         assert [r["id"] for r in shell.wait_for_bar(expected)["rows"]][-1] == "after"
 
 
 def test_a_name_is_shown_as_text_escaped(shell: GnomeShell, tmp_path: Path) -> None:
     with daemon_on(shell.address, tmp_path / "daemon.log"):
         shell.agent_console("set", "evil", "attention", "--cwd", "/srv/\u202eevil<b>x&amp;")
-        [row] = shell.wait_for_bar("!1")["rows"]
+        [row] = shell.wait_for_bar("1!")["rows"]
         assert row["name"] == "\\u202eevil<b>x&amp;"
 
 
@@ -94,7 +94,7 @@ def test_the_top_bar_is_drawn_in_the_status_colour(shell: GnomeShell, tmp_path: 
 
     with daemon_on(shell.address, tmp_path / "daemon.log"):
         shell.agent_console("set", "q", "question")
-        shell.wait_for_bar("?1")
+        shell.wait_for_bar("1?")
         shot = shell.home.root / "bar.png"
         shell.screenshot(shot, 0, 0, 1280, 32)
         assert count_near(read_png_rows(shot), STATUS_COLORS["question"]) > 20
@@ -103,9 +103,28 @@ def test_the_top_bar_is_drawn_in_the_status_colour(shell: GnomeShell, tmp_path: 
 def test_a_click_runs_focus_by_the_installed_path(shell: GnomeShell, tmp_path: Path) -> None:
     with daemon_on(shell.address, tmp_path / "daemon.log"):
         shell.agent_console("set", "nowhere", "attention")
-        shell.wait_for_bar("!1")
+        shell.wait_for_bar("1!")
         shell.busctl("call", "org.gnome.Shell", "/io/github/AgentConsole1/GnomeShellIndicator",
                      "io.github.AgentConsole1.GnomeShellIndicator", "Activate", "ss", "nowhere", "focus")
         # the session has no terminal recorded: the real focus says so and exits 6
         wait_for(lambda: "agent-console-widget: ran focus nowhere: exit 6" in shell.log, 15, "focus to run")
         assert "agent-console: focus nowhere:" in shell.log
+
+
+def test_mark_seen_acks_and_a_seen_wait_counts_apart(shell: GnomeShell, tmp_path: Path) -> None:
+    with daemon_on(shell.address, tmp_path / "daemon.log"):
+        shell.agent_console("set", "q", "question")
+        shell.agent_console("set", "a", "attention")
+        assert [r["canMarkSeen"] for r in shell.wait_for_bar("1? 1!")["rows"]] == [True, True]
+        shell.busctl("call", "org.gnome.Shell", "/io/github/AgentConsole1/GnomeShellIndicator",
+                     "io.github.AgentConsole1.GnomeShellIndicator", "Activate", "ss", "q", "seen")
+        state = shell.wait_for_bar(f"1! 1{SEEN_GLYPH}")
+        assert state["state"] == "attention"
+        assert [(r["id"], r["status"], r["color"]) for r in state["rows"]] == [
+            ("a", "attention", STATUS_COLORS["attention"]), ("q", "question, seen", QUIET_COLOR)]
+        assert '"seen": true' in shell.agent_console("get", "q", "--json").stdout
+        shell.agent_console("ack", "a")
+        assert shell.wait_for_bar(f"2{SEEN_GLYPH}")["state"] == "seen"
+        shell.agent_console("set", "q", "working")
+        shell.agent_console("set", "q", "question")
+        shell.wait_for_bar(f"1? 1{SEEN_GLYPH}")

@@ -16,8 +16,19 @@ from typing import Any
 
 import pytest
 
+from agent_console.cli.summary import summarize as bar_summary
 from agent_console.client.mirror import SessionMirror
-from agent_console.presentation import STATUS_COLORS, STATUS_GLYPHS, escape, human_duration
+from agent_console.presentation import (
+    QUIET_COLOR,
+    SEEN_GLYPH,
+    STATUS_COLORS,
+    STATUS_GLYPHS,
+    by_urgency,
+    elapsed,
+    escape,
+    human_duration,
+    status_label,
+)
 from agent_console.widgets.install import script_header
 
 pytestmark = [
@@ -110,66 +121,80 @@ def test_the_seq_rules_are_those_of_the_python_mirror(name: str, tmp_path: Path)
 def test_escaping_and_durations_agree_with_presentation(tmp_path: Path) -> None:
     texts = ["plain", "tab\there", "nl\nx", "esc\x1b[31m", "del\x7f", "c1\x9b", "rtl\u202eevil", "\u2066iso\u2069",
              "line\u2028sep", "<b>markup</b> & 'quotes'", "emoji \U0001f600", "\u061c"]
-    seconds = [0, 1, 59, 60, 61, 119, 3599, 3600, 3661, 86399, 86400, 90061, -5, 12.7]
+    seconds = [0, 1, 59, 60, 61, 119, 120, 121, 3599, 3600, 3661, 86399, 86400, 90061, -5, 12.7]
     cases = [("escapeText", [t]) for t in texts] + [("humanDuration", [n]) for n in seconds]
     assert run_js(cases, tmp_path) == [escape(t) for t in texts] + [human_duration(n) for n in seconds]
 
 
 def test_the_vocabulary_is_the_python_one(tmp_path: Path) -> None:
     sessions = [s(str(i), status=status, since=0) for i, status in enumerate(STATUS_GLYPHS)]
+    sessions.append(s("seen", status="attention", since=0, seen=True))
     [rows] = run_js([("rows", [sessions, 0])], tmp_path)
     assert [(row["glyph"], row["color"]) for row in rows] == [
-        (STATUS_GLYPHS[status], STATUS_COLORS[status]) for status in ("question", "attention", "working", "closed")
+        *[(STATUS_GLYPHS[status], STATUS_COLORS[status]) for status in ("question", "attention")],
+        (SEEN_GLYPH, QUIET_COLOR),
+        *[(STATUS_GLYPHS[status], STATUS_COLORS[status]) for status in ("working", "closed")],
     ]
 
 
-def test_the_bar_counts_unseen_waits_apart_from_seen_ones(tmp_path: Path) -> None:
-    sessions = [
-        s("q1", status="question"), s("q2", status="question", seen=True),
-        s("a1", status="attention", seen=True), s("w1"), s("w2"), s("c1", status="closed"),
-    ]
-    [summary, nothing, none] = run_js([("summarize", [sessions]), ("summarize", [[]]), ("summarize", [None])],
-                                      tmp_path)
-    assert summary["state"] == "question"
-    assert summary["text"] == "?1 +1 !1 ~2"
-    assert [p["color"] for p in summary["parts"]] == [STATUS_COLORS["question"], "#888888", "#888888",
-                                                      STATUS_COLORS["working"]]
-    assert (nothing["state"], nothing["text"]) == ("none", "idle")
-    assert (none["state"], none["text"]) == ("not-running", "off")
+US = 1_000_000
+SESSION_SETS = {
+    "none": [],
+    "every kind": [
+        s("q1", status="question", since=5 * US), s("q2", status="question", seen=True, since=1 * US),
+        s("a1", status="attention", seen=True), s("w1", since=3 * US), s("w2", since=2 * US),
+        s("c1", status="closed", close_reason="process-exited"),
+    ],
+    "only seen waits and work": [s("a", status="attention", seen=True), s("w")],
+    "only closed": [s("c", status="closed", close_reason="user")],
+    "seen on a status that cannot be": [s("w", seen=True), s("q", status="question")],
+    "stale and unknown": [s("st", stale=True, last_activity=10 * US, since=0), s("new", status="someday")],
+}
 
 
-def test_a_seen_wait_does_not_make_the_state(tmp_path: Path) -> None:
-    [summary] = run_js([("summarize", [[s("a", status="attention", seen=True), s("w")]])], tmp_path)
-    assert (summary["state"], summary["text"]) == ("working", "!1 ~1")
+@pytest.mark.parametrize("name", SESSION_SETS)
+def test_the_bar_is_the_status_bars_summary(name: str, tmp_path: Path) -> None:
+    sessions = SESSION_SETS[name]
+    [summary] = run_js([("summarize", [sessions])], tmp_path)
+    expected = bar_summary(sessions)
+    assert (summary["state"], summary["text"]) == (expected.state, expected.short)
 
 
-def test_rows_most_urgent_first_with_time_detail_and_seen(tmp_path: Path) -> None:
-    us = 1_000_000
-    sessions = [
-        s("w", since=0, detail="Bash: npm test", display_name="api"),
-        s("q-old", status="question", since=10 * us, detail="x" * 200),
-        s("q-new", status="question", since=50 * us),
-        s("q-seen", status="question", since=0, seen=True),
-        s("stale", since=0, stale=True, last_activity=30 * us),
-        s("gone", status="closed", since=0, close_reason="process-exited"),
-    ]
-    [rows] = run_js([("rows", [sessions, 100 * us])], tmp_path)
-    assert [r["id"] for r in rows] == ["q-old", "q-new", "q-seen", "stale", "w", "gone"]
-    assert rows[0]["time"] == "1m" and rows[1]["time"] == "50s"
-    assert len(rows[0]["detail"]) == 120 and rows[0]["detail"].endswith("…")
-    assert (rows[2]["status"], rows[2]["canMarkSeen"], rows[0]["canMarkSeen"]) == ("question (seen)", False, True)
-    assert rows[3]["status"] == "working (quiet 1m)"
-    assert rows[5]["status"] == "closed (process-exited)"
-    assert rows[4]["name"] == "api" and rows[4]["detail"] == "Bash: npm test"
+def test_the_bar_without_a_daemon(tmp_path: Path) -> None:
+    [summary] = run_js([("summarize", [None])], tmp_path)
+    expected = bar_summary(None)
+    assert (summary["state"], summary["text"]) == (expected.state, expected.short)
 
 
-def test_commands_are_argv_and_quoted_for_a_shell(tmp_path: Path) -> None:
+def test_seen_waits_are_counted_apart_in_the_quiet_colour(tmp_path: Path) -> None:
+    [summary] = run_js([("summarize", [SESSION_SETS["every kind"]])], tmp_path)
+    assert summary["text"] == f"1? 2{SEEN_GLYPH} 2~"
+    assert [p["color"] for p in summary["parts"]] == [STATUS_COLORS["question"], QUIET_COLOR, STATUS_COLORS["working"]]
+
+
+@pytest.mark.parametrize("name", SESSION_SETS)
+def test_rows_are_in_the_order_and_words_of_presentation(name: str, tmp_path: Path) -> None:
+    sessions, at = SESSION_SETS[name], 200 * US
+    [rows] = run_js([("rows", [sessions, at])], tmp_path)
+    ordered = by_urgency(sessions)
+    assert [r["id"] for r in rows] == [session["id"] for session in ordered]
+    assert [r["status"] for r in rows] == [status_label(session, at) for session in ordered]
+    assert [r["time"] for r in rows] == [elapsed(session.get("since"), at) for session in ordered]
+
+
+def test_rows_shorten_the_detail_and_offer_mark_seen_for_unseen_waits(tmp_path: Path) -> None:
+    sessions = [s("q", status="question", detail="x" * 200, display_name="api"), s("a", status="attention", seen=True),
+                s("w", detail="Bash: npm test")]
+    [rows] = run_js([("rows", [sessions, 0])], tmp_path)
+    assert len(rows[0]["detail"]) == 120 and rows[0]["detail"].endswith("…") and rows[0]["name"] == "api"
+    assert [r["canMarkSeen"] for r in rows] == [True, False, False]
+    assert rows[2]["detail"] == "Bash: npm test"
+
+
+def test_focus_is_an_argv_and_quoted_for_a_shell(tmp_path: Path) -> None:
     hostile = "it's $(touch pwned) `x` \"q\" ; rm -rf ~"
-    [focus, seen, line] = run_js(
-        [("commandFor", ["focus", hostile]), ("commandFor", ["seen", "abc"]),
-         ("shellLine", [["printf", "%s\\n", hostile]])], tmp_path)
+    [focus, line] = run_js([("focusCommand", [hostile]), ("shellLine", [["printf", "%s\\n", hostile]])], tmp_path)
     assert focus == ["/opt/agent-console/bin/agent-console", "focus", "--", hostile]
-    assert seen == ["/opt/agent-console/bin/agent-console", "ack", "--", "abc"]
     printed = subprocess.run(["sh", "-c", line], capture_output=True, text=True, cwd=tmp_path, check=True)
     assert printed.stdout == hostile + "\n"
     assert not (tmp_path / "pwned").exists()

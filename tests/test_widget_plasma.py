@@ -18,7 +18,7 @@ from desktop_support import REQUIRED_PLASMA, Home, Plasmoidviewer, daemon_on, mi
 from processes import AGENT_CONSOLE
 from xwd import read_pixels
 
-from agent_console.presentation import STATUS_COLORS
+from agent_console.presentation import SEEN_GLYPH, STATUS_COLORS
 
 MISSING = missing((*REQUIRED_PLASMA, "xdotool"))
 pytestmark = [
@@ -28,6 +28,8 @@ pytestmark = [
 ]
 DISPLAY = 73
 """An X display number no other test uses."""
+PANEL = "#232629"
+"""The expanded applet's background (SessionsView.qml)."""
 
 
 @pytest.fixture(scope="module")
@@ -51,34 +53,46 @@ def test_not_running_then_the_sessions_in_order_of_urgency(viewer: Plasmoidviewe
         for session_id, status in [("w1", "working"), ("a1", "attention"), ("q1", "question")]:
             done = viewer.agent_console("set", session_id, status, "--detail", "<b>not bold</b>")
             assert done.returncode == 0, done.stderr
-        viewer.wait_for_bar("?1 !1 ~1")
+        viewer.wait_for_bar("1? 1! 1~")
         viewer.agent_console("rm", "q1")
-        viewer.wait_for_bar("!1 ~1")
+        viewer.wait_for_bar("1! 1~")
     viewer.wait_for_bar("off")
 
 
 def test_a_restarted_daemon_is_listed_again(viewer: Plasmoidviewer, tmp_path: Path) -> None:
     with daemon_on(viewer.address, tmp_path / "first.log"):
         viewer.agent_console("set", "before", "attention")
-        viewer.wait_for_bar("!1")
+        viewer.wait_for_bar("1!")
     viewer.wait_for_bar("off")
     with daemon_on(viewer.address, tmp_path / "second.log"):
         listed = viewer.agent_console("list", "--json")
         viewer.agent_console("set", "after", "working")
-        viewer.wait_for_bar("!1 ~1" if '"before"' in listed.stdout else "~1")
+        viewer.wait_for_bar("1! 1~" if '"before"' in listed.stdout else "1~")
 
 
 def test_the_rows_are_drawn_and_a_click_runs_focus(viewer: Plasmoidviewer, tmp_path: Path) -> None:
     with daemon_on(viewer.address, tmp_path / "daemon.log"):
         viewer.agent_console("set", "nowhere", "question", "--detail", "Which database?")
-        viewer.wait_for_bar("?1")
+        viewer.wait_for_bar("1?")
         red = wait_for(lambda: _pixels_of(viewer, STATUS_COLORS["question"]), 15, "the question's colour on screen")
-        # the bar's "?1" is the topmost red, the row's glyph the next line down: click beside it
+        # the bar's "1?" is the topmost red, the row's glyph the next line down: click beside it
         bar_y = min(y for _, y in red)  # type: ignore[attr-defined]
         row_x, row_y = min((x, y) for x, y in red if y > bar_y + 20)  # type: ignore[attr-defined]
-        subprocess.run(["xdotool", "mousemove", str(row_x + 60), str(row_y), "click", "1"],
-                       env={**os.environ, "DISPLAY": viewer.display}, check=True, timeout=15)
+        _click(viewer, row_x + 60, row_y)
         wait_for(lambda: "agent-console-widget: ran focus nowhere: exit 6" in viewer.log, 15, "focus to run")
+        # "Mark seen" ends the row, at the right edge of the applet's dark panel
+        panel = _pixels_of(viewer, PANEL)
+        right = max(x for x, y in panel if y == row_y)
+        _click(viewer, right - 30, row_y)
+        viewer.wait_for_bar(f"1{SEEN_GLYPH}")
+        assert '"seen": true' in viewer.agent_console("get", "nowhere", "--json").stdout
+        viewer.agent_console("set", "other", "attention")
+        viewer.wait_for_bar(f"1! 1{SEEN_GLYPH}")
+
+
+def _click(viewer: Plasmoidviewer, x: int, y: int) -> None:
+    subprocess.run(["xdotool", "mousemove", str(x), str(y), "click", "1"],
+                   env={**os.environ, "DISPLAY": viewer.display}, check=True, timeout=15)
 
 
 def _pixels_of(viewer: Plasmoidviewer, color: str) -> list[tuple[int, int]]:

@@ -21,8 +21,16 @@ from importlib import resources
 from pathlib import Path
 
 from agent_console.errors import AgentConsoleError
-from agent_console.presentation import QUIET_COLOR, STATUS_COLORS, STATUS_GLYPHS
-from agent_console.vocabulary import URGENCY
+from agent_console.presentation import (
+    EXACT_BELOW_S,
+    FACE_ORDER,
+    QUIET_COLOR,
+    SEEN,
+    SEEN_GLYPH,
+    STATUS_COLORS,
+    STATUS_GLYPHS,
+)
+from agent_console.vocabulary import URGENCY, WAITING
 from agent_console.wire.names import BUS_NAME, INTERFACE, OBJECT_PATH
 
 GNOME_UUID = "agent-console@agentconsole.github.io"
@@ -72,8 +80,16 @@ class Outcome:
 
 def script_header(executable: str) -> str:
     """The constants sessions.js reads, from the Python that owns them."""
-    vocabulary = {"urgency": list(URGENCY), "glyphs": STATUS_GLYPHS, "colors": STATUS_COLORS,
-                  "quiet_color": QUIET_COLOR}
+    vocabulary = {
+        "urgency": list(URGENCY),
+        "waiting": list(WAITING),
+        "seen": SEEN,
+        "face_order": list(FACE_ORDER),
+        "glyphs": {**STATUS_GLYPHS, SEEN: SEEN_GLYPH},
+        "colors": {**STATUS_COLORS, SEEN: QUIET_COLOR},
+        "quiet_color": QUIET_COLOR,
+        "exact_below_s": EXACT_BELOW_S,
+    }
     bus = {"name": BUS_NAME, "path": OBJECT_PATH, "iface": INTERFACE}
     return (
         "// Written by agent-console install-widget from agent_console.presentation and agent_console.wire.names.\n"

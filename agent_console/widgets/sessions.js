@@ -91,7 +91,6 @@ var SessionMirror = class SessionMirror {
 };
 
 var US_PER_S = 1000000;
-var NEEDS_A_PERSON = ['question', 'attention'];
 var MAX_SHOWN_DETAIL = 120;
 // Characters of a detail a menu row shows (the daemon allows 200): the row stays one readable line.
 
@@ -107,23 +106,26 @@ function escapeText(text) {
         });
 }
 
-// agent_console.presentation.human_duration: two units at most (45s, 14m, 3h05m, 2d4h).
+// agent_console.presentation.human_duration: two units at most (45s, 1m05s, 14m, 3h05m, 2d4h).
 function humanDuration(seconds) {
     const total = Math.max(0, Math.floor(seconds));
     const minutes = Math.floor(total / 60), secs = total % 60;
     const hours = Math.floor(minutes / 60), mins = minutes % 60;
     const days = Math.floor(hours / 24), hrs = hours % 24;
+    const two = n => String(n).padStart(2, '0');
     if (days)
         return `${days}d${hrs}h`;
     if (hours)
-        return `${hours}h${String(mins).padStart(2, '0')}m`;
-    if (minutes)
+        return `${hours}h${two(mins)}m`;
+    if (total >= VOCABULARY.exact_below_s)
         return `${minutes}m`;
+    if (minutes)
+        return `${minutes}m${two(secs)}s`;
     return `${secs}s`;
 }
 
 function elapsed(sinceUs, atUs) {
-    return typeof sinceUs === 'number' ? humanDuration((atUs - sinceUs) / US_PER_S) : '?';
+    return typeof sinceUs === 'number' && typeof atUs === 'number' ? humanDuration((atUs - sinceUs) / US_PER_S) : '?';
 }
 
 function textOf(session, key) {
@@ -131,19 +133,26 @@ function textOf(session, key) {
     return value === undefined || value === null ? '' : escapeText(value);
 }
 
-function urgencyOf(status) {
-    const index = VOCABULARY.urgency.indexOf(status);
-    return index < 0 ? VOCABULARY.urgency.length : index;
-}
-
-// A wait the person has marked seen (`agent-console ack`); a daemon without `seen` sends none.
+// agent_console.presentation.is_seen_wait: a question or attention a person marked seen
+// (Ack); a daemon without `seen` sends none, and its waits are all unseen.
 function isSeen(session) {
-    return session.seen === true && NEEDS_A_PERSON.includes(session.status);
+    return session.seen === true && VOCABULARY.waiting.includes(session.status);
 }
 
-// agent_console.presentation.urgency_key, with seen waits after unseen ones of the same status.
+// agent_console.presentation.face_status: the status, or "seen" for a seen wait.
+function faceStatus(session) {
+    return isSeen(session) ? VOCABULARY.seen : session.status;
+}
+
+function faceRank(session) {
+    const index = VOCABULARY.face_order.indexOf(faceStatus(session));
+    return index < 0 ? VOCABULARY.face_order.length : index;
+}
+
+// agent_console.presentation.by_urgency: unseen waits, seen ones, work, closed; within each
+// whoever has waited longest; then by id.
 function byUrgency(sessions) {
-    const key = s => [urgencyOf(s.status), isSeen(s) ? 1 : 0, typeof s.since === 'number' ? s.since : 0, String(s.id)];
+    const key = s => [faceRank(s), typeof s.since === 'number' ? s.since : 0, String(s.id)];
     return sessions.slice().sort((a, b) => {
         const [ka, kb] = [key(a), key(b)];
         for (let i = 0; i < ka.length; i++) {
@@ -156,68 +165,64 @@ function byUrgency(sessions) {
     });
 }
 
-// What the top bar or the panel shows: the most urgent unseen status first, in its own glyph and
-// colour, then the others; seen waits count apart, in the quiet colour.  `sessions` null: no daemon.
-// Each part: {text, color}; `state` names the whole (a status, "none" or "not-running").
+// What the top bar or the panel shows, as the status bars do (agent_console.cli.summary):
+// counts in face order, e.g. "2? 1✓ 1~", the most urgent first; `state` the first of them,
+// "none" or "not-running".  Each part carries its own colour: a seen wait the quiet one.
 function summarize(sessions) {
     const quiet = VOCABULARY.quiet_color;
     if (sessions === null)
         return {state: 'not-running', parts: [{text: 'off', color: quiet}], text: 'off'};
     const parts = [];
     let state = 'none';
-    for (const status of VOCABULARY.urgency) {
+    for (const status of VOCABULARY.face_order) {
         if (status === 'closed')
             continue;
-        const here = sessions.filter(s => s.status === status);
-        const seen = here.filter(isSeen).length;
-        const unseen = here.length - seen;
-        const glyph = VOCABULARY.glyphs[status];
-        if (unseen) {
-            parts.push({text: `${glyph}${unseen}`, color: VOCABULARY.colors[status]});
-            if (state === 'none')
-                state = status;
-        }
-        if (seen)
-            parts.push({text: unseen ? `+${seen}` : `${glyph}${seen}`, color: quiet});
+        const count = sessions.filter(s => faceStatus(s) === status).length;
+        if (!count)
+            continue;
+        parts.push({text: `${count}${VOCABULARY.glyphs[status]}`, color: VOCABULARY.colors[status]});
+        if (state === 'none')
+            state = status;
     }
     if (!parts.length)
         parts.push({text: 'idle', color: quiet});
     return {state, parts, text: parts.map(p => p.text).join(' ')};
 }
 
+// agent_console.presentation.status_label: "question, seen", "working, quiet 14m", "closed, user".
+function statusLabel(session, atUs) {
+    let note = '';
+    if (isSeen(session))
+        note = VOCABULARY.seen;
+    else if (session.stale === true)
+        note = `quiet ${elapsed(session.last_activity, atUs)}`;
+    else
+        note = textOf(session, 'close_reason');
+    return note ? `${textOf(session, 'status')}, ${note}` : textOf(session, 'status');
+}
+
 // One menu row per session, most urgent first: what a person reads to choose whom to answer.
 function rows(sessions, atUs) {
     return byUrgency(sessions || []).map(session => {
-        const status = String(session.status);
-        const seen = isSeen(session);
-        let note = '';
-        if (session.stale === true)
-            note = `quiet ${elapsed(session.last_activity, atUs)}`;
-        else if (session.close_reason)
-            note = textOf(session, 'close_reason');
-        if (seen)
-            note = note ? `seen, ${note}` : 'seen';
+        const shown = faceStatus(session);
         const detail = textOf(session, 'detail');
         return {
             id: String(session.id),
             name: textOf(session, 'display_name') || textOf(session, 'id'),
-            glyph: VOCABULARY.glyphs[status] || '?',
-            color: seen ? VOCABULARY.quiet_color : VOCABULARY.colors[status] || VOCABULARY.quiet_color,
-            status: escapeText(status) + (note ? ` (${note})` : ''),
+            glyph: VOCABULARY.glyphs[shown] || '?',
+            color: VOCABULARY.colors[shown] || VOCABULARY.quiet_color,
+            status: statusLabel(session, atUs),
             time: elapsed(session.since, atUs),
             detail: detail.length > MAX_SHOWN_DETAIL ? `${detail.slice(0, MAX_SHOWN_DETAIL - 1)}…` : detail,
-            canMarkSeen: NEEDS_A_PERSON.includes(status) && !seen,
+            canMarkSeen: VOCABULARY.waiting.includes(session.status) && !isSeen(session),
         };
     });
 }
 
-// The one place a widget turns a person's click into a command: `agent-console focus ID` brings
-// the session's terminal forward; `agent-console ack ID` marks its wait seen.
-function commandFor(action, sessionId) {
-    const verbs = {focus: 'focus', seen: 'ack'};
-    if (!(action in verbs))
-        throw new Error(`unknown action ${action}`);
-    return [AGENT_CONSOLE, verbs[action], '--', String(sessionId)];
+// A click on a session: `agent-console focus ID` (by the absolute path written at install) brings
+// its terminal forward; the logic is in Python (agent_console.focus), so the widgets run it.
+function focusCommand(sessionId) {
+    return [AGENT_CONSOLE, 'focus', '--', String(sessionId)];
 }
 
 // For a widget that can only run a shell command line (Plasma's executable engine): each word

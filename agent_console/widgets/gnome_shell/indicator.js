@@ -126,6 +126,21 @@ var SessionsFeed = class SessionsFeed {
             });
     }
 
+    // A person saw the wait: the daemon's Ack, to the owner followed; its SessionChanged redraws.
+    ack(sessionId) {
+        if (this._owner === null)
+            return;
+        this._bus.call(this._owner, BUS.path, BUS.iface, 'Ack', new GLib.Variant('(s)', [String(sessionId)]),
+            null, Gio.DBusCallFlags.NO_AUTO_START, CALL_TIMEOUT_MS, null, (bus, result) => {
+                try {
+                    bus.call_finish(result);
+                    logLine(`acked ${sessionId}`);
+                } catch (e) {
+                    log(`agent-console: Ack ${escapeText(sessionId)}: ${e.message}`);
+                }
+            });
+    }
+
     _unsubscribe() {
         for (const id of this._subscriptions)
             this._bus.signal_unsubscribe(id);
@@ -140,10 +155,11 @@ var SessionsFeed = class SessionsFeed {
     }
 };
 
-// Runs `agent-console focus|ack ID` without a shell; says in the log when it failed, since a
-// click has no other place to say it.
-function runCommand(action, sessionId) {
-    const argv = commandFor(action, sessionId);
+// Runs `agent-console focus ID` without a shell; says in the log when it failed, since a click
+// has no other place to say it.
+function focus(sessionId) {
+    const argv = focusCommand(sessionId);
+    const action = 'focus';
     try {
         const process = Gio.Subprocess.new(argv,
             Gio.SubprocessFlags.STDOUT_SILENCE | Gio.SubprocessFlags.STDERR_PIPE);
@@ -197,7 +213,10 @@ var Indicator = class Indicator {
     }
 
     Activate(sessionId, action) {
-        runCommand(action, sessionId);
+        if (action === 'seen')
+            this._feed.ack(sessionId);
+        else
+            focus(sessionId);
     }
 
     ShowMenu(open) {
@@ -260,10 +279,10 @@ var Indicator = class Indicator {
         label(row.detail, 'agent-console-detail').x_expand = true;
         if (row.canMarkSeen) {
             const seen = new St.Button({label: 'Mark seen', style_class: 'button agent-console-seen'});
-            seen.connect('clicked', () => runCommand('seen', row.id));
+            seen.connect('clicked', () => this._feed.ack(row.id));
             item.add_child(seen);
         }
-        item.connect('activate', () => runCommand('focus', row.id));
+        item.connect('activate', () => focus(row.id));
         return item;
     }
 

@@ -9,6 +9,11 @@ function snapshotArgv(bus) {
     return BASE.concat(['call', bus.name, bus.path, bus.iface, 'Snapshot']);
 }
 
+// A person saw the wait: the daemon's Ack (its SessionChanged moves the Sequence the poll reads).
+function ackArgv(bus, sessionId) {
+    return BASE.concat(['call', bus.name, bus.path, bus.iface, 'Ack', 's', String(sessionId)]);
+}
+
 // Who owns the name, then its Sequence: a shell line for the executable engine.  The owner
 // tells a restarted daemon (whose Sequence starts again) from the one seen before.
 function stampLine(bus, shellLine) {

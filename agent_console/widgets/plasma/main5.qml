@@ -86,7 +86,8 @@ Item {
     }
 
     function run(action, sessionId) {
-        shell.start(Sessions.commandFor(action, sessionId), (code, stdout, stderr) => {
+        const argv = action === "seen" ? Busctl.ackArgv(Sessions.BUS, sessionId) : Sessions.focusCommand(sessionId);
+        shell.start(argv, (code, stdout, stderr) => {
             console.log("agent-console-widget: ran " + action + " " + Sessions.escapeText(sessionId) + ": exit " + code
                         + (code ? ": " + Sessions.escapeText(Busctl.firstLine(stderr)) : ""));
         });
