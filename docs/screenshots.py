@@ -9,9 +9,11 @@ the indicator's menu is opened, and the part of the screen that shows the
 widget is saved.
 """
 
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
@@ -24,7 +26,7 @@ from desktop_support import (
     running_plasmoidviewer,
 )
 from processes import AGENT_CONSOLE, start_daemon
-from xwd import xwd_to_png
+from xwd import read_pixels, xwd_to_png
 
 from agent_console.widgets.install import GNOME_UUID
 
@@ -36,21 +38,29 @@ SESSIONS = [
     ("c3", "/home/dev/projects/api", "working", "Bash: pytest tests/ -q"),
     ("d4", "/home/dev/projects/docs", "working", "Edit: docs/using.md"),
     ("e5", "/home/dev/projects/infra", "closed", ""),
+    ("f6", "/home/dev/projects/mobile", "attention", "Finished: the release notes are drafted."),
 ]
+SEEN = "f6"
+"""Marked seen with ``agent-console ack``: counted apart, in grey."""
+BAR = "1? 1! 1\u2713 2~"
 """Two ages: the sessions set first have waited a few seconds when the picture is taken."""
-MENU_BOX = (SHELL_SIZE[0] - 900, 0, 900, 260)
+MENU_BOX = (SHELL_SIZE[0] - 900, 0, 900, 300)
 """The top bar's right end and the indicator's menu under it."""
-PLASMA_BOX = (80, 190, 640, 310)
-"""Where plasmoidviewer's desktop containment puts the applet in a 1000x700 window."""
+PANEL = bytes.fromhex("232629")
+"""The expanded applet's background (SessionsView.qml): where it is, wherever the containment put it."""
+MARGIN = 10
+MIN_PANEL_LINE = 200
+"""Pixels of the background a line of the panel has at least (it is 620 wide)."""
 SETTLE_S = 3.0
 """Let the "time in status" column show a few seconds, and the 1 s poll of the applet catch up."""
 
 
-def set_sessions(run: "callable") -> None:  # type: ignore[valid-type]
+def set_sessions(run: Callable[..., subprocess.CompletedProcess[str]]) -> None:
     for session_id, directory, status, detail in SESSIONS:
         done = run("set", session_id, status, "--cwd", directory, *(["--detail", detail] if detail else []))
         if done.returncode != 0:
             raise SystemExit(done.stderr)
+    run("ack", SEEN)
 
 
 def gnome_shell(scratch: Path) -> None:
@@ -60,7 +70,7 @@ def gnome_shell(scratch: Path) -> None:
         raise SystemExit(installed.stderr)
     with running_gnome_shell(scratch, enabled=(GNOME_UUID,)) as shell, daemon_on(shell.address, scratch / "d.log"):
         set_sessions(shell.agent_console)
-        shell.wait_for_bar("?1 !1 ~2")
+        shell.wait_for_bar(BAR)
         time.sleep(SETTLE_S)
         shell.busctl("call", "org.gnome.Shell", "/io/github/AgentConsole1/GnomeShellIndicator",
                      "io.github.AgentConsole1.GnomeShellIndicator", "ShowMenu", "b", "true")
@@ -81,13 +91,25 @@ def plasma(scratch: Path) -> None:
     try:
         with running_plasmoidviewer(scratch, 74, prepare) as viewer:
             set_sessions(viewer.agent_console)
-            viewer.wait_for_bar("?1 !1 ~2")
+            viewer.wait_for_bar(BAR)
             time.sleep(SETTLE_S)
-            xwd_to_png(scratch / "fb" / "Xvfb_screen0", DOCS / "plasma-applet.png", PLASMA_BOX)
+            xwd_to_png(scratch / "fb" / "Xvfb_screen0", DOCS / "plasma-applet.png", applet_box(scratch))
     finally:
         for daemon in daemons:
             daemon.stop()
     print(DOCS / "plasma-applet.png")
+
+
+def applet_box(scratch: Path) -> tuple[int, int, int, int]:
+    """The applet's panel: the lines mostly of its background colour (an icon elsewhere may share it)."""
+    width, height, rows = read_pixels(scratch / "fb" / "Xvfb_screen0")
+    lines = {y: [i // 3 for i in range(0, len(row), 3) if row[i : i + 3] == PANEL] for y, row in enumerate(rows)}
+    panel = {y: xs for y, xs in lines.items() if len(xs) > MIN_PANEL_LINE}
+    left, right = min(min(xs) for xs in panel.values()), max(max(xs) for xs in panel.values())
+    top, bottom = min(panel), max(panel)
+    left, top = max(0, left - MARGIN), max(0, top - MARGIN)
+    right, bottom = min(width, right + MARGIN), min(height, bottom + MARGIN)
+    return left, top, right - left, bottom - top
 
 
 def main() -> None:

@@ -49,7 +49,7 @@ _EXIT_CODES: dict[type[AgentConsoleError], int] = {
 }
 
 HELP_COLUMN = 20
-"""Where help texts start: after the longest command name, ``uninstall-hooks``."""
+"""Where help texts start: after the longest command name, ``uninstall-widget``."""
 HELP_WIDTH = 100
 """Help is laid out at least this wide, so that every summary fits on its line."""
 
