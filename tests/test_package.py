@@ -1,6 +1,6 @@
 """What a distribution gets: ``python -m build`` makes an sdist whose own tests
 pass once unpacked, and from that sdist a wheel with everything installed
-beside the code (hook script, service templates, interface XML)."""
+beside the code (hook script, service templates, interface XML, the desktop widgets' sources)."""
 
 import subprocess
 import sys
@@ -27,6 +27,15 @@ WHEEL_DATA = {
     "agent_console/service_manager/templates/io.github.AgentConsole1.plist",
     "agent_console/service_manager/templates/agent-console-notify.service",
     "agent_console/service_manager/templates/io.github.AgentConsole1.Notify.plist",
+    "agent_console/widgets/sessions.js",
+    "agent_console/widgets/gnome_shell/indicator.js",
+    "agent_console/widgets/gnome_shell/legacy_entry.js",
+    "agent_console/widgets/gnome_shell/module_entry.js",
+    "agent_console/widgets/gnome_shell/stylesheet.css",
+    "agent_console/widgets/plasma/SessionsView.qml",
+    "agent_console/widgets/plasma/busctl.js",
+    "agent_console/widgets/plasma/main5.qml",
+    "agent_console/widgets/plasma/main6.qml",
 }
 
 

@@ -128,3 +128,15 @@ def test_mark_seen_acks_and_a_seen_wait_counts_apart(shell: GnomeShell, tmp_path
         shell.agent_console("set", "q", "working")
         shell.agent_console("set", "q", "question")
         shell.wait_for_bar(f"1? 1{SEEN_GLYPH}")
+
+
+def test_disable_takes_the_indicator_away_and_enable_brings_it_back(shell: GnomeShell, tmp_path: Path) -> None:
+    with daemon_on(shell.address, tmp_path / "daemon.log"):
+        shell.agent_console("set", "q", "question")
+        shell.wait_for_bar("1?")
+        for verb, there in [("disable", False), ("enable", True)]:
+            done = shell.home.run(["gnome-extensions", verb, GNOME_UUID], DBUS_SESSION_BUS_ADDRESS=shell.address)
+            assert done.returncode == 0, done.stderr
+            wait_for(lambda there=there: (shell.indicator() is not None) == there, 15, f"the indicator after {verb}")
+        assert shell.wait_for_bar("1?")["rows"][0]["id"] == "q"
+        assert "JS ERROR" not in shell.log and "Extension agent-console" not in shell.log, shell.log[-3000:]
