@@ -13,14 +13,16 @@ Run: python benchmarks/widget_latency.py [--rounds N] [gnome-shell|plasma ...]
 
 import argparse
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from harness import describe_ms  # also puts tests/ on sys.path
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from desktop_support import Home, daemon_on, running_gnome_shell, running_plasmoidviewer
+from harness import describe_ms
 from processes import AGENT_CONSOLE, start_daemon
 
 from agent_console.client.blocking_client import BlockingSessionsClient
