@@ -67,7 +67,7 @@ def plasma(rounds: int) -> list[float]:
 
     with tempfile.TemporaryDirectory(prefix="agent-console-bench.") as scratch:
         try:
-            with running_plasmoidviewer(Path(scratch), 75, prepare) as viewer:
+            with running_plasmoidviewer(Path(scratch), prepare) as viewer:
                 viewer.wait_for_bar("idle")
                 return measure(viewer.address, lambda: viewer.log, rounds)
         finally:

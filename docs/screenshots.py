@@ -89,7 +89,7 @@ def plasma(scratch: Path) -> None:
         daemons.append(start_daemon(address, scratch / "daemon.log"))
 
     try:
-        with running_plasmoidviewer(scratch, 74, prepare) as viewer:
+        with running_plasmoidviewer(scratch, prepare) as viewer:
             set_sessions(viewer.agent_console)
             viewer.wait_for_bar(BAR)
             time.sleep(SETTLE_S)

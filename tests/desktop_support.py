@@ -258,7 +258,7 @@ class Plasmoidviewer:
 
 
 @contextmanager
-def running_plasmoidviewer(root: Path, display: int, before: Callable[[Home, str], None]) -> Iterator[Plasmoidviewer]:
+def running_plasmoidviewer(root: Path, before: Callable[[Home, str], None]) -> Iterator[Plasmoidviewer]:
     """Xvfb, a session bus of its own, and plasmoidviewer showing the installed applet.
 
     ``before(home, address)`` runs once the bus is up and before plasmoidviewer starts: it starts
@@ -267,15 +267,18 @@ def running_plasmoidviewer(root: Path, display: int, before: Callable[[Home, str
     """
     home = Home.create(root)
     (root / "fb").mkdir()
+    chosen, told = os.pipe()
     xvfb = subprocess.Popen(
-        ["Xvfb", f":{display}", "-screen", "0", f"{XVFB_SIZE[0]}x{XVFB_SIZE[1]}x24", "-nolisten", "tcp",
+        ["Xvfb", "-displayfd", str(told), "-screen", "0", f"{XVFB_SIZE[0]}x{XVFB_SIZE[1]}x24", "-nolisten", "tcp",
          "-fbdir", str(root / "fb")],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        pass_fds=(told,),
     )
+    os.close(told)
     session: subprocess.Popen[bytes] | None = None
     address_file, pid_file, log_path = root / "session_bus_address", root / "viewer.pid", root / "viewer.log"
     try:
-        wait_for(lambda: Path(f"/tmp/.X11-unix/X{display}").exists(), START_TIMEOUT_S, "Xvfb")
+        display = _read_display(chosen)
         script = (f'echo "$DBUS_SESSION_BUS_ADDRESS" > {address_file}; '
                   f'while [ ! -e {root}/go ]; do sleep 0.05; done; echo $$ > {pid_file}; '
                   f"exec plasmoidviewer -a {PLASMOID_ID} -s {XVFB_SIZE[0]}x{XVFB_SIZE[1]}")
@@ -297,6 +300,15 @@ def running_plasmoidviewer(root: Path, display: int, before: Callable[[Home, str
             _end(session, int(pid_file.read_text()) if pid_file.is_file() else session.pid)
         _end_activated(root)
         _end(xvfb)
+
+
+def _read_display(chosen: int) -> int:
+    """The display number Xvfb picked (``-displayfd``: a free one, so tests running beside others never collide)."""
+    with os.fdopen(chosen) as told:
+        number = told.readline().strip()
+    if not number.isdigit():
+        raise RuntimeError("Xvfb did not start (no display number on -displayfd)")
+    return int(number)
 
 
 def _end_activated(root: Path) -> None:

@@ -26,8 +26,6 @@ pytestmark = [
     pytest.mark.skipif(bool(MISSING) and not os.environ.get("CI"),
                        reason=f"needs {', '.join(MISSING)} (packaging/install-deps --test)"),
 ]
-DISPLAY = 73
-"""An X display number no other test uses."""
 PANEL = "#232629"
 """The expanded applet's background (SessionsView.qml)."""
 
@@ -41,7 +39,7 @@ def viewer() -> Iterator[Plasmoidviewer]:
 
     with (
         tempfile.TemporaryDirectory(prefix="agent-console-plasma.") as scratch,
-        running_plasmoidviewer(Path(scratch), DISPLAY, install) as running,
+        running_plasmoidviewer(Path(scratch), install) as running,
     ):
         yield running
 

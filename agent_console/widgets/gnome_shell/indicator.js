@@ -9,7 +9,8 @@
 var CALL_TIMEOUT_MS = 5000;
 // How long a Snapshot may take before the indicator says the daemon does not answer.
 var RETRY_AFTER_S = 5;
-// After a Snapshot failed while the daemon still owns its name: one new try, not a poll.
+// After a Snapshot failed while the daemon still owns its name (it hangs, or refuses): a new try
+// this often, until one answers or the name changes hands.  The only timer besides the menu's.
 var TICK_S = 1;
 var DEBUG_PATH = '/io/github/AgentConsole1/GnomeShellIndicator';
 var DEBUG_XML = `<node>
