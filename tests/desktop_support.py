@@ -8,6 +8,7 @@ in ../shared/desktop-for-real.md.  No pytest here, so the docs script can use it
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -20,6 +21,7 @@ from pathlib import Path
 from processes import AGENT_CONSOLE, RunningDaemon, start_daemon
 
 from agent_console.widgets.install import GNOME_UUID, PLASMOID_ID
+from agent_console.wire.private_bus import STANDARD_SERVICE_DIRS, session_config
 
 START_TIMEOUT_S = 60.0
 """gnome-shell starts in about 2 s and plasmoidviewer in 1.5 s here; a loaded CI machine gets room."""
@@ -59,6 +61,15 @@ bus.call_sync('org.gnome.Shell.Screenshot', '/org/gnome/Shell/Screenshot', 'org.
 
 REQUIRED_GNOME = ("gnome-shell", "gjs", "dbus-run-session", "dbus-daemon", "busctl")
 REQUIRED_PLASMA = ("plasmoidviewer", "kpackagetool6|kpackagetool5", "Xvfb", "dbus-run-session", "busctl")
+
+
+def session_bus_config(root: Path) -> Path:
+    """session.conf with its usual service directories (the shell and plasmoidviewer activate helpers
+    from them) listening in ``root``, so the socket goes with the scratch directory."""
+    config = root / "session.conf"
+    text = session_config(STANDARD_SERVICE_DIRS)
+    config.write_text(re.sub(r"<listen>[^<]*</listen>", f"<listen>unix:dir={root}</listen>", text))
+    return config
 
 
 def missing(programs: tuple[str, ...]) -> list[str]:
@@ -196,7 +207,7 @@ def running_gnome_shell(root: Path, enabled: tuple[str, ...] = ()) -> Iterator[G
         wait_for(socket.exists, START_TIMEOUT_S, "the private system bus")
         with log_path.open("wb") as log:
             shell = subprocess.Popen(
-                ["dbus-run-session", "--", "sh", "-c", script],
+                ["dbus-run-session", f"--config-file={session_bus_config(root)}", "--", "sh", "-c", script],
                 env=home.env(DBUS_SYSTEM_BUS_ADDRESS=f"unix:path={socket}", AGENT_CONSOLE_WIDGET_LOG="1"),
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )
@@ -284,7 +295,7 @@ def running_plasmoidviewer(root: Path, before: Callable[[Home, str], None]) -> I
                   f"exec plasmoidviewer -a {PLASMOID_ID} -s {XVFB_SIZE[0]}x{XVFB_SIZE[1]}")
         with log_path.open("wb") as log:
             session = subprocess.Popen(
-                ["dbus-run-session", "--", "sh", "-c", script],
+                ["dbus-run-session", f"--config-file={session_bus_config(root)}", "--", "sh", "-c", script],
                 env=home.env(DISPLAY=f":{display}", QT_QUICK_BACKEND="software"),
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )
