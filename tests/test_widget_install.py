@@ -30,7 +30,8 @@ def extension_dir(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize(("version", "form"), [(43, "function init("), (44, "function init("),
-                                               (45, "export default class"), (48, "export default class")])
+                                               (45, "export default class"), (48, "export default class"),
+                                               (52, "export default class")])
 def test_gnome_gets_the_form_its_version_loads(tmp_path: Path, version: int, form: str) -> None:
     done = run(tmp_path, "install-widget", "gnome-shell", "--shell-version", str(version), "--json")
     assert done.returncode == 0, done.stderr

@@ -43,7 +43,8 @@ FIRST_MODULE_SHELL = 45
 """GNOME 45 made extensions ES modules and stopped loading the ``imports.`` form."""
 OLDEST_SHELL = 43
 NEWEST_SHELL = 49
-"""The newest GNOME the extension declares: a newer shell refuses an extension that does not name it."""
+"""The newest GNOME the extension declares by default (48 is the newest it was run on).  A shell
+refuses an extension that does not name it, so a newer one found at install is named too, and said."""
 GNOME_FILES = ("metadata.json", "extension.js", "stylesheet.css")
 """Everything install writes into the extension's directory, and so all that uninstall removes."""
 
@@ -111,7 +112,8 @@ def gnome_files(executable: str, shell_major: int) -> dict[str, str]:
     modules = shell_major >= FIRST_MODULE_SHELL
     entry = _source("gnome_shell", "module_entry.js" if modules else "legacy_entry.js")
     body = script_header(executable) + _source("sessions.js") + "\n" + _source("gnome_shell", "indicator.js")
-    versions = range(FIRST_MODULE_SHELL, NEWEST_SHELL + 1) if modules else range(OLDEST_SHELL, FIRST_MODULE_SHELL)
+    newest = max(NEWEST_SHELL, shell_major)
+    versions = range(FIRST_MODULE_SHELL, newest + 1) if modules else range(OLDEST_SHELL, FIRST_MODULE_SHELL)
     metadata = {"uuid": GNOME_UUID, "name": WIDGET_NAME, "description": DESCRIPTION,
                 "shell-version": [str(v) for v in versions], "url": "https://github.com/AgentConsole/agent-console"}
     return {
@@ -149,6 +151,8 @@ def install_gnome(executable: str, env: Mapping[str, str], home: Path, shell_maj
     for name, text in gnome_files(executable, major).items():
         _write(target / name, text)
     flavour = f"GNOME {major}, {'ES module' if major >= FIRST_MODULE_SHELL else 'imports. module'}"
+    if major > NEWEST_SHELL:
+        flavour += f"; newer than {NEWEST_SHELL}, the newest this agent-console knows: tell us if it fails"
     return Outcome("gnome-shell", GNOME_UUID, str(target), "installed", flavour,
                    f"Enable it with:  gnome-extensions enable {GNOME_UUID}\n"
                    "(on Wayland, log out and in first: the shell looks for new extensions when it starts)")
