@@ -49,8 +49,35 @@ class ActivationFailed(Unavailable):
 
 SYSTEMD_LOG_HINT = "see `systemctl --user status agent-console` and `journalctl --user -u agent-console`"
 """Where a unit started by D-Bus activation leaves its reason for failing."""
+SYSTEMD_START_HINT = (
+    "fix the cause (`journalctl --user -u agent-console` says it), then run `systemctl --user start agent-console`"
+)
+"""The fix for a failed start: dbus-daemon keeps the failed activation pending for 120 s, and every
+call meanwhile waits on it, even once the cause is fixed; starting the unit answers them all."""
 FOREGROUND_HINT = "run `agent-console daemon` to see why"
 """A bus that runs ``Exec=`` itself drops the daemon's reason; run by hand, the daemon prints it."""
+INSTALL_HINT = "run `agent-console service install` (or `agent-console daemon` to run it in a terminal)"
+"""The fix when nothing can start the daemon: the service files make the bus start it on the first call."""
+
+UNIT_EXIT_CAUSES = {
+    2: "an invalid config.toml or option",
+    203: "its executable cannot be run: moved, removed or under /tmp; run `agent-console service install` again",
+}
+"""What a failed unit's exit status says, where it says something a person can act on (203 is systemd's EXEC)."""
+
+
+def not_installed() -> Unavailable:
+    """The bus knows no daemon and no service file that would start one."""
+    return Unavailable(f"the agent-console daemon is not running, and nothing starts it: {INSTALL_HINT}")
+
+
+def unit_failed(result: str, exit_status: int) -> ActivationFailed:
+    """The user manager holds the unit failed: a call would only join an activation that never completes."""
+    why = f"exit status {exit_status}" if result == "exit-code" else result
+    cause = UNIT_EXIT_CAUSES.get(exit_status) if result == "exit-code" else None
+    return ActivationFailed(
+        f"the agent-console service failed to start ({why}{': ' + cause if cause else ''}): {SYSTEMD_START_HINT}"
+    )
 
 
 def activation_timed_out(waited_s: float) -> ActivationFailed:
@@ -59,7 +86,7 @@ def activation_timed_out(waited_s: float) -> ActivationFailed:
     On Linux the bus hands the start to the user manager (``SystemdService=``),
     whose log has the reason; elsewhere the bus runs the daemon itself.
     """
-    hint = SYSTEMD_LOG_HINT if sys.platform.startswith("linux") else FOREGROUND_HINT
+    hint = SYSTEMD_START_HINT if sys.platform.startswith("linux") else FOREGROUND_HINT
     return ActivationFailed(f"the agent-console daemon did not start within {waited_s:g} s: {hint}")
 
 
@@ -72,6 +99,8 @@ def activation_refused(error_name: str, text: str) -> ActivationFailed | None:
     on the start (after 120 s).
     """
     text = text.rstrip(".")
+    if error_name == "org.freedesktop.systemd1.NoSuchUnit":
+        return ActivationFailed(f"systemd could not start the agent-console daemon: {text}; {INSTALL_HINT}")
     if error_name.startswith("org.freedesktop.systemd1."):
         return ActivationFailed(f"systemd could not start the agent-console daemon: {text}; {SYSTEMD_LOG_HINT}")
     if error_name.startswith("org.freedesktop.DBus.Error.Spawn."):

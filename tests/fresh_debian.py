@@ -18,7 +18,8 @@ the tests' privileged steps run through ``sudo -n``. By default the big
 downloads are seeded from this machine's caches, as a CI cache would: the
 systemd tier's root (bound read-only where tests/systemd_rootfs.py looks) and
 the npm packages under ``~/.cache/agent-console/npm``; ``--no-cache`` makes the
-container fetch everything itself. The network is the host's (apt, PyPI, npm).
+container fetch everything itself. The network is the host's (apt, PyPI, npm),
+and so are the CAs it adds (``/usr/local/share/ca-certificates``, ``/etc/npmrc``).
 
 Each step prints one line: its exit status and time; the full output goes to a
 log (``--keep-log``, else a file named at the end). Exit status 0 when both
@@ -126,6 +127,12 @@ class Machine:
             shutil.copy(source, sources / "sources.list.d" / source.name)
         if Path("/etc/apt/sources.list").is_file():
             shutil.copy("/etc/apt/sources.list", sources / "sources.list")
+        for name in ("usr/local/share/ca-certificates", "etc/npmrc"):
+            # This machine reaches the network through its own CAs: the container must trust them too.
+            if (Path("/") / name).is_dir():
+                shutil.copytree(Path("/") / name, self.root / name, dirs_exist_ok=True)
+            elif (Path("/") / name).is_file():
+                shutil.copy(Path("/") / name, self.root / name)
         subprocess.run(["chroot", str(self.root), "useradd", "--create-home", "--shell", "/bin/bash",
                         "--uid", str(UID), USER], check=True)
         (self.root / "var/lib/systemd/linger").mkdir(parents=True, exist_ok=True)

@@ -230,18 +230,55 @@ def test_install_replaces_our_stale_entries_instead_of_adding_more(settings_path
     assert "/old/venv" not in settings_path.read_text()
 
 
-def test_missing_file_and_directory_are_created(home: Path) -> None:
-    ok("install-hooks")
+def test_missing_file_and_directory_are_created_for_an_agent_named(home: Path) -> None:
+    output = ok("install-hooks", "--agent", "claude-code")
 
     path = home / ".claude" / "settings.json"
     assert ours(load(path)) == EXPECTED_REGISTRATIONS
     assert list(load(path)) == ["hooks"]
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert not (home / ".claude" / "settings.json.bak").exists(), "there was nothing to back up"
+    assert "Claude Code is not installed here (no claude on PATH, no ~/.claude)" in output
+
+    ok("uninstall-hooks", "--agent", "claude-code")
+    assert not path.exists(), "install-hooks created it: uninstall-hooks removes it"
+    assert not (home / ".claude" / "settings.json.bak").exists()
+
+
+def test_no_agent_installed_writes_nothing_and_says_so(home: Path) -> None:
+    done = cli("install-hooks", env={**os.environ, "PATH": os.path.dirname(shutil.which("agent-console") or "")})
+
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr == (
+        "agent-console: no coding agent is installed here (no claude or gemini or codex or opencode on PATH,"
+        " no ~/.claude, ~/.gemini, ~/.codex, ~/.config/opencode): nothing written;"
+        " install one first, or name it with --agent NAME\n"
+    )
+    assert list(home.iterdir()) == []
+
+
+def test_uninstall_restores_the_file_byte_for_byte(settings_path: Path) -> None:
+    """Whatever the file's own layout (here four spaces, a compact list, no final newline)."""
+    original = '{\n    "model": "opus",\n    "permissions": {"allow": ["Bash(ls)"]},\n    "env": {}\n}'
+    settings_path.write_text(original)
+
+    ok("install-hooks")
+    assert settings_path.read_text() != original
+    ok("uninstall-hooks")
+
+    assert settings_path.read_text() == original
+    assert not settings_path.with_name("settings.json.bak").exists(), "the file is the original again"
+
+
+def test_uninstall_keeps_what_the_user_changed_since(settings_path: Path) -> None:
+    ok("install-hooks")
+    edited = load(settings_path) | {"model": "sonnet"}
+    settings_path.write_text(json.dumps(edited, indent=2) + "\n")
 
     ok("uninstall-hooks")
-    assert path.read_text() == "{}\n"
-    assert not (home / ".claude" / "settings.json.bak").exists()
+
+    assert load(settings_path) == USER_SETTINGS | {"model": "sonnet"}
+    assert settings_path.with_name("settings.json.bak").read_text() == USER_TEXT
 
 
 def test_uninstall_of_a_missing_file_creates_nothing(home: Path) -> None:
@@ -365,8 +402,8 @@ def test_backup_holds_the_content_before_our_first_change_only(settings_path: Pa
     assert f"original saved as {backup}" in output
     assert backup.read_text() == USER_TEXT
 
+    settings_path.write_text(settings_path.read_text().replace('"opus"', '"sonnet"'))
     ok("uninstall-hooks")
-    settings_path.write_text(USER_TEXT.replace('"opus"', '"sonnet"'))
     ok("install-hooks")
 
     assert backup.read_text() == USER_TEXT
@@ -408,7 +445,7 @@ def test_dry_run_prints_the_diff_and_writes_nothing(settings_path: Path) -> None
 
 
 def test_dry_run_on_a_missing_file_creates_nothing(home: Path) -> None:
-    diff = ok("install-hooks", "--dry-run")
+    diff = ok("install-hooks", "--agent", "claude-code", "--dry-run")
 
     assert diff.startswith("--- /dev/null\n")
     assert list(home.iterdir()) == []

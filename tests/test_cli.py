@@ -14,6 +14,8 @@ import pytest
 from conftest import AGENT_CONSOLE, READY_TIMEOUT_S
 from processes import bus_owner_pid
 
+from agent_console.errors import INSTALL_HINT
+
 HOSTILE_DIR = "/tmp/\x1b]0;pwned\x07/\x1b[31mred"
 ESCAPED_DIR = "/tmp/\\x1b]0;pwned\\x07/\\x1b[31mred"
 EXIT_USAGE, EXIT_NOT_FOUND, EXIT_UNAVAILABLE = 2, 4, 5
@@ -97,9 +99,12 @@ def test_invalid_values_exit_2_with_one_line(daemon, bus_env: dict[str, str]) ->
     assert cli("set", "s1", env=bus_env).returncode == EXIT_USAGE
 
 
-def test_no_daemon_exits_5_with_one_line(bus_env: dict[str, str]) -> None:
+def test_no_daemon_and_no_service_file_names_the_fix(bus_env: dict[str, str]) -> None:
+    """Not the bus's "was not provided by any .service files", but what to run."""
     for args in [("list",), ("set", "s1", "working"), ("get", "s1"), ("rm", "s1")]:
-        assert "daemon is not running" in failure(EXIT_UNAVAILABLE, *args, env=bus_env)
+        assert failure(EXIT_UNAVAILABLE, *args, env=bus_env) == (
+            f"agent-console: the agent-console daemon is not running, and nothing starts it: {INSTALL_HINT}"
+        )
 
 
 def test_unreachable_bus_exits_5_with_one_line(tmp_path: Path) -> None:
@@ -157,12 +162,12 @@ def test_status_with_the_daemon_up(daemon, bus_env: dict[str, str]) -> None:
 def test_status_with_the_daemon_down_exits_5(bus_env: dict[str, str]) -> None:
     done = cli("status", env=bus_env)
     assert done.returncode == EXIT_UNAVAILABLE and done.stderr == ""
-    assert "not running" in done.stdout and "agent-console daemon" in done.stdout
+    assert done.stdout == f"daemon:  not running (nothing starts it: {INSTALL_HINT})\n"
     done = cli("status", "--json", env=bus_env)
     assert done.returncode == EXIT_UNAVAILABLE
     assert json.loads(done.stdout) == {
         "running": False, "responding": False, "activatable": False, "pid": None, "version": None,
-        "uptime_s": None, "rss_bytes": None, "sessions": {}, "error": None,
+        "uptime_s": None, "rss_bytes": None, "sessions": {}, "error": None, "start_failed": None,
     }
 
 

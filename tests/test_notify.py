@@ -32,6 +32,7 @@ from agent_console.notify.rules import Bubble, Urgency
 from agent_console.notify.server import (
     APP_ICON,
     APP_NAME,
+    NO_SERVER,
     SHOW_ACTIONS,
     NotificationServer,
 )
@@ -125,6 +126,14 @@ async def test_inhibited_server_gets_no_bubble(daemon: RunningDaemon, client: Se
     await wait_until(lambda: len(fake.calls.notified) == 1)
     notifier.stop()
     bus.disconnect()
+
+
+async def test_no_server_at_start_says_which_to_install(daemon: RunningDaemon, tmp_path: Path) -> None:
+    """Said at once, on stderr (the journal under systemd), not only when the first bubble finds nobody."""
+    notifier = await start_notifier(daemon.address, tmp_path, quick())
+    await notifier.wait_for_log(NO_SERVER)
+    assert notifier.log.count("no notification server") == 1
+    notifier.stop()
 
 
 async def test_server_absent_then_started_then_replaced(

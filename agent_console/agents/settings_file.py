@@ -147,8 +147,36 @@ def install(path: Path, wanted: Groups, dry_run: bool = False) -> Change:
 
 
 def uninstall(path: Path, dry_run: bool = False) -> Change:
-    """Remove every hook of ours from the settings file at ``path``."""
-    return _edit_settings(path, without_hooks, dry_run)
+    """Remove every hook of ours from the settings file at ``path``, leaving it as it was before ``install``.
+
+    Byte for byte where that can be known: a file that held nothing but our
+    hooks and has no backup was created by ``install``, so it goes; a file whose
+    settings without our hooks are those of its backup (the original the first
+    install saved) gets the backup's very text back, and the backup goes, since
+    the file is that original again.  A file changed since in other ways keeps
+    those changes and loses only our entries.
+    """
+    backup = backup_path(path)
+
+    def plan(before: str | None) -> str | None:
+        settings = _parse(before or "", path)
+        stripped = without_hooks(settings)
+        if stripped == settings:
+            return before
+        original = _read(backup.expanduser())
+        if original is None:
+            return None if not stripped else _render(stripped, before)
+        return original if _parse(original, backup) == stripped else _render(stripped, before)
+
+    change = edit_file(path, plan, lambda before: _is_original(before, path), dry_run)
+    if not dry_run and change.changed and change.after is not None and change.after == _read(backup.expanduser()):
+        backup.expanduser().unlink()
+    return change
+
+
+def backup_path(path: Path) -> Path:
+    """Where the first change to ``path`` saves the original: beside it, ``.bak`` appended."""
+    return path.with_name(path.name + ".bak")
 
 
 def _with_exactly(groups: list[Settings], wanted: list[Settings]) -> list[Settings]:
@@ -344,7 +372,7 @@ def _indentation(text: str) -> str:
 def _apply(change: Change, target: Path, is_original: Callable[[str], bool]) -> Change:
     """Write (or remove) the file, after backing up the original if nobody did before."""
     mode = target.stat().st_mode & 0o7777 if change.before is not None else 0o600
-    backup = change.path.with_name(change.path.name + ".bak")
+    backup = backup_path(change.path)
     wrote_backup = change.before is not None and is_original(change.before) and not os.path.lexists(backup)
     if wrote_backup:
         write_atomically(backup, change.before or "", mode)

@@ -96,11 +96,16 @@ def install_hooks(agent: str | None, settings: Path | None, shell: bool, dry_run
     """Register the handler with the agent named, else with every agent found here."""
     from agent_console.agents.settings_file import SettingsError
 
-    agents = _chosen(agent if agent or not shell else DEFAULT_AGENT, settings)
+    named = agent if agent or not shell else DEFAULT_AGENT
+    agents = _chosen(named, settings)
+    if not agents:
+        fail(SettingsError(f"no coding agent is installed here ({_how_found()}): nothing written; "
+                           "install one first, or name it with --agent NAME"))
     for chosen in agents:
         if shell and chosen.NAME != DEFAULT_AGENT:
             fail(SettingsError(f"--shell is for {DEFAULT_AGENT} only; {chosen.NAME} runs 'agent-console hook'"))
         path = settings or Path(chosen.hooks_path())
+        absent = settings is None and not is_installed(chosen)
         try:
             command = shell_handler_command() if shell else python_handler_command(chosen)
             change = install(chosen, command, path, dry_run)
@@ -109,6 +114,8 @@ def install_hooks(agent: str | None, settings: Path | None, shell: bool, dry_run
         _report(chosen, change, dry_run, done="Installed the agent-console hooks in", unchanged="already installed in")
         if change.changed and not dry_run and chosen.INSTALL_NOTE:
             print(chosen.INSTALL_NOTE)
+        if absent:
+            print(f"{chosen.TITLE} is not installed here ({_how_found(chosen)}): the hooks take effect once it is.")
     if agent is None:
         _summary(agents, "Done")
 
@@ -117,7 +124,7 @@ def uninstall_hooks(agent: str | None, settings: Path | None, dry_run: bool) -> 
     """Remove what install_hooks added, from the agent named or every agent found here."""
     from agent_console.agents.settings_file import SettingsError
 
-    agents = _chosen(agent, settings)
+    agents = _chosen(agent, settings) or all_agents()[:1]
     for chosen in agents:
         try:
             change = uninstall(chosen, settings or Path(chosen.hooks_path()), dry_run)
@@ -181,7 +188,7 @@ def shell_handler_command(search_path: str | None = None, checkout: Path | None 
 
 
 def _chosen(name: str | None, settings: Path | None) -> list[ModuleType]:
-    """The agent named, else every one found here, else Claude Code (the default)."""
+    """The agent named; else, for a file named, Claude Code (the default); else every one installed here."""
     from agent_console.agents.settings_file import SettingsError
 
     if name is not None:
@@ -189,8 +196,9 @@ def _chosen(name: str | None, settings: Path | None) -> list[ModuleType]:
         if agent is None:
             fail(SettingsError(f"unknown agent {name!r}: the agents are {AGENT_NAMES}"))
         return [agent]
-    found = [agent for agent in all_agents() if is_installed(agent)] if settings is None else []
-    return found or all_agents()[:1]
+    if settings is not None:
+        return all_agents()[:1]
+    return [agent for agent in all_agents() if is_installed(agent)]
 
 
 def _summary(chosen: list[ModuleType], verb: str) -> None:
@@ -207,6 +215,19 @@ def _summary(chosen: list[ModuleType], verb: str) -> None:
 def is_installed(agent: ModuleType) -> bool:
     """On PATH, or used here before (its config folder exists)."""
     return any(shutil.which(program) for program in agent.PROGRAMS) or os.path.isdir(agent.config_dir())
+
+
+def _how_found(agent: ModuleType | None = None) -> str:
+    """What was looked for: the agent's programs on PATH and its config folder (every agent's, without one)."""
+    agents = [agent] if agent is not None else all_agents()
+    programs = " or ".join(program for each in agents for program in each.PROGRAMS)
+    folders = ", ".join(_home_relative(each.config_dir()) for each in agents)
+    return f"no {programs} on PATH, no {folders}"
+
+
+def _home_relative(path: str) -> str:
+    home = os.path.expanduser("~")
+    return "~" + path[len(home):] if path.startswith(home + os.sep) else path
 
 
 def _report(agent: ModuleType, change: Change, dry_run: bool, done: str, unchanged: str) -> None:

@@ -24,7 +24,7 @@ from agent_console.cli.runner import (
     emit,
     fail,
 )
-from agent_console.errors import NotResponding, Unavailable
+from agent_console.errors import INSTALL_HINT, NotResponding, Unavailable
 from agent_console.limits import CLIENT_CALL_TIMEOUT_S
 from agent_console.presentation import escape, human_duration, json_text
 from agent_console.vocabulary import URGENCY
@@ -53,11 +53,13 @@ class DaemonStatus(TypedDict):
     """Sessions by status, most urgent first."""
     error: str | None
     """Why the bus could not be asked at all (no session bus, unreachable), else null."""
+    start_failed: str | None
+    """Not running because its unit failed (systemd), with the fix; else null."""
 
 
 def _report(running: bool, **known: Any) -> DaemonStatus:
     """A report with what is known; everything else null (or no sessions)."""
-    unknown = dict.fromkeys(("pid", "version", "uptime_s", "rss_bytes", "error"))
+    unknown = dict.fromkeys(("pid", "version", "uptime_s", "rss_bytes", "error", "start_failed"))
     return cast(DaemonStatus, {"running": running, "responding": False, "activatable": False, **unknown, "sessions": {}, **known})
 
 
@@ -95,7 +97,8 @@ def _collect(client: BlockingSessionsClient) -> DaemonStatus:
 
     activatable = client.daemon_activatable()
     if not client.daemon_running():
-        return _report(False, activatable=activatable)
+        failed = client.failed_start() if activatable else None
+        return _report(False, activatable=activatable, start_failed=str(failed) if failed else None)
     pid = client.daemon_pid()
     try:
         version = client.version()
@@ -124,7 +127,9 @@ def count_by_status(sessions: list[SessionDict]) -> dict[str, int]:
 
 def _describe(report: DaemonStatus) -> list[str]:
     if not report["running"]:
-        how = "D-Bus starts it on first use" if report["activatable"] else "start it with: agent-console daemon"
+        if report["start_failed"]:
+            return [f"daemon:  not running: {escape(report['start_failed'])}"]
+        how = "D-Bus starts it on first use" if report["activatable"] else f"nothing starts it: {INSTALL_HINT}"
         return [f"daemon:  not running ({how})"]
     if not report["responding"]:
         pid = f"pid {report['pid']}" if report["pid"] is not None else "pid unknown"

@@ -15,7 +15,7 @@ import os
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-from agent_console.errors import AgentConsoleError, InvalidArgs, Unavailable
+from agent_console.errors import ActivationFailed, AgentConsoleError, InvalidArgs, Unavailable
 from agent_console.limits import CLIENT_CALL_TIMEOUT_S, CLIENT_CONNECT_TIMEOUT_S
 from agent_console.wire.address import (
     NO_SESSION_BUS,
@@ -53,6 +53,7 @@ class BlockingSessionsClient:
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
+        self._start_checked = False
 
     @classmethod
     def connect(cls, address: str | None = None) -> BlockingSessionsClient:
@@ -121,7 +122,24 @@ class BlockingSessionsClient:
     def _call_bus_driver(self, member: str, signature: str, body: list[Any]) -> Any:
         return self._call_on(BUS_DRIVER, BUS_DRIVER_PATH, BUS_DRIVER, member, signature, body)
 
+    def failed_start(self) -> ActivationFailed | None:
+        """The error to give when no daemon runs and its unit is failed, so a call would wait on nothing."""
+        from agent_console.client.unit_state import failed_start
+
+        if self.daemon_running():
+            return None
+        return failed_start(self._request, self._ask_bus_driver)
+
+    def _ask_bus_driver(self, member: str, signature: str, body: list[Any]) -> Any:
+        return self._request(BUS_DRIVER, BUS_DRIVER_PATH, BUS_DRIVER, member, signature, body)
+
     def _call_on(self, destination: str, path: str, interface: str, member: str, signature: str, body: list[Any]) -> Any:
+        """Before the first call to the daemon, one look at whether it could start at all (see ``unit_state``)."""
+        if destination == BUS_NAME and not self._start_checked:
+            self._start_checked = True
+            failed = self.failed_start()
+            if failed is not None:
+                raise failed
         try:
             return self._request(destination, path, interface, member, signature, body)
         except DBusError as error:
@@ -133,13 +151,16 @@ class BlockingSessionsClient:
         A call to the daemon unanswered while nobody owns its name waits on the
         daemon's start (D-Bus activation), which failed or hangs: systemd does
         not report a failed unit to dbus-daemon, so no error reply would come
-        for 120 s.  That is said as such, with where to look.
+        for 120 s.  That is said as such, with the fix (the unit's failure where
+        systemd holds it failed, else where to look).
         """
         try:
             reply = self._connection.call(MethodCall(destination, path, interface, member, signature, body), CLIENT_CALL_TIMEOUT_S)
         except WireError as error:
             raise InvalidArgs(f"cannot send that over D-Bus: {error}") from None
         except ReplyTimeout:
+            if destination == BUS_NAME:
+                raise self.failed_start() or no_reply(destination, member, self.daemon_running()) from None
             raise no_reply(destination, member, destination == BUS_DRIVER or self.daemon_running()) from None
         except BusUnavailable as error:
             raise Unavailable(f"lost the connection to the bus: {error}") from None

@@ -35,6 +35,12 @@ APP_NAME = "agent-console"
 APP_ICON = "utilities-terminal"
 """An icon every freedesktop icon theme has; the bubble's sender is a terminal program."""
 
+NO_SERVER = (
+    "no notification server on the bus: install one (dunst or mako; GNOME, KDE Plasma and Xfce bring their own);"
+    " bubbles resume when one appears"
+)
+"""Said once per outage: at start when no server runs and none can be started, or at the bubble that found none."""
+
 SERVER_CALL_TIMEOUT_S = 5.0
 """A server that takes longer to answer is treated as absent for that bubble.  Generous: the
 first call may start the server by D-Bus activation."""
@@ -86,6 +92,11 @@ class NotificationServer:
         self._bus.add_message_handler(self._dispatch)
         owner = await self._call(BUS_DRIVER, BUS_DRIVER_PATH, BUS_DRIVER, "GetNameOwner", "s", [SERVER_NAME])
         self._owner = owner[0] if owner else ""
+        if not self._owner:
+            activatable = await self._call(BUS_DRIVER, BUS_DRIVER_PATH, BUS_DRIVER, "ListActivatableNames", "", [])
+            if activatable is not None and SERVER_NAME not in activatable[0]:
+                log.warning(NO_SERVER)
+                self._absent_logged = True
 
     async def post(self, session_id: str, bubble: Bubble, sound: str) -> bool:
         """Show ``bubble`` for the session, replacing its bubble if one is up; False if nothing was shown."""
@@ -176,7 +187,7 @@ class NotificationServer:
             return
         if reply.error_name == "org.freedesktop.DBus.Error.ServiceUnknown":
             if not self._absent_logged:
-                log.warning("no notification server on the bus: bubbles resume when one appears")
+                log.warning(NO_SERVER)
             self._absent_logged = True
             return
         log.warning("%s failed: %s: %s", member, reply.error_name, text)

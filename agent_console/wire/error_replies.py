@@ -12,17 +12,14 @@ from agent_console.errors import (
     Unavailable,
     activation_refused,
     activation_timed_out,
+    not_installed,
 )
 from agent_console.limits import CLIENT_CALL_TIMEOUT_S
 from agent_console.wire.names import BUS_DRIVER, ERROR_PREFIX
 
-UNAVAILABLE_ERRORS = frozenset(
-    {
-        "org.freedesktop.DBus.Error.ServiceUnknown",
-        "org.freedesktop.DBus.Error.NameHasNoOwner",
-        "org.freedesktop.DBus.Error.NoReply",
-    }
-)
+SERVICE_UNKNOWN = "org.freedesktop.DBus.Error.ServiceUnknown"
+"""The bus's answer when no daemon runs and no service file would start one."""
+UNAVAILABLE_ERRORS = frozenset({"org.freedesktop.DBus.Error.NameHasNoOwner", "org.freedesktop.DBus.Error.NoReply"})
 """What the bus answers when no daemon runs (a failed start is ``activation_refused``'s)."""
 
 
@@ -30,6 +27,8 @@ def error_from_reply(name: str, text: str) -> AgentConsoleError:
     """Our own names map to their classes; the bus's "nobody there" to Unavailable, a failed start to ActivationFailed."""
     if name.startswith(ERROR_PREFIX + "."):
         return ERRORS_BY_NAME.get(name.removeprefix(ERROR_PREFIX + "."), AgentConsoleError)(text)
+    if name == SERVICE_UNKNOWN:
+        return not_installed()
     if name in UNAVAILABLE_ERRORS:
         return Unavailable(f"the agent-console daemon is not running: {text}")
     return activation_refused(name, text) or AgentConsoleError(f"{name}: {text}")
