@@ -49,6 +49,7 @@ USER = "bob"
 UID = 1001
 """The rootfs already holds the systemd tier's user at 1000."""
 CLONE = "agent-console"
+HOSTNAME = "fresh-debian"
 RUNTIME_DIR = f"/run/user/{UID}"
 BOOT_TIMEOUT_S = 120.0
 SETUP_TIMEOUT_S = 600.0
@@ -133,6 +134,10 @@ class Machine:
                 shutil.copytree(Path("/") / name, self.root / name, dirs_exist_ok=True)
             elif (Path("/") / name).is_file():
                 shutil.copy(Path("/") / name, self.root / name)
+        # As the installer leaves it: a host name that resolves (sudo warns on stderr otherwise).
+        (self.root / "etc" / "hostname").write_text(f"{HOSTNAME}\n")
+        with (self.root / "etc" / "hosts").open("a") as hosts:
+            hosts.write(f"127.0.1.1\t{HOSTNAME}\n")
         subprocess.run(["chroot", str(self.root), "useradd", "--create-home", "--shell", "/bin/bash",
                         "--uid", str(UID), USER], check=True)
         (self.root / "var/lib/systemd/linger").mkdir(parents=True, exist_ok=True)

@@ -14,7 +14,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from conftest import AGENT_CONSOLE, RunningDaemon, env_with_bus
+from conftest import AGENT_CONSOLE, RunningDaemon, env_with_bus, skip_unless_ci
 from fake_anthropic import refusing_port
 from fake_model_api import REPLY_TEXT, TOOL_MARKER, fake_model_api
 from hook_support import stored_session
@@ -23,6 +23,11 @@ from real_claude import CACHE
 GEMINI_VERSION = "0.61.0"
 """The release the fixtures come from; packaging/install-deps --test installs the same."""
 GEMINI = CACHE / "npm" / f"gemini-cli@{GEMINI_VERSION}" / "node_modules" / ".bin" / "gemini"
+NODE_MAJOR = 20
+"""Gemini CLI 0.61 needs Node 20 or newer (a regular expression flag 18 lacks); Debian 12's nodejs is 18."""
+NODE_VERSION = "20.19.5"
+"""The Node that packaging/install-deps --test installs from npm (the ``node`` package) where the system's is older."""
+CACHED_NODE = CACHE / "npm" / f"node@{NODE_VERSION}" / "node_modules" / ".bin" / "node"
 MODEL = "gemini-2.5-flash"
 """Named, so that Gemini skips its model router and its extra requests."""
 RUN_TIMEOUT_S = 120
@@ -33,6 +38,23 @@ INSTALL_TIMEOUT_S = 30
 def test_install_deps_installs_the_release_tested_here() -> None:
     script = (Path(__file__).parents[1] / "packaging" / "install-deps").read_text()
     assert f"npm_cached gemini-cli@{GEMINI_VERSION} @google/gemini-cli@{GEMINI_VERSION} gemini\n" in script
+    assert f"npm_cached node@{NODE_VERSION} node@{NODE_VERSION} node\n" in script
+
+
+def node_major(node: str) -> int:
+    shown = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=INSTALL_TIMEOUT_S, check=False)
+    return int(shown.stdout.lstrip("v").split(".")[0]) if shown.returncode == 0 else 0
+
+
+def gemini_node() -> str:
+    """The system's node where it is new enough, else the one install-deps caches; else one line why not."""
+    system = shutil.which("node")
+    if system is not None and node_major(system) >= NODE_MAJOR:
+        return system
+    if os.access(CACHED_NODE, os.X_OK):
+        return str(CACHED_NODE)
+    skip_unless_ci(f"Gemini CLI needs Node {NODE_MAJOR} or newer, and {CACHED_NODE} is missing:"
+                   " run packaging/install-deps --test")
 
 
 def test_a_headless_turn_with_a_tool(daemon: RunningDaemon, tmp_path: Path) -> None:
@@ -42,8 +64,7 @@ def test_a_headless_turn_with_a_tool(daemon: RunningDaemon, tmp_path: Path) -> N
     project.mkdir()
     settings = home / ".gemini" / "settings.json"
     settings.write_text(json.dumps({"security": {"auth": {"selectedType": "gemini-api-key"}}}, indent=2) + "\n")
-    node = shutil.which("node")
-    assert node is not None, "node is missing: run packaging/install-deps --test"
+    node = gemini_node()
     env = {
         **env_with_bus(daemon.address),
         "HOME": str(home),

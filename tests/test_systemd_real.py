@@ -14,7 +14,6 @@ It needs root or ``sudo -n`` (tests/privileged.py) and systemd-nspawn; without
 them it is skipped with one line saying why, except under ``CI=true``.
 """
 
-import os
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import privileged
 import pytest
+from conftest import skip_unless_ci
 from systemd_container import COMMAND_TIMEOUT_S, Container, boot
 
 from agent_console.errors import INSTALL_HINT, SYSTEMD_START_HINT
@@ -63,21 +63,14 @@ def _wheels(into: Path) -> None:
     )
 
 
-def skip_unless_ci(reason: str) -> None:
-    """One line saying why the tier cannot run here; under CI=true a failure instead: CI must run it."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"systemd tier: {reason}")
-    pytest.skip(f"systemd tier: {reason}")
-
-
 @pytest.fixture(scope="module")
 def container(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Container]:
     cannot = privileged.unavailable()
     if cannot is not None:
-        skip_unless_ci(cannot)
+        skip_unless_ci(f"systemd tier: {cannot}")
     for tool in ("systemd-nspawn", "debootstrap"):
         if privileged.tool(tool) is None:
-            skip_unless_ci(f"{tool} is missing: run packaging/install-deps --test")
+            skip_unless_ci(f"systemd tier: {tool} is missing: run packaging/install-deps --test")
     wheels = tmp_path_factory.mktemp("wheels")
     _wheels(wheels)
     booted = boot(tmp_path_factory.mktemp("container"))
