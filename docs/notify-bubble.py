@@ -5,7 +5,7 @@ what the tests install).  Everything is private: a bus, the daemon, dunst on
 an Xvfb display, the real ``agent-console notify``; three sessions start to
 need their person (a question, a permission, a finished turn), and the
 corner of the screen where dunst shows its bubbles is saved.  The bodies are
-the sessions' ``detail`` (issue 8's wire key).
+the sessions' ``detail``.
 """
 
 import asyncio
