@@ -47,8 +47,9 @@ def register(commands: Commands) -> None:
         "$CODEX_HOME/hooks.json), everything else in the file left as it was; the\n"
         "first change saves the original as FILE.bak.  opencode: a plugin file in\n"
         "~/.config/opencode/plugin/.  Installing again changes nothing.\n"
-        "Without --agent, every agent found here (on PATH or by its config folder).\n"
-        "Sessions started afterwards report their status.",
+        "Without --agent, every agent installed here (on PATH or by its config\n"
+        "folder), and none that is not.  Sessions started afterwards report\n"
+        "their status.",
         "0 installed or already installed, 1 refused or failed.",
         [
             "agent-console install-hooks",
@@ -69,7 +70,9 @@ def register(commands: Commands) -> None:
         "Remove the agent-console hooks from your coding agents.",
         "Removes only what install-hooks added (entries recognised by their\n"
         "command, opencode's plugin file), never your own hooks, and drops the\n"
-        "lists it had to create.  Without --agent, every agent found here.",
+        "lists it had to create: a file install-hooks created goes, one it\n"
+        "changed gets its original text back (FILE.bak) unless you changed it\n"
+        "since.  Without --agent, every agent found here.",
         "0 removed or nothing to remove, 1 refused or failed.",
         ["agent-console uninstall-hooks", "agent-console uninstall-hooks --agent codex --dry-run"],
     )
@@ -80,7 +83,7 @@ def _add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--agent",
         metavar="NAME",
-        help=f"The agent: {AGENT_NAMES} [default: every one installed here, else {DEFAULT_AGENT}]",
+        help=f"The agent: {AGENT_NAMES} [default: every one installed here; {DEFAULT_AGENT} with --settings]",
     )
     parser.add_argument(
         "--settings",
