@@ -14,10 +14,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
-from harness import private_daemon  # noqa: E402
+from harness import private_daemon
 
-from agent_console.client.async_client import SessionsClient  # noqa: E402
-from agent_console.dashboard.textual_app import DashboardApp  # noqa: E402
+from agent_console.client.async_client import SessionsClient
+from agent_console.dashboard.textual_app import DashboardApp
 
 OUTPUT = Path(__file__).resolve().parent / "dashboard.svg"
 SIZE = (132, 12)

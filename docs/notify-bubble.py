@@ -16,11 +16,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
-from harness import private_daemon  # noqa: E402
-from dunst_support import running_dunst  # noqa: E402
-from notify_support import start_notifier, wait_until  # noqa: E402
+from dunst_support import running_dunst
+from harness import private_daemon
+from notify_support import start_notifier, wait_until
 
-from agent_console.client.async_client import SessionsClient  # noqa: E402
+from agent_console.client.async_client import SessionsClient
 
 OUTPUT = Path(__file__).resolve().parent / "notify-bubble.png"
 CORNER = "470x256+554+0"
