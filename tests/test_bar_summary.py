@@ -94,7 +94,8 @@ def test_seen_waits_sort_after_unseen_ones_and_before_work() -> None:
 
 def test_the_waybar_example_shows_the_text_alone_and_runs_an_absolute_path() -> None:
     example = Path(__file__).resolve().parent.parent / "packaging" / "widgets" / "waybar.jsonc"
-    without_comments = "\n".join(line for line in example.read_text().splitlines() if not line.lstrip().startswith("//"))
+    lines = example.read_text().splitlines()
+    without_comments = "\n".join(line for line in lines if not line.lstrip().startswith("//"))
     module = json.loads(without_comments)["custom/agent-console"]
     assert module["format"] == "{}" and "format-icons" not in module
     for command in (module["exec"], module["on-click"]):

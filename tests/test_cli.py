@@ -157,6 +157,8 @@ def test_status_with_the_daemon_up(daemon, bus_env: dict[str, str]) -> None:
     assert report["version"] == rows["version:"]
     assert report["sessions"] == {"question": 1, "working": 1}
     assert report["rss_bytes"] > 0 and report["uptime_s"] >= 0
+    assert rows["notifications:"] == "none: install one (dunst or mako; GNOME and KDE Plasma have their own)"
+    assert (report["notification_server"], report["notification_server_activatable"]) == (None, False)
 
 
 def test_status_with_the_daemon_down_exits_5(bus_env: dict[str, str]) -> None:
@@ -168,6 +170,7 @@ def test_status_with_the_daemon_down_exits_5(bus_env: dict[str, str]) -> None:
     assert json.loads(done.stdout) == {
         "running": False, "responding": False, "activatable": False, "pid": None, "version": None,
         "uptime_s": None, "rss_bytes": None, "sessions": {}, "error": None, "start_failed": None,
+        "notification_server": None, "notification_server_activatable": False,
     }
 
 

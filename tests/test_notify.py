@@ -86,7 +86,8 @@ async def test_a_bubble_the_person_dismissed_stays_down(
     await client.set("s1", "question")
     await wait_until(lambda: len(server.calls.notified) == 1)
     server.NotificationClosed(server.calls.notified[0].id, DISMISSED)
-    await notifier.wait_for_log("closed by the notification server")
+    await notifier.wait_for_log("the bubble of s1 was dismissed: marked seen")
+    assert (await client.get("s1"))["seen"] is True
     await client.set("s1", "question")
     await client.set("s1", "working")
     await client.set("s1", "question")
@@ -140,11 +141,17 @@ async def test_server_absent_then_started_then_replaced(
     daemon: RunningDaemon, client: SessionsClient, tmp_path: Path
 ) -> None:
     notifier = await start_notifier(daemon.address, tmp_path, quick())
+    [said] = [line for line in notifier.log.splitlines() if "notification server" in line]
+    assert said.endswith(
+        "no notification server on the session bus: install one (dunst or mako; GNOME and KDE Plasma have their own);"
+        " bubbles start when one appears"
+    ), "said at start, before any bubble"
     await client.set("s1", "working")
     await client.set("s1", "question")
     await client.set("s2", "working")
     await client.set("s2", "question")
-    await notifier.wait_for_log("no notification server on the bus")
+    await client.set("s3", "working")
+    await notifier.wait_for_log("'id': 's3'")  # events are handled in order: both bubbles were tried
     assert notifier.log.count("no notification server") == 1, "one line per outage, not per bubble"
 
     first = FakeNotifications(BASIC)
@@ -217,7 +224,7 @@ async def test_actions_only_with_the_capability(bus_address: str) -> None:
     server_bus = await serve_notifications(bus_address, fake)
     client = await SessionsClient.connect(bus_address)
     shown: list[str] = []
-    server = NotificationServer(client.bus, on_gone=lambda _: None, on_show=shown.append)
+    server = NotificationServer(client.bus, on_gone=lambda _: None, on_show=shown.append, on_dismissed=lambda _: None)
     await server.start()
     bubble = Bubble("repo asks a question", "Which one?", Urgency.CRITICAL, loud=True)
     assert await server.post("s1", bubble, sound="message-new-instant")
@@ -256,7 +263,7 @@ async def test_markup_servers_get_an_escaped_body(bus_address: str) -> None:
     fake = FakeNotifications(["body", "body-markup"])
     server_bus = await serve_notifications(bus_address, fake)
     client = await SessionsClient.connect(bus_address)
-    server = NotificationServer(client.bus, on_gone=lambda _: None, on_show=lambda _: None)
+    server = NotificationServer(client.bus, on_gone=lambda _: None, on_show=lambda _: None, on_dismissed=lambda _: None)
     await server.start()
     assert await server.post("s1", Bubble("a <b>", "Bash: echo <b>&</b>", Urgency.CRITICAL, loud=True), sound="")
     assert fake.calls.notified[0].body == "Bash: echo &lt;b&gt;&amp;&lt;/b&gt;"

@@ -196,3 +196,31 @@ def test_a_permission_is_what_the_daemon_says_not_what_the_detail_looks_like(ses
 def test_outside_text_is_escaped_in_the_summary() -> None:
     bubble = bubble_for({"id": "x", "status": "question", "display_name": "evil\x1b]0;t\x07"}, loud=True)
     assert "\x1b" not in bubble.summary and "\\x1b" in bubble.summary
+
+
+def kinds(actions: list) -> list[str]:
+    return [type(action).__name__ for action in actions]
+
+
+def test_a_seen_wait_withdraws_its_bubble_and_gets_no_other(sessions: Sessions) -> None:
+    sessions.set("s", "working")
+    assert kinds(sessions.set("s", "question", detail="Which database?")) == ["Post"]
+    assert kinds(sessions.set("s", "question", after_s=1, detail="Which database?", seen=True)) == ["Withdraw"]
+    assert sessions.set("s", "question", after_s=1, detail="Postgres or SQLite?", seen=True) == []
+
+
+def test_the_next_wait_after_a_seen_one_posts_again(sessions: Sessions) -> None:
+    sessions.set("s", "working")
+    sessions.set("s", "question")
+    sessions.set("s", "question", after_s=1, seen=True)
+    assert kinds(sessions.set("s", "attention", permission=True)) == ["Post"], "another wait, unseen"
+    sessions.set("s", "attention", after_s=1, permission=True, seen=True)
+    sessions.set("s", "working")
+    assert kinds(sessions.set("s", "question")) == ["Post"]
+
+
+def test_a_seen_wait_marked_while_nobody_listened_is_withdrawn_on_the_next_list(sessions: Sessions) -> None:
+    sessions.set("s", "working")
+    sessions.set("s", "question")
+    seen = {**sessions.known["s"], "seen": True}
+    assert sessions.policy.on_event(Snapshot((seen,))) == [Withdraw("s")]

@@ -51,6 +51,10 @@ class DaemonStatus(TypedDict):
     rss_bytes: int | None
     sessions: dict[str, int]
     """Sessions by status, most urgent first."""
+    notification_server: str | None
+    """The running notification server's name (``dunst``), null when none runs."""
+    notification_server_activatable: bool
+    """Whether the bus starts one on the first bubble; with neither, ``notify`` shows nothing."""
     error: str | None
     """Why the bus could not be asked at all (no session bus, unreachable), else null."""
     start_failed: str | None
@@ -59,8 +63,9 @@ class DaemonStatus(TypedDict):
 
 def _report(running: bool, **known: Any) -> DaemonStatus:
     """A report with what is known; everything else null (or no sessions)."""
-    unknown = dict.fromkeys(("pid", "version", "uptime_s", "rss_bytes", "error", "start_failed"))
-    return cast(DaemonStatus, {"running": running, "responding": False, "activatable": False, **unknown, "sessions": {}, **known})
+    unknown = dict.fromkeys(("pid", "version", "uptime_s", "rss_bytes", "error", "start_failed", "notification_server"))
+    defaults = {"responding": False, "activatable": False, "sessions": {}, "notification_server_activatable": False}
+    return cast(DaemonStatus, {"running": running, **defaults, **unknown, **known})
 
 
 def register(commands: Commands) -> None:
@@ -94,20 +99,26 @@ def _status(args: argparse.Namespace) -> None:
 
 def _collect(client: BlockingSessionsClient) -> DaemonStatus:
     from agent_console.system.process_info import rss_bytes, uptime_s
+    from agent_console.wire.names import NOTIFICATIONS_NAME
 
     activatable = client.daemon_activatable()
+    notifications = {
+        "notification_server": client.notification_server(),
+        "notification_server_activatable": client.name_activatable(NOTIFICATIONS_NAME),
+    }
     if not client.daemon_running():
         failed = client.failed_start() if activatable else None
-        return _report(False, activatable=activatable, start_failed=str(failed) if failed else None)
+        return _report(False, activatable=activatable, start_failed=str(failed) if failed else None, **notifications)
     pid = client.daemon_pid()
     try:
         version = client.version()
         sessions = client.list_all()
     except NotResponding:
-        return _report(True, activatable=activatable, pid=pid)
+        return _report(True, activatable=activatable, pid=pid, **notifications)
     uptime = uptime_s(pid) if pid is not None else None
     return _report(
         True,
+        **notifications,
         responding=True,
         activatable=activatable,
         pid=pid,
@@ -126,14 +137,19 @@ def count_by_status(sessions: list[SessionDict]) -> dict[str, int]:
 
 
 def _describe(report: DaemonStatus) -> list[str]:
+    from agent_console.notify.presence import describe
+
+    server = describe(report["notification_server"], report["notification_server_activatable"])
+    notifications = ["notifications:", escape(server)]
     if not report["running"]:
         if report["start_failed"]:
-            return [f"daemon:  not running: {escape(report['start_failed'])}"]
+            return table([["daemon:", f"not running: {escape(report['start_failed'])}"], notifications])
         how = "D-Bus starts it on first use" if report["activatable"] else f"nothing starts it: {INSTALL_HINT}"
-        return [f"daemon:  not running ({how})"]
+        return table([["daemon:", f"not running ({how})"], notifications])
     if not report["responding"]:
         pid = f"pid {report['pid']}" if report["pid"] is not None else "pid unknown"
-        return [f"daemon:  not responding ({pid}; no reply within {CLIENT_CALL_TIMEOUT_S:g} s)"]
+        late = f"not responding ({pid}; no reply within {CLIENT_CALL_TIMEOUT_S:g} s)"
+        return table([["daemon:", late], notifications])
     unknown = "unknown"
     total = sum(report["sessions"].values())
     counts = ", ".join(f"{count} {escape(status)}" for status, count in report["sessions"].items())
@@ -144,5 +160,6 @@ def _describe(report: DaemonStatus) -> list[str]:
         ["uptime:", human_duration(report["uptime_s"]) if report["uptime_s"] is not None else unknown],
         ["memory:", f"{report['rss_bytes'] / BYTES_PER_MIB:.1f} MiB" if report["rss_bytes"] is not None else unknown],
         ["sessions:", f"{total} ({counts})" if total else "0"],
+        notifications,
     ]
     return table(rows)

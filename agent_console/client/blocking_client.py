@@ -40,6 +40,8 @@ from agent_console.wire.names import (
     BUS_DRIVER_PATH,
     BUS_NAME,
     INTERFACE,
+    NOTIFICATIONS_NAME,
+    NOTIFICATIONS_PATH,
     OBJECT_PATH,
 )
 
@@ -103,11 +105,31 @@ class BlockingSessionsClient:
 
     def daemon_running(self) -> bool:
         """Whether a daemon owns the name now; asking the bus does not start one."""
-        return self._call_bus_driver("NameHasOwner", "s", [BUS_NAME])
+        return self.name_owned(BUS_NAME)
 
     def daemon_activatable(self) -> bool:
         """Whether the bus would start the daemon on the first call (a service file is installed)."""
-        return BUS_NAME in self._call_bus_driver("ListActivatableNames", "", [])
+        return self.name_activatable(BUS_NAME)
+
+    def name_owned(self, name: str) -> bool:
+        """Whether a program owns ``name`` now; asking the bus starts nothing."""
+        return self._call_bus_driver("NameHasOwner", "s", [name])
+
+    def name_activatable(self, name: str) -> bool:
+        return name in self._call_bus_driver("ListActivatableNames", "", [])
+
+    def notification_server(self) -> str | None:
+        """The running notification server's name (``dunst``), None when none owns the name.
+
+        Asked only of a running one, so that asking never starts a server by activation.
+        """
+        if not self.name_owned(NOTIFICATIONS_NAME):
+            return None
+        try:
+            name = self._request(NOTIFICATIONS_NAME, NOTIFICATIONS_PATH, NOTIFICATIONS_NAME, "GetServerInformation", "", [])
+        except (DBusError, AgentConsoleError):
+            return "a server that does not say its name"
+        return str(name)
 
     def daemon_pid(self) -> int | None:
         """The daemon's process id as the bus saw it connect; None if none runs or the bus cannot tell."""

@@ -17,6 +17,7 @@ from agent_console.client.async_client import SessionsClient
 from agent_console.client.follow import SessionFollower
 from agent_console.client.mirror import NotRunning, SessionMirror, Snapshot, WatchEvent
 from agent_console.daemon.config import NotifyConfig
+from agent_console.errors import AgentConsoleError
 from agent_console.notify.onscreen import on_screen
 from agent_console.notify.osascript import OsascriptPoster
 from agent_console.notify.poster import Poster
@@ -55,6 +56,7 @@ class Notifier:
             self.client.bus,
             on_gone=lambda session_id: self._follower.queue(lambda: self._gone(session_id)),
             on_show=self._show,
+            on_dismissed=lambda session_id: self._follower.queue(lambda: self._dismissed(session_id)),
         )
 
     async def _on_event(self, event: WatchEvent, mirror: SessionMirror) -> None:
@@ -84,6 +86,17 @@ class Notifier:
     async def _gone(self, session_id: str) -> bool:
         log.info("the bubble of %s was closed by the notification server", escape(session_id))
         self._policy.gone(session_id)
+        return True
+
+    async def _dismissed(self, session_id: str) -> bool:
+        """The person closed the bubble: they saw the wait, so every face may stop nagging."""
+        self._policy.gone(session_id)
+        try:
+            await self.client.ack(session_id)
+        except AgentConsoleError as error:
+            log.info("the bubble of %s was dismissed; not marked seen: %s", escape(session_id), escape(str(error)))
+        else:
+            log.info("the bubble of %s was dismissed: marked seen", escape(session_id))
         return True
 
     def _show(self, session_id: str) -> None:

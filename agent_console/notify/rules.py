@@ -8,7 +8,9 @@ per session, against the notifier's own memory of the last status it saw:
   ``Set`` that repeats the status posts nothing (at most it updates the
   text of the bubble already up);
 - the bubble is withdrawn when the session goes back to ``working``,
-  closes, or is removed;
+  closes, or is removed, and when a person marks the wait seen (``ack``, a
+  face's key, or dismissing the bubble itself): a seen wait gets no bubble,
+  and nor do the changes that keep it the same wait;
 - a new session that starts in ``attention`` gets none: that is a person
   who just started it, looking at it;
 - a finished turn (``attention`` after ``working`` that is not a permission
@@ -42,10 +44,9 @@ from agent_console.client.mirror import (
     WatchEvent,
 )
 from agent_console.daemon.config import NotifyConfig
-from agent_console.presentation import US_PER_S, name_of, text_of
+from agent_console.presentation import US_PER_S, is_seen_wait, name_of, text_of
+from agent_console.vocabulary import WAITING
 
-WAITING = ("question", "attention")
-"""The statuses in which a session waits for a person."""
 
 class Urgency(IntEnum):
     """The ``urgency`` hint of the notification spec."""
@@ -152,9 +153,9 @@ class Policy:
         daemon restart); forget the rest, so that memory follows the store rather than grow forever."""
         actions: list[Action] = []
         listed = {session["id"]: session.get("status") for session in sessions}
-        for session_id, status in listed.items():
-            if status not in WAITING:
-                actions += self._withdraw(session_id)
+        for session in sessions:
+            if session.get("status") not in WAITING or is_seen_wait(session):
+                actions += self._withdraw(session["id"])
         self._statuses = {
             **{session_id: status for session_id, status in self._statuses.items() if session_id in self._shown},
             **listed,
@@ -169,7 +170,7 @@ class Policy:
         session_id, status = session["id"], session.get("status")
         before = self._statuses.get(session_id)
         self._statuses[session_id] = status
-        if status not in WAITING:
+        if status not in WAITING or is_seen_wait(session):
             return self._withdraw(session_id)
         shown = self._shown.get(session_id)
         if before in WAITING:

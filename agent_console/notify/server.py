@@ -23,23 +23,18 @@ from xml.sax.saxutils import escape as markup_escape
 from dbus_fast import Message, MessageType, Variant
 from dbus_fast.errors import DBusError
 
+from agent_console.notify.presence import NO_SERVER
 from agent_console.notify.rules import Bubble
 from agent_console.wire.connection import ResilientMessageBus
 from agent_console.wire.names import BUS_DRIVER, BUS_DRIVER_PATH
+from agent_console.wire.names import NOTIFICATIONS_NAME as SERVER_NAME
+from agent_console.wire.names import NOTIFICATIONS_PATH as SERVER_PATH
 
-SERVER_NAME = "org.freedesktop.Notifications"
-SERVER_PATH = "/org/freedesktop/Notifications"
 PROPERTIES_INTERFACE = "org.freedesktop.DBus.Properties"
 
 APP_NAME = "agent-console"
 APP_ICON = "utilities-terminal"
 """An icon every freedesktop icon theme has; the bubble's sender is a terminal program."""
-
-NO_SERVER = (
-    "no notification server on the bus: install one (dunst or mako; GNOME, KDE Plasma and Xfce bring their own);"
-    " bubbles resume when one appears"
-)
-"""Said once per outage: at start when no server runs and none can be started, or at the bubble that found none."""
 
 SERVER_CALL_TIMEOUT_S = 5.0
 """A server that takes longer to answer is treated as absent for that bubble.  Generous: the
@@ -51,6 +46,10 @@ DEFAULT_EXPIRY = -1
 CLOSED_UNKNOWN_KEPT = 32
 """Ids of bubbles closed before their ``Notify`` reply was read, kept for the reply to find (see
 ``_dispatch``); the signal is sent for every program's bubbles, so the memory is a short ring."""
+
+DISMISSED_BY_USER = 2
+"""The ``reason`` of ``NotificationClosed`` when the person closed the bubble (the spec's
+"dismissed by the user"), as opposed to 1 expired, 3 closed by ``CloseNotification``, 4 other."""
 
 SHOW_ACTIONS = ["default", "Show", "show", "Show"]
 """The default action (a click on the bubble) and a "Show" button: both jump to the session."""
@@ -66,12 +65,15 @@ class NotificationServer:
         bus: ResilientMessageBus,
         on_gone: Callable[[str], None],
         on_show: Callable[[str], None],
+        on_dismissed: Callable[[str], None],
     ) -> None:
-        """``on_gone(session_id)``: a bubble closed by the person, by expiry or with its server.
-        ``on_show(session_id)``: the person asked to see the session (a click, or "Show")."""
+        """``on_gone(session_id)``: a bubble closed by expiry, by another program or with its server.
+        ``on_show(session_id)``: the person asked to see the session (a click, or "Show").
+        ``on_dismissed(session_id)``: the person closed the bubble: they saw it."""
         self._bus = bus
         self._on_gone = on_gone
         self._on_show = on_show
+        self._on_dismissed = on_dismissed
         self._owner = ""
         self._capabilities: set[str] | None = None
         self._ids: dict[str, int] = {}
@@ -92,11 +94,19 @@ class NotificationServer:
         self._bus.add_message_handler(self._dispatch)
         owner = await self._call(BUS_DRIVER, BUS_DRIVER_PATH, BUS_DRIVER, "GetNameOwner", "s", [SERVER_NAME])
         self._owner = owner[0] if owner else ""
-        if not self._owner:
-            activatable = await self._call(BUS_DRIVER, BUS_DRIVER_PATH, BUS_DRIVER, "ListActivatableNames", "", [])
-            if activatable is not None and SERVER_NAME not in activatable[0]:
-                log.warning(NO_SERVER)
-                self._absent_logged = True
+        if not self._owner and not await self._activatable():
+            self._say_absent()
+
+    async def _activatable(self) -> bool:
+        """Whether the bus would start a server on the first bubble (its D-Bus service file is installed)."""
+        names = await self._call(BUS_DRIVER, BUS_DRIVER_PATH, BUS_DRIVER, "ListActivatableNames", "", [])
+        return names is not None and SERVER_NAME in names[0]
+
+    def _say_absent(self) -> None:
+        """Once per outage: at start, or when a bubble finds none (a server that left may be activatable)."""
+        if not self._absent_logged:
+            log.warning("%s; bubbles start when one appears", NO_SERVER)
+        self._absent_logged = True
 
     async def post(self, session_id: str, bubble: Bubble, sound: str) -> bool:
         """Show ``bubble`` for the session, replacing its bubble if one is up; False if nothing was shown."""
@@ -186,9 +196,7 @@ class NotificationServer:
         if reply.error_name == "org.freedesktop.DBus.Error.NameHasNoOwner" and member == "GetNameOwner":
             return
         if reply.error_name == "org.freedesktop.DBus.Error.ServiceUnknown":
-            if not self._absent_logged:
-                log.warning(NO_SERVER)
-            self._absent_logged = True
+            self._say_absent()
             return
         log.warning("%s failed: %s: %s", member, reply.error_name, text)
 
@@ -206,7 +214,7 @@ class NotificationServer:
                     self._closed_unknown.append(msg.body[0])
                 else:
                     self._forget(session_id)
-                    self._on_gone(session_id)
+                    (self._on_dismissed if msg.body[1] == DISMISSED_BY_USER else self._on_gone)(session_id)
             elif msg.member == "ActionInvoked" and msg.signature == "us":
                 session_id = self._sessions.get(msg.body[0])
                 if session_id is not None and msg.body[1] in SHOW_ACTIONS[::2]:

@@ -12,6 +12,10 @@ OBJECT_PATH = "/io/github/AgentConsole1"
 INTERFACE = "io.github.AgentConsole1.Sessions"
 ERROR_PREFIX = "io.github.AgentConsole1.Error"
 
+NOTIFICATIONS_NAME = "org.freedesktop.Notifications"
+"""The desktop's notification server: ``notify`` posts there, ``status`` tells whether one runs."""
+NOTIFICATIONS_PATH = "/org/freedesktop/Notifications"
+
 BUS_DRIVER = "org.freedesktop.DBus"
 """The bus itself: its name and interface, for Hello, name owners and match rules."""
 BUS_DRIVER_PATH = "/org/freedesktop/DBus"
