@@ -2,12 +2,21 @@
 pane, read back with ``capture-pane``.
 
     python benchmarks/dashboard.py
+    python benchmarks/dashboard.py --idle
+
 
 - start: from starting the command to the sessions on screen (target < 0.5 s);
 - change to screen: from a ``Set`` returning to its new status on screen
   (target < 50 ms);
 - 1,000 sessions: the time to show them, and from a Page Down key to the next
   page on screen, down the whole list.
+
+``--idle`` measures only what the dashboard costs while nothing changes:
+``IDLE_SESSIONS`` sessions on screen in an unattached pane, then for
+``IDLE_S`` seconds its CPU time (``/proc/PID/stat``) and the writes it makes
+(``/proc/PID/io`` ``syscw``: each redraw is a write to the terminal; an idle
+dashboard has nothing else to write).  The sessions are younger than two
+minutes, so every duration changes every second: the worst case of the tick.
 
 Every figure includes a ``capture-pane`` round trip (about 2 ms here), so it
 is a slight overestimate.  Against a private bus and the real daemon.  The
@@ -17,6 +26,7 @@ shows one line and does nothing else.
 """
 
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -33,6 +43,11 @@ from tmux_support import Tmux
 
 from agent_console.client.async_client import SessionsClient
 
+IDLE_SESSIONS = 500
+IDLE_SETTLE_S = 3.0
+"""After the first page shows: the start's own drawing is not idle time."""
+IDLE_S = 20.0
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 STARTS = 10
 CHANGES = 40
 MANY = 1_000
@@ -106,7 +121,39 @@ def measure_paging(tmux: Tmux) -> list[float]:
     return samples
 
 
+def cpu_and_writes(pid: int) -> tuple[float, int]:
+    """CPU seconds (user and system) and write calls of ``pid`` so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    cpu = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    io = dict(line.split(": ") for line in Path(f"/proc/{pid}/io").read_text().splitlines())
+    return cpu, int(io["syscw"])
+
+
+def measure_idle() -> None:
+    with private_daemon() as daemon, tempfile.TemporaryDirectory(prefix="agent-console-bench-") as scratch:
+        tmux = Tmux(Path(scratch) / "tmux.sock")
+        try:
+            asyncio.run(seed(daemon.address, IDLE_SESSIONS))
+            start_dashboard(tmux, daemon.address)
+            time_until(tmux, lambda screen: "p0000" in screen)
+            pid = int(tmux("display-message", "-p", "-t", "bench", "#{pane_pid}"))
+            time.sleep(IDLE_SETTLE_S)
+            cpu_before, writes_before = cpu_and_writes(pid)
+            time.sleep(IDLE_S)
+            cpu_after, writes_after = cpu_and_writes(pid)
+            print(
+                f"{IDLE_SESSIONS} sessions, idle {IDLE_S:.0f} s in an unattached 140x40 pane: "
+                f"{(writes_after - writes_before) / IDLE_S:.1f} writes/s, "
+                f"CPU {100 * (cpu_after - cpu_before) / IDLE_S:.2f} %"
+            )
+        finally:
+            tmux.kill()
+
+
 def main() -> None:
+    if sys.argv[1:] == ["--idle"]:
+        measure_idle()
+        return
     with private_daemon() as daemon, tempfile.TemporaryDirectory(prefix="agent-console-bench-") as scratch:
         tmux = Tmux(Path(scratch) / "tmux.sock")
         tmux("new-session", "-d", "-s", "keep", f"sleep {DEADLINE_S * 100:.0f}")

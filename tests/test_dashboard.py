@@ -127,8 +127,12 @@ async def test_keys_move_show_info_filter_remove_and_close(daemon: RunningDaemon
 
         await pilot.press("j", "i")
         info = pilot.app.query_one("#info")
-        await until(pilot, lambda: "attention -> working" in str(info.render()), "alpha's history in the panel")
-        assert "working_dir: /src/alpha" in str(info.render())
+        await until(pilot, lambda: "history" in str(info.render()), "alpha's history in the panel")
+        panel = str(info.render()).splitlines()
+        assert panel[0] == "alpha" and panel[1].startswith("working for ")
+        assert "directory      /src/alpha" in panel
+        [was, now] = panel[panel.index("history") + 1 :]
+        assert was.split()[1:] == ["attention", "0s"] and now.split()[1:3] == ["working", "0s"]
         await pilot.press("i")
         assert not info.has_class("shown")
 
@@ -172,12 +176,12 @@ async def test_hostile_ids_and_paths_are_shown_as_plain_escaped_text(
         [row] = rows(pilot)
         assert row[1] == "\\x1b[31mred"
         assert row[2] == "[bold re"
-        assert row[6].endswith("click[/link]/\\x1b[31mred")
+        assert row[6].startswith("…") and row[6].endswith("[/link]/\\x1b[31mred")
         await pilot.press("i")
         info = pilot.app.query_one("#info")
         await until(pilot, lambda: "boom" in str(info.render()), "the record")
-        assert "id: [bold red]boom[/] \\x1b]0;pwned\\x07" in str(info.render())
-        assert "working_dir: /tmp/[link=http://x]click[/link]/\\x1b[31mred" in str(info.render())
+        assert "id             [bold red]boom[/] \\x1b]0;pwned\\x07" in str(info.render())
+        assert "directory      /tmp/[link=http://x]click[/link]/\\x1b[31mred" in str(info.render())
         assert "\x1b" not in "".join(cell for r in rows(pilot) for cell in r)
 
 
@@ -220,3 +224,21 @@ def test_no_other_command_pays_for_textual() -> None:
               "print(sorted(m for m in sys.modules if 'textual' in m or 'dashboard.textual_app' in m))")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=READY_TIMEOUT_S, check=True)
     assert done.stdout.strip() == "[]"
+
+
+async def test_a_marks_the_selected_wait_seen(daemon: RunningDaemon, client: SessionsClient) -> None:
+    seeds = ("q1", "question", "/src/beta"), ("a1", "attention", "/src/gamma"), ("w1", "working", "/src/alpha")
+    async with dashboard(daemon, client, *seeds) as pilot:
+        assert names(pilot) == ["beta", "gamma", "alpha"]
+        await pilot.press("a")
+        await until(pilot, lambda: names(pilot) == ["gamma", "beta", "alpha"], "the seen question after the unseen wait")
+        assert rows(pilot)[1][0] == "? seen" and (await client.get("q1"))["seen"] is True
+        assert "\u2713 1 seen" in header(pilot) and "? 0 question" in header(pilot)
+        assert selected(pilot) == "beta", "the cursor stays with its session"
+        await pilot.press("j", "a")
+        await until(pilot, lambda: pilot.app._notifications, "a notice")
+        [notice] = list(pilot.app._notifications)
+        assert notice.message == "alpha is not waiting: nothing to mark seen"
+        await client.set("q1", "attention")
+        await until(pilot, lambda: rows(pilot)[1][0] == "! attention", "a new wait, unseen again")
+        assert "\u2713 0 seen" in header(pilot)

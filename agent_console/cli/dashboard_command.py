@@ -12,10 +12,11 @@ def register(commands: Commands) -> None:
         _run,
         "Follow the sessions in a live table; Enter jumps to the selected one.",
         "Keys: up/down or j/k move, Enter focuses the session's terminal (as\n"
-        "agent-console focus), i shows its full record and history, / filters\n"
-        "by text (Esc clears), d removes a closed session or closes an open one\n"
-        "(after asking), q quits; a click selects. Waits for the daemon when it\n"
-        "is not running and picks up again when it comes back.",
+        "agent-console focus), a marks its wait seen (as agent-console ack), i\n"
+        "shows its record and history, / filters by text (Esc clears), d removes\n"
+        "a closed session or closes an open one (after asking), q quits; a click\n"
+        "selects. Waits for the daemon when it is not running and picks up again\n"
+        "when it comes back.",
         "0 quit.",
         ["agent-console dashboard"],
     )

@@ -12,6 +12,8 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from typing import ClassVar
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.events import Click
@@ -44,8 +46,10 @@ class SessionList(ScrollView, can_focus=True):
     COMPONENT_CLASSES: ClassVar[set[str]] = {"session-list--cursor"}
     DEFAULT_CSS = """
     SessionList { height: 1fr; overflow-x: hidden; }
-    SessionList > .session-list--cursor { background: $accent 50%; text-style: bold; }
+    SessionList > .session-list--cursor { background: $accent; color: $text; text-style: bold; }
     """
+    """The selected row is drawn over its cells' own styles (see ``render_line``), so its
+    background shows whatever the row's colours; under NO_COLOR it is in reverse video."""
 
     class Highlighted(Message):
         """The cursor moved to another session (or the list emptied: None)."""
@@ -97,6 +101,17 @@ class SessionList(ScrollView, can_focus=True):
         del self._keys[session_id], self._cells[session_id]
         self._strips.pop(session_id, None)
         self._after_reorder(selected)
+
+    def set_cells(self, changed: dict[str, list[Text]]) -> None:
+        """New cells for rows that keep their place (the durations of a tick): the rows on screen
+        are repainted, the others are drawn anew only if they scroll into view."""
+        for session_id, cells in changed.items():
+            self._cells[session_id] = cells
+            self._strips.pop(session_id, None)
+        top = self.scroll_offset.y
+        for y, session_id in enumerate(self._order[top : top + self.scrollable_content_region.height]):
+            if session_id in changed:
+                self.refresh_line(top + y)
 
     def cells_of(self, session_id: str) -> list[Text]:
         return self._cells[session_id]
@@ -159,8 +174,16 @@ class SessionList(ScrollView, can_focus=True):
         if strip is None:
             strip = self._strips[session_id] = self._render_row(self._cells[session_id])
         if row == self.cursor:
-            strip = strip.apply_style(self.get_component_rich_style("session-list--cursor"))
+            strip = self._selected(strip)
         return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style)
+
+    def _selected(self, strip: Strip) -> Strip:
+        """The cursor's style laid over the row's (``post_style``): a base style would lose to
+        each cell's own colours.  NO_COLOR leaves no background to show, so reverse video."""
+        style = self.get_component_rich_style("session-list--cursor")
+        if self.app.no_color:
+            style += Style(reverse=True)
+        return Strip(Segment.apply_style(strip, post_style=style), strip.cell_length)
 
     def _render_row(self, cells: list[Text]) -> Strip:
         line = row_text(cells, self._widths)

@@ -44,7 +44,8 @@ from agent_console.dashboard.rows import (
 from agent_console.dashboard.session_list import SessionList, row_text
 from agent_console.errors import AgentConsoleError
 from agent_console.focus.bring_forward import focus
-from agent_console.presentation import escape, name_of, now_us, urgency_key
+from agent_console.presentation import elapsed, escape, name_of, now_us, urgency_key
+from agent_console.vocabulary import WAITING
 
 TICK_S = 1.0
 """How often durations are brought up to date; the smallest unit shown is a second."""
@@ -108,6 +109,7 @@ class DashboardApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("i", "toggle_info", "Info"),
         Binding("slash", "filter", "Filter"),
+        Binding("a", "ack", "Seen"),
         Binding("d", "remove", "Remove"),
         Binding("q", "quit", "Quit"),
     ]
@@ -127,6 +129,8 @@ class DashboardApp(App[None]):
         self._problem: str | None = "connecting to the daemon…"
         """Shown in the header instead of the counts: before the first list, and while the bus is unreachable."""
         self._info_record: SessionDict | None = None
+        self._info_text = ""
+        """The panel's text as last drawn: the tick redraws it only when a duration in it changed."""
         # Held here rather than queried: a timer or a signal may still fire while the app shuts down.
         self.table = SessionList(id="sessions")
         self._columns = Static(id="columns")
@@ -194,7 +198,9 @@ class DashboardApp(App[None]):
     def _fill(self) -> None:
         self._sizes = widths(self._compact, self._width)
         shown = columns(self._compact)
-        self._columns.update(row_text([Text(column.label) for column in shown], list(self._sizes.values())))
+        self._columns.update(
+            row_text([Text(column.heading(self._sizes[column.key])) for column in shown], list(self._sizes.values()))
+        )
         at_us = now_us()
         self._shown = {s["id"]: cells(s, at_us, self._sizes) for s in self._visible_sessions()}
         self.table.reset(
@@ -234,18 +240,28 @@ class DashboardApp(App[None]):
         return self.table.selected_id
 
     def _tick(self) -> None:
-        """Durations grow by themselves: rewrite each one whose text changed, nothing else."""
+        """Durations grow by themselves: rewrite each one whose text changed, nothing else.
+
+        Only the text is compared (no cell is built for a duration that did
+        not change), and the changed rows go to the table at once, which
+        repaints those on screen: a second in which no duration changed
+        draws nothing, and one in which many did draws one frame.
+        """
         at_us = now_us()
+        sessions = self._mirror.sessions or {}
+        changed: dict[str, list[Text]] = {}
         for session_id, row in self._shown.items():
-            session = (self._mirror.sessions or {}).get(session_id)
-            if session is None:
-                continue
-            fresh = duration_cell(session, at_us)
-            if fresh.plain != row["for"].plain:
-                row["for"] = fresh
-                self.table.put(session_id, self._key(session_id), self._in_order(row))
+            session = sessions.get(session_id)
+            if session is not None and elapsed(session.get("since"), at_us) != row["for"].plain:
+                row["for"] = duration_cell(session, at_us)
+                changed[session_id] = self._in_order(row)
+        if changed:
+            self.table.set_cells(changed)
         if self._info_record is not None:
-            self._info.update(record_lines(self._info_record, at_us))
+            fresh = record_lines(self._info_record, at_us)
+            if fresh.plain != self._info_text:
+                self._info_text = fresh.plain
+                self._info.update(fresh)
 
     def _show_counts(self) -> None:
         line = Text(self._problem) if self._problem else counts_line(self._mirror.current(), len(self._shown), self._needle)
@@ -304,7 +320,9 @@ class DashboardApp(App[None]):
             except AgentConsoleError:
                 record = session
         self._info_record = record
-        info.update(record_lines(record, now_us()))
+        text = record_lines(record, now_us())
+        self._info_text = text.plain
+        info.update(text)
 
     def action_filter(self) -> None:
         field = self._filter
@@ -325,6 +343,16 @@ class DashboardApp(App[None]):
         field = self._filter
         field.value = ""
         self._filter_done()
+
+    def action_ack(self) -> None:
+        """``a``: the selected wait is seen (as ``agent-console ack``); the row shows it when its signal comes."""
+        session = self._selected_session()
+        if session is None:
+            return
+        if session.get("status") not in WAITING:
+            self.notify(f"{name_of(session)} is not waiting: nothing to mark seen", markup=False)
+            return
+        self._call(lambda client: client.ack(session["id"]))
 
     def action_remove(self) -> None:
         """``d``: a closed session goes at once; an open one is closed (reason ``user``) once confirmed."""
