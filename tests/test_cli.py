@@ -164,7 +164,10 @@ def test_status_with_the_daemon_up(daemon, bus_env: dict[str, str]) -> None:
 def test_status_with_the_daemon_down_exits_5(bus_env: dict[str, str]) -> None:
     done = cli("status", env=bus_env)
     assert done.returncode == EXIT_UNAVAILABLE and done.stderr == ""
-    assert done.stdout == f"daemon:  not running (nothing starts it: {INSTALL_HINT})\n"
+    assert done.stdout == (
+        f"daemon:         not running (nothing starts it: {INSTALL_HINT})\n"
+        "notifications:  none: install one (dunst or mako; GNOME and KDE Plasma have their own)\n"
+    )
     done = cli("status", "--json", env=bus_env)
     assert done.returncode == EXIT_UNAVAILABLE
     assert json.loads(done.stdout) == {
