@@ -1,8 +1,8 @@
 """The store on its own: rules, snapshots and every bound."""
 
 import ast
-import gc
 import dataclasses
+import gc
 from pathlib import Path
 
 import pytest
