@@ -45,10 +45,17 @@ def test_plurals_in_the_long_text() -> None:
 
 
 def test_i3bar_urgent_flag_only_for_an_unseen_wait() -> None:
-    assert json.loads(i3blocks_line([session("a", "attention")]))["urgent"] is True
-    assert json.loads(i3blocks_line([session("a", "attention", seen=True)]))["urgent"] is False
-    assert json.loads(i3blocks_line([session("w", "working")]))["urgent"] is False
-    assert json.loads(i3blocks_line(None))["urgent"] is False
+    """A string, not a JSON boolean: i3blocks 1.4 drops a bare ``true`` and passes the string on bare."""
+    assert json.loads(i3blocks_line([session("a", "attention")]))["urgent"] == "true"
+    assert json.loads(i3blocks_line([session("a", "attention", seen=True)]))["urgent"] == "false"
+    assert json.loads(i3blocks_line([session("w", "working")]))["urgent"] == "false"
+    assert json.loads(i3blocks_line(None))["urgent"] == "false"
+
+
+def test_i3blocks_gets_utf8_not_escapes() -> None:
+    """i3blocks 1.4 shows a ``\\u2713`` escape as written; the line carries only counts, no session text."""
+    line = i3blocks_line([session("a", "attention", seen=True, display_name="\x1b[31m")])
+    assert "\u2713" in line and "\\u" not in line and "\x1b" not in line
 
 
 def test_waybar_text_carries_the_glyphs_once() -> None:

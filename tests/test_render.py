@@ -169,7 +169,7 @@ def test_waybar_line_has_the_protocol_keys_and_pango_escaped_tooltip() -> None:
 
 def test_i3blocks_line() -> None:
     block = json.loads(i3blocks_line([session("q", "question")]))
-    assert block == {"full_text": "agents: 1 question", "short_text": "1?", "color": "#ff5555", "urgent": True}
+    assert block == {"full_text": "agents: 1 question", "short_text": "1?", "color": "#ff5555", "urgent": "true"}
     assert json.loads(i3blocks_line(None))["full_text"] == "agents: daemon not running"
 
 

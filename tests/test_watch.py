@@ -136,13 +136,13 @@ def test_waybar_prints_only_when_the_summary_changes(daemon, watch) -> None:
 
 def test_i3blocks_blocks(daemon, watch) -> None:
     shown = watch("--format", "i3blocks")
-    assert shown.next_json() == {"full_text": "agents: idle", "short_text": "idle", "color": "#888888", "urgent": False}
+    assert shown.next_json() == {"full_text": "agents: idle", "short_text": "idle", "color": "#888888", "urgent": "false"}
     cli(daemon.address, "set", "a", "attention")
     assert shown.next_json() == {
-        "full_text": "agents: 1 needs attention", "short_text": "1!", "color": "#ffb86c", "urgent": True
+        "full_text": "agents: 1 needs attention", "short_text": "1!", "color": "#ffb86c", "urgent": "true"
     }
     cli(daemon.address, "ack", "a")
-    assert shown.next_json() == {"full_text": "agents: 1 seen", "short_text": "1\u2713", "color": "#888888", "urgent": False}
+    assert shown.next_json() == {"full_text": "agents: 1 seen", "short_text": "1\u2713", "color": "#888888", "urgent": "false"}
 
 
 def test_a_restarted_daemon_is_noticed_and_listed_again(daemon, watch, tmp_path: Path) -> None:

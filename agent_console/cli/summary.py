@@ -10,6 +10,7 @@ the bar red or urgent, yet they are still there to come back to.
 """
 
 import html
+import json
 from collections import Counter
 from dataclasses import dataclass
 
@@ -141,13 +142,20 @@ class WaybarBlock(BaseModel):
 
 
 class I3Block(BaseModel):
-    """A line of i3blocks' ``format=json`` protocol; ``urgent`` is i3bar's own flag (i3bar draws
-    the block in its urgent colours), set for an unseen wait."""
+    """A line of i3blocks' ``format=json`` protocol.
+
+    ``urgent`` is i3bar's own flag (i3bar draws the block in its urgent
+    colours), set for an unseen wait.  It goes as the string ``"true"`` or
+    ``"false"``: i3blocks 1.4 (Debian 12) reads only strings and digits and
+    silently drops a JSON ``true``, and passes a boolean key's string on
+    bare, as 1.5 does too.  The line is UTF-8, not ``\\u`` escapes, which
+    1.4 would show as written; it holds no text from a session, only counts.
+    """
 
     full_text: str
     short_text: str
     color: str
-    urgent: bool
+    urgent: str
 
 
 def waybar_line(sessions: list[SessionDict] | None) -> str:
@@ -168,6 +176,6 @@ def i3blocks_line(sessions: list[SessionDict] | None) -> str:
         full_text=f"agents: {summary.long}",
         short_text=summary.short,
         color=COLORS[summary.state],
-        urgent=summary.urgent,
+        urgent=str(summary.urgent).lower(),
     )
-    return json_text(block.model_dump())
+    return json.dumps(block.model_dump(), ensure_ascii=False)

@@ -11,6 +11,7 @@ line is parsed, and every command's help shown, without them.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import signal
 import stat
@@ -79,6 +80,10 @@ def _run(args: argparse.Namespace) -> None:
 def _renderer(output_format: str, color: str) -> Render:
     if output_format in ("waybar", "i3blocks"):
         from agent_console.cli.summary import i3blocks_line, waybar_line
+
+        # The bars' protocols are UTF-8 whatever the locale a bar was started in.
+        if isinstance(sys.stdout, io.TextIOWrapper):
+            sys.stdout.reconfigure(encoding="utf-8")
 
         return _WhenChanged(waybar_line if output_format == "waybar" else i3blocks_line)
     if output_format == "json":
