@@ -3,9 +3,9 @@
     python docs/dashboard-svg.py
 
 A private bus with the real daemon, a few sessions set as agents would set
-them (one of each status, with their details), then ``agent-console
-dashboard`` itself, headless at 132 x 12, saved by Textual as SVG once every
-row is on screen.  Times in the picture are those of the moment it was taken.
+them (one of each status, with their details, and one attention marked
+seen), then ``agent-console dashboard`` itself, headless at 132 x 12, with
+the second row selected, saved by Textual as SVG once every row is on screen.  Times in the picture are those of the moment it was taken.
 """
 
 import asyncio
@@ -21,6 +21,8 @@ from agent_console.dashboard.textual_app import DashboardApp
 
 OUTPUT = Path(__file__).resolve().parent / "dashboard.svg"
 SIZE = (132, 12)
+SEEN = "1fb54840-cc"
+"""The attention marked seen (``agent-console ack``), shown apart from the unseen waits."""
 SETTLE_S = 1.5
 """For the list to arrive and the durations to tick once before the picture is taken."""
 SESSIONS = [
@@ -39,11 +41,14 @@ async def take(address: str) -> None:
         for session_id, status, directory, agent, detail in SESSIONS:
             attributes = {"working_dir": directory, "agent_type": agent, **({"detail": detail} if detail else {})}
             await client.set(session_id, status, **attributes)
+        await client.ack(SEEN)
     finally:
         client.close()
     app = DashboardApp(address)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(SETTLE_S)
+        await pilot.press("j")
+        await pilot.pause()
         OUTPUT.write_text(app.export_screenshot(title="agent-console dashboard"))
 
 

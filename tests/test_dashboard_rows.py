@@ -93,3 +93,12 @@ def test_the_info_panel_reads_as_labels_times_and_a_timeline() -> None:
         ["working", "3m"], ["attention", "5m"], ["question", "1m05s", "so", "far"]
     ]
     assert history[0].split()[0] == clock(AT - 600 * US_PER_S)
+
+
+def test_the_compact_layout_says_seen_by_its_glyph_and_counts_without_words() -> None:
+    seen = {**SESSION, "status": "attention", "stale": False, "seen": True}
+    assert cells(seen, AT, widths(compact=True, screen_width=80))["status"].plain == "\u2713"
+    sessions = [seen, SESSION] + [{**SESSION, "id": f"q{n}", "status": "question"} for n in range(12)]
+    header = counts_line(sessions, len(sessions), "", compact=True).plain
+    assert header.split("  ", 1)[1].split() == ["?", "12", "!", "0", "\u2713", "1", "~", "1", "x", "0"]
+    assert len(header.rstrip()) <= 80 - 2

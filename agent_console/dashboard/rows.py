@@ -96,11 +96,13 @@ def widths(compact: bool, screen_width: int) -> dict[str, int]:
 
 
 def status_cell(session: SessionDict, compact: bool) -> Text:
-    """The glyph and one word: the status, or ``seen`` for a seen wait, ``stale`` for quiet work."""
+    """The glyph and one word: the status, or ``seen`` for a seen wait, ``stale`` for quiet work;
+    the compact layout's glyph alone is the seen sign for a seen wait."""
     status = session.get("status")
     glyph = STATUS_GLYPHS.get(status, "·") if isinstance(status, str) else "·"
-    word = SEEN if is_seen_wait(session) else "stale" if session.get("stale") is True else text_of(session, "status")
-    label = glyph if compact else f"{glyph} {word}"
+    seen = is_seen_wait(session)
+    word = SEEN if seen else "stale" if session.get("stale") is True else text_of(session, "status")
+    label = (SEEN_GLYPH if seen else glyph) if compact else f"{glyph} {word}"
     return Text(label, style=STATUS_COLORS.get(status, "") if isinstance(status, str) else "")
 
 
@@ -149,8 +151,9 @@ def matches(session: SessionDict, needle: str) -> bool:
     return needle.casefold() in " ".join(shown).casefold()
 
 
-def counts_line(sessions: Iterable[SessionDict] | None, shown: int, needle: str) -> Text:
-    """The header: counts most urgent first, seen waits apart, and the filter when one is set."""
+def counts_line(sessions: Iterable[SessionDict] | None, shown: int, needle: str, compact: bool = False) -> Text:
+    """The header: counts most urgent first, seen waits apart, and the filter when one is set;
+    the glyphs without their words in the compact layout, where the words would not fit."""
     if sessions is None:
         return Text("daemon not running: waiting for it to start", style="bold")
     listed = list(sessions)
@@ -158,7 +161,8 @@ def counts_line(sessions: Iterable[SessionDict] | None, shown: int, needle: str)
     parts = [Text("agent-console  ", style="bold")]
     for status in FACE_ORDER:
         count = counts[status]
-        parts.append(Text(f"{FACE_GLYPHS[status]} {count} {status}   ", style=FACE_COLORS[status] if count else DIM))
+        label = f"{FACE_GLYPHS[status]} {count}" if compact else f"{FACE_GLYPHS[status]} {count} {status}"
+        parts.append(Text(f"{label}   ", style=FACE_COLORS[status] if count else DIM))
     if needle:
         parts.append(Text(f"filter {escape(needle)!r}: {shown} of {len(listed)}"))
     elif not listed:

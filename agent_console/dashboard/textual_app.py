@@ -264,8 +264,10 @@ class DashboardApp(App[None]):
                 self._info.update(fresh)
 
     def _show_counts(self) -> None:
-        line = Text(self._problem) if self._problem else counts_line(self._mirror.current(), len(self._shown), self._needle)
-        self._counts.update(line)
+        if self._problem:
+            self._counts.update(Text(self._problem))
+        else:
+            self._counts.update(counts_line(self._mirror.current(), len(self._shown), self._needle, self._compact))
 
     # Layout
 
