@@ -78,15 +78,17 @@ class Dunst:
         ]
 
 
-def _start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
+def start_xvfb(size: str = "1024x600", fbdir: Path | None = None) -> tuple[subprocess.Popen[bytes], str]:
     """A private X server; it writes its display number and a newline to the pipe once it accepts clients.
 
     The whole line is read before the pipe is closed: Xvfb writes the number
     and the newline apart, and the newline into a closed pipe kills it.
+    ``fbdir``: where Xvfb keeps its screen as a file (``tests/xwd.py`` reads it).
     """
     read_end, write_end = os.pipe()
+    frame_buffer = ["-fbdir", str(fbdir)] if fbdir is not None else []
     xvfb = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1024x600x24", "-nolisten", "tcp"],
+        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", f"{size}x24", "-nolisten", "tcp", *frame_buffer],
         pass_fds=(write_end,),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
@@ -111,7 +113,7 @@ def _start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
 @contextmanager
 def running_dunst(address: str, directory: Path) -> Iterator[Dunst]:
     """dunst owning org.freedesktop.Notifications on the bus at ``address``; everything stopped after."""
-    xvfb, display = _start_xvfb()
+    xvfb, display = start_xvfb()
     config = directory / "dunstrc"
     config.write_text(DUNSTRC)
     print_log = directory / "dunst.out"
