@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from processes import READY_TIMEOUT_S, bus_owner_pid, env_with_bus
+from processes import READY_TIMEOUT_S, bus_owner_pid, env_with_bus, stop
 
 DUNSTRC = """\
 [global]
@@ -134,10 +134,4 @@ def running_dunst(address: str, directory: Path) -> Iterator[Dunst]:
             time.sleep(0.05)
         yield dunst
     finally:
-        for child in (process, xvfb):
-            child.terminate()
-            try:
-                child.wait(timeout=READY_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+        stop(process, xvfb)

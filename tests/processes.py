@@ -72,6 +72,17 @@ def start_daemon(
     return daemon
 
 
+def stop(*processes: "subprocess.Popen[bytes]") -> None:
+    """Terminate each, in order, and wait for it; kill one that does not end within ``READY_TIMEOUT_S``."""
+    for process in processes:
+        process.terminate()
+        try:
+            process.wait(timeout=READY_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def env_with_bus(address: str) -> dict[str, str]:
     return {**os.environ, "DBUS_SESSION_BUS_ADDRESS": address}
 

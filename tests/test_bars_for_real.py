@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import AGENT_CONSOLE, READY_TIMEOUT_S, RunningDaemon
 from dunst_support import start_xvfb
-from processes import env_with_bus
+from processes import env_with_bus, stop
 from tmux_support import wait_for
 from xwd import count_near, read_pixels, xwd_to_png
 
@@ -84,13 +84,7 @@ def i3bar(daemon: RunningDaemon, tmp_path: Path) -> Iterator[I3Bar]:
     try:
         yield I3Bar(fbdir)
     finally:
-        for child in (i3, xvfb):
-            child.terminate()
-            try:
-                child.wait(timeout=READY_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+        stop(i3, xvfb)
 
 
 def cli(daemon: RunningDaemon, *args: str) -> None:
