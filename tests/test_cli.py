@@ -19,7 +19,7 @@ from agent_console.errors import INSTALL_HINT
 HOSTILE_DIR = "/tmp/\x1b]0;pwned\x07/\x1b[31mred"
 ESCAPED_DIR = "/tmp/\\x1b]0;pwned\\x07/\\x1b[31mred"
 EXIT_USAGE, EXIT_NOT_FOUND, EXIT_UNAVAILABLE = 2, 4, 5
-COMMANDS = ["set", "get", "rm", "list", "status", "watch"]
+COMMANDS = ["set", "get", "rm", "ack", "list", "status", "watch"]
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

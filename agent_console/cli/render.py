@@ -82,7 +82,7 @@ def session_table(sessions: Iterable[SessionDict], at_us: int, paint: Paint = pl
 
 SHOWN_KEYS = frozenset(
     {"id", "display_name", "status", "detail", "since", "agent_type", "working_dir", "last_activity"}
-    | {"closed", "close_reason", "stale", "history"}
+    | {"closed", "close_reason", "stale", "seen", "history"}
 )
 """Keys ``get`` shows in its own way; any other key with a value is shown as it is."""
 
