@@ -4,6 +4,7 @@ Uses the same process helpers as the tests (``tests/processes.py``), so a
 benchmark measures exactly what the tests exercise.
 """
 
+import os
 import statistics
 import sys
 import tempfile
@@ -43,3 +44,21 @@ def describe_ms(samples_s: list[float]) -> str:
         f"p50 {statistics.median(ms):.3f} ms, p99 {percentile(ms, 0.99):.3f} ms, "
         f"max {max(ms):.3f} ms ({len(ms)} samples)"
     )
+
+
+def times_scheduled(pid: int) -> int:
+    """How often the kernel ran any thread of ``pid``: field 3 of each thread's
+    ``/proc/PID/task/TID/schedstat``; an idle process's count grows by one per wakeup."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[2])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time ``pid`` has used so far (``/proc/PID/stat`` fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

@@ -39,6 +39,7 @@ from agent_console.vocabulary import CloseReason
 from agent_console.wire.connection import marshalled
 from agent_console.wire.names import ERROR_PREFIX, INTERFACE
 from agent_console.wire.session_form import (
+    MarshalledSessions,
     attributes_from_wire,
     session_to_wire,
     sessions_to_bytes,
@@ -93,6 +94,8 @@ class SessionsInterface(ServiceInterface):
     def __init__(self, store: SessionStore) -> None:
         super().__init__(INTERFACE)
         self._store = store
+        self._marshalled = MarshalledSessions()
+        """Each session's bytes for ListAll and Snapshot, made as it changes: a listing only joins them."""
         store.add_listener(self)
 
     @dbus_method()
@@ -127,7 +130,7 @@ class SessionsInterface(ServiceInterface):
     @marshalled
     @replies_with_named_errors
     def ListAll(self) -> Annotated[bytes, DBusSignature("aa{sv}")]:
-        return sessions_to_bytes(self._store.list_all())
+        return sessions_to_bytes(self._store.list_all(), marshalled=self._marshalled)
 
     @dbus_method()
     @marshalled
@@ -135,7 +138,7 @@ class SessionsInterface(ServiceInterface):
     def Snapshot(self) -> Annotated[bytes, DBusSignature("taa{sv}")]:
         """The sequence number and every session, taken together: a subscriber drops the
         signals it holds with a ``seq`` up to this one, and knows of a gap after it."""
-        return sessions_to_bytes(self._store.list_all(), self._store.sequence)
+        return sessions_to_bytes(self._store.list_all(), self._store.sequence, self._marshalled)
 
     @dbus_signal()
     def SessionChanged(self, session: dict[str, Variant]) -> DBusDict:
@@ -165,11 +168,13 @@ class SessionsInterface(ServiceInterface):
         else:
             log.debug("session %r is %s%s", session.id, session.status.value, " (stale)" if session.stale else "")
         self.SessionChanged(session_to_wire(session, with_history=False))
+        self._marshalled.element(session, 0)
         if created:
             self._count_changed()
 
     def session_removed(self, session: Session) -> None:
         log.info("session %r removed", session.id)
+        self._marshalled.forget(session.id)
         self.SessionRemoved(session.id)
         self._count_changed()
 

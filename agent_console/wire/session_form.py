@@ -5,6 +5,7 @@ API version 1 without breaking a widget that reads only the keys it knows.
 Both directions live here so the service and the client cannot disagree.
 """
 
+import struct
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -72,21 +73,71 @@ def session_to_wire(session: "Session", *, with_history: bool) -> dict[str, Vari
     return wire
 
 
-def sessions_to_bytes(sessions: Iterable["Session"], sequence: int | None = None) -> bytes:
+class MarshalledSessions:
+    """Each session as an element of ``aa{sv}``, marshalled once, kept while the session stays the same object.
+
+    A ``ListAll`` of 10,000 sessions marshalled them all while every other
+    caller waited (0.2 to 0.5 s).  An ``a{sv}`` element's bytes depend only on
+    where it starts modulo 8 (its entries are 8-aligned), and an element of
+    an array starts 4-aligned: so each session is marshalled for both starts
+    when it changes, and a listing only joins them.  The store replaces a
+    session's object on every change, so the object tells whether the bytes
+    are current.  What it costs is memory: about 1 KB a session, 10 MB at 10,000.
+    """
+
+    def __init__(self) -> None:
+        self._elements: dict[str, tuple[Session, bytes, bytes]] = {}
+
+    def element(self, session: "Session", start: int) -> bytes:
+        """The session's ``a{sv}`` as it is written at offset ``start`` (4-aligned), followed by
+        the padding that 4-aligns the next element."""
+        cached = self._elements.get(session.id)
+        if cached is None or cached[0] is not session:
+            cached = (session, *_elements_of(session))
+            self._elements[session.id] = cached
+        return cached[1] if start % 8 == 0 else cached[2]
+
+    def forget(self, session_id: str) -> None:
+        self._elements.pop(session_id, None)
+
+
+def _elements_of(session: "Session") -> tuple[bytes, bytes]:
+    """The element starting 8-aligned, and starting 4 past that: its length, the padding to 8, its entries."""
+    writer = Writer()
+    writer.write_value("a{sv}", TypedValues(SESSION_TYPES, session_values(session)))
+    entries = bytes(writer.buffer[8:])
+    length = _LENGTH.pack(len(entries))
+    tail = bytes(-len(entries) % 4)
+    return length + bytes(4) + entries + tail, length + entries + tail
+
+
+def sessions_to_bytes(
+    sessions: Iterable["Session"], sequence: int | None = None, marshalled: MarshalledSessions | None = None
+) -> bytes:
     """The body of a ListAll reply (``aa{sv}``), or of Snapshot's (``taa{sv}``) given its sequence,
-    already marshalled: what ``session_to_wire`` gives, streamed one session at a time.
+    already marshalled: what ``session_to_wire`` gives, joined from each session's element.
 
     Built as variants and marshalled by dbus-next, a reply of 10,000 sessions
     left the daemon 24 MiB bigger for good (140,000 variant objects alive at
-    once, in memory the allocator keeps) and took 2.5 times as long (0.5 s, now 0.2 s).
+    once, in memory the allocator keeps) and took 2.5 times as long.
     """
-    writer = Writer()
-    listing = (TypedValues(SESSION_TYPES, session_values(session)) for session in sessions)
-    if sequence is None:
-        writer.write("aa{sv}", [listing])
-    else:
-        writer.write("taa{sv}", [sequence, listing])
-    return bytes(writer.buffer)
+    element = (marshalled or MarshalledSessions()).element
+    head = b"" if sequence is None else struct.pack("<Q", sequence)
+    parts = [head, b""]
+    start = offset = len(head) + 4
+    for session in sessions:
+        chunk = element(session, offset)
+        parts.append(chunk)
+        offset += len(chunk)
+    if len(parts) > 2:
+        last = parts[-1]
+        parts[-1] = last[: len(last) - (-_LENGTH.unpack_from(last)[0] % 4)]
+        offset -= len(last) - len(parts[-1])
+    parts[1] = _LENGTH.pack(offset - start)
+    return b"".join(parts)
+
+
+_LENGTH = struct.Struct("<I")
 
 
 def _transition_to_wire(transition: "StateTransition") -> dict[str, Variant]:
