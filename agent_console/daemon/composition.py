@@ -156,19 +156,19 @@ async def _keep_house(store: SessionStore, config: DaemonConfig, failures: Failu
     woken = _SessionSet(store)
     retention_us = int(config.retention * MICROSECONDS)
     while True:
-        await asyncio.sleep(config.check_interval)
-        with failures.contained("housekeeping"):
-            store.sweep(
-                stale_after_us=int(config.stale_after * MICROSECONDS),
-                retention_us=retention_us,
-                owner_alive=process_info.is_running,
-            )
         sessions = store.list_all()
         if not any(not session.closed for session in sessions):
             first_expiry_us = min((session.since_monotonic + retention_us for session in sessions), default=None)
             await woken.wait(
                 None if first_expiry_us is None
                 else (first_expiry_us - store.monotonic_us()) / MICROSECONDS - config.check_interval
+            )
+        await asyncio.sleep(config.check_interval)
+        with failures.contained("housekeeping"):
+            store.sweep(
+                stale_after_us=int(config.stale_after * MICROSECONDS),
+                retention_us=retention_us,
+                owner_alive=process_info.is_running,
             )
 
 
