@@ -39,10 +39,10 @@ async def fill(client: SessionsClient, sessions: int) -> None:
         ))
 
 
-async def probe(client: SessionsClient, seconds: float) -> list[float]:
+async def probe(client: SessionsClient, seconds: float, session_id: str = "00000000-5d3c-4a7e-9f1b-2c8d7e6f5a4b") -> list[float]:
     async def timed_get() -> float:
         started = time.perf_counter()
-        await client.get("00000000-5d3c-4a7e-9f1b-2c8d7e6f5a4b")
+        await client.get(session_id)
         return time.perf_counter() - started
 
     calls = []
