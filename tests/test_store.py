@@ -368,3 +368,14 @@ def test_an_agent_that_announces_no_start_reopens_with_any_set(store: SessionSto
     store.set("s", "attention")
     store.set("s", "closed", reason="session-end")
     assert store.set("s", "working").status is Status.WORKING
+
+
+def test_a_sweep_checks_each_owner_once_however_many_sessions_it_holds() -> None:
+    store = SessionStore()
+    for n in range(500):
+        store.set(f"s{n}", "working", pid=42, pid_start=7, shared_owner=True)
+    store.set("other", "working", pid=43, pid_start=8)
+    asked: list[tuple[int, int]] = []
+    store.sweep(stale_after_us=10**12, retention_us=10**12,
+                owner_alive=lambda pid, started: asked.append((pid, started)) or True)
+    assert sorted(asked) == [(42, 7), (43, 8)]

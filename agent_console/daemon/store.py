@@ -144,13 +144,18 @@ class SessionStore:
         return list(self._sessions.values())
 
     def sweep(self, *, stale_after_us: int, retention_us: int, owner_alive: OwnerCheck) -> None:
-        """Tell the truth where no hook will: owners gone, quiet work, closed sessions expired."""
+        """Tell the truth where no hook will: owners gone, quiet work, closed sessions expired.
+
+        Each owner is checked once a sweep, however many sessions it holds (a
+        Codex or opencode server holds many).
+        """
         now = self._now()
+        alive: dict[tuple[int, int], bool] = {}
         for session in list(self._sessions.values()):
             if session.closed:
                 if now.monotonic - session.since_monotonic >= retention_us:
                     self.remove(session.id)
-            elif session.owner and not owner_alive(*session.owner):
+            elif session.owner and not self._owner_alive(session.owner, owner_alive, alive):
                 self._put(close(session, CloseReason.PROCESS_EXITED, now), created=False)
             elif (
                 session.status is Status.WORKING
@@ -158,6 +163,13 @@ class SessionStore:
                 and now.monotonic - session.activity_monotonic >= stale_after_us
             ):
                 self._put(replace(session, stale=True), created=False)
+
+    @staticmethod
+    def _owner_alive(owner: tuple[int, int], owner_alive: OwnerCheck, known: dict[tuple[int, int], bool]) -> bool:
+        """``owner_alive`` of ``owner``, asked once a sweep: ``known`` holds the answers so far."""
+        if owner not in known:
+            known[owner] = owner_alive(*owner)
+        return known[owner]
 
     def _close_others_of(self, session: Session, now: Instant) -> None:
         assert session.owner is not None
