@@ -50,10 +50,13 @@ async def test_a_transcript_line_nested_too_deeply_ends_nothing(
 
 
 class FailingStore(SessionStore):
-    """A store whose ``get`` fails as a bug would."""
+    """A store whose ``get`` and listing fail as a bug would."""
 
     def get(self, session_id: str) -> Session | None:
         raise RuntimeError("a bug in the store, with private detail /home/someone/secret")
+
+    def list_all(self) -> list[Session]:
+        raise RuntimeError("a bug in the listing")
 
 
 async def test_a_failing_handler_replies_internal_and_the_daemon_serves_on(
@@ -69,8 +72,9 @@ async def test_a_failing_handler_replies_internal_and_the_daemon_serves_on(
         message = str(raised.value)
         assert message == "Get failed inside the daemon; the daemon's log has the details"
         assert "Traceback" in caplog.text and "private detail" in caplog.text
-        await client.set("s2", "working")
-        assert [session["id"] for session in await client.list_all()] == ["s2"]
+        with pytest.raises(Internal, match="^ListAll failed inside the daemon"):
+            await client.list_all()
+        assert (await client.set("s2", "working"))["id"] == "s2"
     finally:
         client.close()
         bus.disconnect()
