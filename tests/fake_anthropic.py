@@ -7,9 +7,17 @@ tests, the benchmark and a person at a shell can all drive it by what they
 type.  The last user message (Claude Code also puts ``system`` ones after it)
 picks the reply:
 
-- it carries a ``tool_result``: the text ``Done.`` (the turn ends);
+- it carries a ``tool_result``: the text ``Done.`` (the turn ends), or, for
+  a ``ToolSearch`` result, the tool it loaded;
 - ``@@bash COMMAND@@``: a ``Bash`` tool_use running COMMAND;
 - ``@@ask QUESTION@@``: an ``AskUserQuestion`` tool_use with two options;
+- ``@@agent KIND ARGUMENT@@``: an ``Agent`` tool_use whose subagent is told
+  ``@@KIND ARGUMENT@@`` (``@@agent bash touch x@@``: a subagent that runs Bash);
+- ``@@plan FIRST LINE@@``: in plan mode, a plan that starts with FIRST LINE
+  for approval, as the real model makes one: a ``Write`` of the plan file
+  Claude names in its instructions (2.1.332 reads the plan from there), a
+  ``ToolSearch`` that loads ``ExitPlanMode`` where the request lists it as
+  deferred (2.1.332), then ``ExitPlanMode`` with the plan;
 - ``@@error@@``: HTTP 400 with an ``invalid_request_error`` body (StopFailure);
 - ``@@slow SECONDS@@``: a text reply streamed over SECONDS;
 - anything else: a two-line text reply whose first line is ``REPLY_FIRST_LINE``.
@@ -27,12 +35,19 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-DIRECTIVE = re.compile(r"@@(bash|ask|error|slow)(?: ([^@]*))?@@")
+DIRECTIVE = re.compile(r"@@(bash|ask|error|slow|agent|plan)(?: ([^@]*))?@@")
 REPLY_FIRST_LINE = "All good here."
 REPLY_TEXT = f"{REPLY_FIRST_LINE}\nNothing else to report."
 TOOL_DONE_TEXT = "Done."
 API_ERROR_MESSAGE = "fake: this request is refused"
 ASK_OPTIONS = ("Yes", "No")
+AGENT_DESCRIPTION = "Run the task it was given"
+PLAN_STEPS = "\n\n1. Look at the code.\n2. Change it."
+"""What follows a plan's first line: a plan is several lines, its first one says what it is."""
+TOOL_SEARCH = "ToolSearch"
+PLAN_FILE = re.compile(r"create your plan at (/[^ ]+?\.md) using the Write tool")
+"""Where Claude Code (2.1.332) tells the model in plan mode to write the plan it will approve."""
+PLAN_TOOL = "ExitPlanMode"
 SLOW_CHUNKS = 10
 """A slow reply is cut into this many deltas spread over its duration, so the
 CLI keeps receiving (an Esc lands while the model is still streaming)."""
@@ -52,13 +67,17 @@ class Reply:
 
 def reply_for(request: dict[str, Any]) -> Reply:
     """The reply the conversation so far asks for (see the module docstring)."""
-    users = [message for message in request.get("messages") or [] if message.get("role") == "user"]
-    content = users[-1].get("content", "") if users else ""
-    blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content
-    if any(block.get("type") == "tool_result" for block in blocks):
+    messages = request.get("messages") or []
+    users = [message for message in messages if message.get("role") == "user"]
+    blocks = _blocks(users[-1]) if users else []
+    results = [block for block in blocks if block.get("type") == "tool_result"]
+    if results:
+        answered = _tool_named(messages, results[0].get("tool_use_id"))
+        planned = _directive_argument(messages, "plan")
+        if planned and answered in (TOOL_SEARCH, "Write"):
+            return _plan_step(request, planned, answered)
         return Reply(text=TOOL_DONE_TEXT)
-    typed = "\n".join(block.get("text", "") for block in blocks if block.get("type") == "text")
-    match = DIRECTIVE.search(typed)
+    match = DIRECTIVE.search(_text_of(blocks))
     if match is None:
         return Reply(text=REPLY_TEXT)
     kind, argument = match.group(1), (match.group(2) or "").strip()
@@ -68,9 +87,57 @@ def reply_for(request: dict[str, Any]) -> Reply:
         options = [{"label": label, "description": f"Answer {label.lower()}"} for label in ASK_OPTIONS]
         question = {"question": argument, "header": "Question", "options": options, "multiSelect": False}
         return Reply(tool=("AskUserQuestion", {"questions": [question]}))
+    if kind == "agent":
+        task = {"description": AGENT_DESCRIPTION, "prompt": f"@@{argument}@@", "subagent_type": "general-purpose"}
+        return Reply(tool=("Agent", task))
+    if kind == "plan":
+        return _plan_step(request, argument, None)
     if kind == "error":
         return Reply(error_status=400)
     return Reply(text=REPLY_TEXT, seconds=float(argument or 5))
+
+
+def _plan_step(request: dict[str, Any], first_line: str, after: str | None) -> Reply:
+    """The next step towards a plan's approval, ``after`` the tool whose result came last
+    (see the module docstring)."""
+    plan = first_line + PLAN_STEPS
+    plan_file = PLAN_FILE.search(json.dumps(request))
+    if after is None and plan_file is not None:
+        return Reply(tool=("Write", {"file_path": plan_file.group(1), "content": plan}))
+    listed = any(tool.get("name") == PLAN_TOOL for tool in request.get("tools") or [])
+    if after != TOOL_SEARCH and not listed:
+        return Reply(tool=(TOOL_SEARCH, {"query": f"select:{PLAN_TOOL}", "max_results": 1}))
+    return Reply(tool=(PLAN_TOOL, {"plan": plan}))
+
+
+def _blocks(message: dict[str, Any]) -> list[dict[str, Any]]:
+    content = message.get("content", "")
+    return [{"type": "text", "text": content}] if isinstance(content, str) else list(content)
+
+
+def _text_of(blocks: list[dict[str, Any]]) -> str:
+    return "\n".join(block.get("text", "") for block in blocks if block.get("type") == "text")
+
+
+def _tool_named(messages: list[dict[str, Any]], tool_use_id: object) -> str | None:
+    """The name of the tool_use ``tool_use_id`` answers, from the assistant's messages."""
+    for message in messages:
+        if message.get("role") == "assistant":
+            for block in _blocks(message):
+                if block.get("type") == "tool_use" and block.get("id") == tool_use_id:
+                    return str(block.get("name"))
+    return None
+
+
+def _directive_argument(messages: list[dict[str, Any]], kind: str) -> str:
+    """The argument of the latest ``@@kind ...@@`` the person typed in this conversation."""
+    found = ""
+    for message in messages:
+        if message.get("role") == "user":
+            for match in DIRECTIVE.finditer(_text_of(_blocks(message))):
+                if match.group(1) == kind:
+                    found = (match.group(2) or "").strip()
+    return found
 
 
 def sse_events(reply: Reply, model: str, message_id: str) -> list[tuple[str, dict[str, Any]]]:

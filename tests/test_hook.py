@@ -38,6 +38,9 @@ WELL_UNDER_CLAUDE_TIMEOUT_S = 5.0
 REPO = Path(__file__).resolve().parents[1]
 
 RECORDED = [
+    ("PreToolUse", {"tool_name": "Bash", "tool_input": {"command": "ls"}, "tool_use_id": "toolu_01Ls"}, "working"),
+    ("PreToolUse", {"tool_name": ["AskUserQuestion"], "tool_input": {}}, "working"),
+    ("SubagentStop", {"stop_hook_active": False, "agent_id": "a1", "agent_type": "Explore"}, "working"),
     ("SessionStart", {"source": "startup", "model": "claude-sonnet-4-5"}, "attention"),
     ("UserPromptSubmit", {"prompt": 'Fix the "flaky" test in tests/test_cart.py'}, "working"),
     (
@@ -90,11 +93,8 @@ RECORDED = [
 ]
 
 IGNORED = [
-    ("PreToolUse", {"tool_name": "Bash", "tool_input": {"command": "ls"}, "tool_use_id": "toolu_01Ls"}),
     ("Notification", {"message": "Signed in", "notification_type": "auth_success"}),
-    ("SubagentStop", {"stop_hook_active": False, "agent_id": "a1", "agent_type": "Explore"}),
     ("SomeFutureEvent", {"novel_field": {"session_id": "decoy"}}),
-    ("PreToolUse", {"tool_name": ["AskUserQuestion"], "tool_input": {}}),
     ("SessionStart", {"source": "compact"}),
 ]
 
@@ -502,6 +502,14 @@ DETAILED = [
      "question", "Deploy now?"),
     ("Notification", {"message": "MCP server github requests input", "notification_type": "elicitation_dialog"},
      "question", "MCP server github requests input"),
+    ("Notification", {"message": "Auto mode can't check actions in this session and needs your choice",
+                      "notification_type": "agent_needs_input"},
+     "attention", "Auto mode can't check actions in this session and needs your choice"),
+    ("PreToolUse", {"tool_name": "Bash", "tool_input": {"command": "npm test", "description": "Run the tests"},
+                    "tool_use_id": "toolu_01"}, "working", "Bash: npm test"),
+    ("PermissionRequest", {"tool_name": "ExitPlanMode", "tool_input": {
+        "plan": "# Rename the cart module\n\n1. Move it.", "planFilePath": "/home/dev/.claude/plans/p.md"}},
+     "attention", "# Rename the cart module"),
     ("Stop", {"stop_hook_active": False, "last_assistant_message": "\n\nAll tests pass.\nDetails follow.",
               "background_tasks": []}, "attention", "All tests pass."),
     ("Stop", {"last_assistant_message": LONG_LINE}, "attention", "é" * 98 + "…"),
@@ -557,6 +565,30 @@ def test_an_ask_user_question_dialog_reads_question_to_its_answer(hook: Hook, sh
         assert (session["status"], session["detail"]) == ("question", "Which database?"), event
     assert_silent_success(hook.run(event_payload("PostToolUse", session_id, tool_name="AskUserQuestion"), env))
     assert stored_session(shared_daemon.address, session_id)["status"] == "working"
+
+
+def test_a_subagents_dialog_stays_in_front_until_its_thread_goes_on(hook: Hook, shared_daemon: RunningDaemon) -> None:
+    """2.1.332, a background subagent's Bash refused: the order observed (PostToolBatch is not registered)."""
+    session_id = fresh_id()
+    env = env_with_bus(shared_daemon.address)
+    bash = {"tool_name": "Bash", "tool_input": {"command": "touch made-by-sub"}}
+    subagent = {"agent_id": "af1d9f9773f226bc1", "agent_type": "general-purpose"}
+    task = [{"id": "af1d9f9773f226bc1", "type": "subagent", "status": "running", "description": "Run it"}]
+    dialog = ("attention", "Bash: touch made-by-sub", True)
+    for event, fields, shown in [
+        ("PreToolUse", {**subagent, **bash, "tool_use_id": "toolu_1"}, ("working", "Bash: touch made-by-sub", False)),
+        ("PermissionRequest", {**subagent, **bash}, dialog),
+        ("Stop", {"last_assistant_message": "Done.", "background_tasks": task}, dialog),
+        ("Notification", {"message": "Claude needs your permission", "notification_type": "permission_prompt"}, dialog),
+        ("SubagentStop", {**subagent, "last_assistant_message": "Done."}, ("working", "1 background task", False)),
+        ("UserPromptSubmit", {"prompt": "<task-notification>\n<task-id>af1d9f9773f226bc1</task-id>"},
+         ("working", "1 background task", False)),
+        ("PreToolUse", {**bash, "tool_use_id": "toolu_2"}, ("working", "Bash: touch made-by-sub", False)),
+        ("PostToolUse", {**bash, "tool_use_id": "toolu_2"}, ("working", "", False)),
+    ]:
+        assert_silent_success(hook.run(event_payload(event, session_id, **fields), env))
+        session = stored_session(shared_daemon.address, session_id)
+        assert (session["status"], session["detail"], session["permission"]) == shown, event
 
 
 def test_after_session_end_only_a_session_start_reopens(hook: Hook, shared_daemon: RunningDaemon) -> None:

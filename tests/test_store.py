@@ -379,3 +379,75 @@ def test_a_sweep_checks_each_owner_once_however_many_sessions_it_holds() -> None
     store.sweep(stale_after_us=10**12, retention_us=10**12,
                 owner_alive=lambda pid, started: asked.append((pid, started)) or True)
     assert sorted(asked) == [(42, 7), (43, 8)]
+
+
+# --- permission dialogs and the threads that answer them (Claude Code 2.1.332's background subagents)
+
+SUB = "af1d9f9773f226bc1"
+DIALOG = (Status.ATTENTION, "Bash: touch x", True)
+
+
+def shown(session: Session) -> tuple[Status, str, bool]:
+    return session.status, session.detail, session.awaiting_tool
+
+
+def test_a_subagents_dialog_stays_until_its_own_thread_goes_on(store: SessionStore) -> None:
+    """The order seen on 2.1.332: the main turn's Stop lands after the subagent's dialog opened."""
+    store.set("s", "working", detail="Bash: touch x", subagent=SUB, event_time=1_000)
+    assert shown(store.set("s", "attention", event="permission", detail="Bash: touch x", subagent=SUB,
+                           event_time=1_100)) == DIALOG
+    assert shown(store.set("s", "working", detail="1 background task", event_time=1_200)) == DIALOG
+    assert shown(store.set("s", "attention", event="reminder", event_time=7_000)) == DIALOG
+    assert shown(store.set("s", "working", event_time=8_000)) == DIALOG, "an automatic turn of the main thread"
+    ran = store.set("s", "working", detail="", subagent=SUB, event_time=9_000)
+    assert shown(ran) == (Status.WORKING, "", False)
+    assert [t.to_status for t in ran.history] == [Status.ATTENTION, Status.WORKING]
+
+
+def test_a_dialog_that_lands_after_another_threads_newer_event_still_shows(store: SessionStore) -> None:
+    """Hooks in the background race: the Stop forked 10 ms after the PermissionRequest may land first."""
+    store.set("s", "working", detail="Bash: touch x", subagent=SUB, event_time=1_000)
+    store.set("s", "working", detail="1 background task", event_time=1_200)
+    assert shown(store.set("s", "attention", event="permission", detail="Bash: touch x", subagent=SUB,
+                           event_time=1_100)) == DIALOG
+    assert store.get("s").event_time == 1_200
+    answered = store.set("s", "working", subagent=SUB, event_time=1_150)
+    assert shown(answered) == (Status.WORKING, "1 background task", False), "what lay beneath shows again"
+
+
+def test_an_event_late_within_its_own_thread_changes_nothing(store: SessionStore, heard: Heard) -> None:
+    store.set("s", "working", subagent=SUB, event_time=2_000)
+    stood = store.set("s", "attention", event="permission", detail="Bash: x", subagent=SUB, event_time=1_500)
+    assert shown(stood) == (Status.WORKING, "", False)
+    store.set("s", "working", event_time=3_000)
+    store.set("s", "working", subagent=SUB, event_time=2_500)
+    assert len(heard.changes) == 2, "overtaken, and no dialog of its thread to answer: no signal"
+
+
+def test_the_main_threads_dialog_is_not_answered_by_a_subagent(store: SessionStore) -> None:
+    store.set("s", "attention", event="permission", detail="Bash: touch x", event_time=1_000)
+    assert shown(store.set("s", "working", detail="Read: a.py", subagent=SUB, event_time=1_100)) == DIALOG
+    assert shown(store.set("s", "working", detail="", event_time=1_200)) == (Status.WORKING, "", False)
+
+
+def test_dialogs_of_two_subagents_show_one_after_the_other(store: SessionStore) -> None:
+    store.set("s", "attention", event="permission", detail="Bash: one", subagent="a", event_time=1_000)
+    store.set("s", "attention", event="permission", detail="Bash: two", subagent="b", event_time=1_100)
+    assert shown(store.get("s")) == (Status.ATTENTION, "Bash: one", True)
+    assert shown(store.set("s", "working", subagent="a", event_time=1_200)) == (Status.ATTENTION, "Bash: two", True)
+    assert shown(store.set("s", "working", subagent="b", event_time=1_300)) == (Status.WORKING, "", False)
+
+
+def test_what_the_daemon_observes_answers_the_dialog_on_screen(store: SessionStore) -> None:
+    store.set("s", "working", detail="1 background task", event_time=1_000)
+    store.set("s", "attention", event="permission", detail="Bash: touch x", subagent=SUB, event_time=1_100)
+    store.observe("s", Status.WORKING, "Bash: touch x", 1_300)
+    assert shown(store.get("s")) == (Status.WORKING, "Bash: touch x", False)
+
+
+def test_an_end_or_a_start_closes_every_dialog(store: SessionStore) -> None:
+    store.set("s", "attention", event="permission", detail="Bash: x", subagent=SUB)
+    assert store.set("s", "attention", event="session-start").awaiting_tool is False
+    store.set("s", "attention", event="permission", detail="Bash: x", subagent=SUB)
+    ended = store.set("s", "closed", reason="session-end")
+    assert (ended.dialogs, ended.beneath, ended.awaiting_tool) == ((), None, False)

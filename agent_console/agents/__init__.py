@@ -61,13 +61,14 @@ class Reading:
     Besides the status, an agent may know more (Claude Code's table does):
     the ``detail`` (why the session needs a person), the ``event`` it means for
     the store's rules (``session-start``, ``permission``, ``reminder``), the close
-    ``reason``, the ``transcript_path``, and when the event happened
+    ``reason``, the ``transcript_path``, the ``subagent`` it came from, and when the event happened
     (``event_time``, boot-clock microseconds) where the payload itself says
     so better than the hook's start does.
     """
 
     __slots__ = (
         "session_id", "status", "working_dir", "detail", "event", "reason", "transcript_path", "event_time",
+        "subagent",
     )
 
     def __init__(
@@ -81,6 +82,7 @@ class Reading:
         reason: str | None = None,
         transcript_path: str | None = None,
         event_time: int | None = None,
+        subagent: str | None = None,
     ) -> None:
         self.session_id = session_id
         """None when the event named none: the hook then says so and records nothing."""
@@ -91,6 +93,8 @@ class Reading:
         self.reason = reason
         self.transcript_path = transcript_path
         self.event_time = event_time
+        self.subagent = subagent
+        """The thread within the session the event came from (a subagent's id), None for the main one."""
 
 
 def text_field(fields: Mapping[str, object], key: str) -> str | None:
@@ -150,7 +154,8 @@ QUESTION_KEYS = ("question",)
 
 # Details: ("tool", keys): "<tool_name>: <first member of tool_input named in keys>";
 # ("input", keys): that member alone; ("fields", names): the first non-empty top-level
-# string of names; ("count", name): how many items the array ``name`` holds.
+# string of names; ("count", name): how many items the array ``name`` holds; ("none",):
+# no detail any more (a tool that ran is over: its name no longer says what goes on).
 
 
 def detail_for(spec: tuple[str, ...] | None, event: Mapping[str, object]) -> str | None:
@@ -172,6 +177,8 @@ def detail_for(spec: tuple[str, ...] | None, event: Mapping[str, object]) -> str
         items = event.get(names[0])
         count = len(items) if isinstance(items, list) else 0
         text = f"{count} background task{'' if count == 1 else 's'}"
+    elif kind == "none":
+        text = ""
     return None if text is None else detail_of(text)
 
 

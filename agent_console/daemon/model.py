@@ -60,6 +60,23 @@ class StateTransition:
     """Why, for a transition to closed."""
 
 
+MAIN_THREAD = ""
+"""The ``subagent`` of an event from the agent's main conversation (or an agent without subagents)."""
+
+MAX_THREADS = 16
+"""Threads (the main conversation and subagents) whose newest event time a session keeps, the
+most recently heard first: more subagents than this at once are not seen in practice."""
+
+
+@dataclass(frozen=True, slots=True)
+class Dialog:
+    """A permission dialog still open: which thread asked, what for, and when."""
+
+    subagent: str
+    detail: str
+    event_time: int
+
+
 @dataclass(frozen=True, slots=True)
 class Session:
     id: str
@@ -98,6 +115,15 @@ class Session:
     """Its agent said when it started: then only another start reopens it once ended."""
     seen: bool = False
     """A person marked this wait seen (``mark_seen``); any status change clears it."""
+    dialogs: tuple[Dialog, ...] = ()
+    """Permission dialogs still open, oldest (the one on screen) first.  While any is, the
+    session shows it, whatever other threads say meanwhile (see ``apply_update``)."""
+    beneath: tuple[Status, str] | None = None
+    """The status and detail the session would show without its dialogs: what the other
+    threads said meanwhile, shown once the last dialog is answered.  None without dialogs."""
+    thread_times: tuple[tuple[str, int], ...] = ()
+    """(subagent, newest event_time) per thread heard from, most recent first, at most
+    ``MAX_THREADS``: an event late within its own thread changes nothing at all."""
 
     @property
     def closed(self) -> bool:
@@ -186,6 +212,9 @@ class SessionUpdate:
     event_time: int | None = checked(optional({"type": "int", "strict": True, "ge": 0, "le": 2**64 - 1}), None)
     transcript_path: str | None = checked(optional(after(_absolute, after(_path_fits, _TEXT))), None)
     event: EventKind | None = checked(optional(one_of(EventKind, _lowercase)), None)
+    subagent: str | None = checked(optional({**_TEXT, "max_length": MAX_ID_LENGTH}), None)
+    """The thread the event came from: a subagent's id (Claude Code's ``agent_id``), ""
+    or absent for the main conversation.  A permission dialog is answered by its own thread."""
 
     @classmethod
     def parse(cls, **fields: Any) -> "SessionUpdate":
@@ -225,6 +254,7 @@ class Instant:
 
 
 def new_session(update: SessionUpdate, now: Instant) -> Session:
+    """A session first heard of; one that opens with a dialog was working on a turn before it."""
     closed = update.status is Status.CLOSED
     return Session(
         id=update.session_id,
@@ -242,8 +272,11 @@ def new_session(update: SessionUpdate, now: Instant) -> Session:
         detail=update.detail or "",
         event_time=update.event_time or 0,
         transcript_path=update.transcript_path or "",
-        awaiting_tool=_awaits_tool(update.status, update, False),
+        awaiting_tool=bool(_opened(update)),
         announced_start=update.event is EventKind.SESSION_START,
+        dialogs=_opened(update),
+        beneath=(Status.WORKING, "") if _opened(update) else None,
+        thread_times=_heard(update, ()),
     )
 
 
@@ -277,13 +310,15 @@ def amend_close(session: Session, update: SessionUpdate) -> Session:
 
 
 def is_late(session: Session, update: SessionUpdate) -> bool:
-    """Whether ``update`` happened before what the session already shows, so it must change nothing.
+    """Whether ``update`` must change nothing at all.
 
-    Older than the newest event applied, or anything but a start for a
+    Older than the newest event applied from its own thread (the main
+    conversation, or the subagent it names), or anything but a start for a
     session that announced its start and that its agent ended or the daemon
-    found over.
+    found over.  An update older only than another thread's newest event is
+    ``overtaken``: it still opens or answers its own thread's dialog.
     """
-    if update.event_time is not None and update.event_time < session.event_time:
+    if update.event_time is not None and update.event_time < _thread_time(session, _thread(update)):
         return True
     return (
         session.closed
@@ -291,6 +326,21 @@ def is_late(session: Session, update: SessionUpdate) -> bool:
         and session.close_reason not in REOPENED_BY_ANY_SET
         and update.event is not EventKind.SESSION_START
     )
+
+
+def is_overtaken(session: Session, update: SessionUpdate) -> bool:
+    """Older than the newest event applied from any thread, though not late within its own.
+
+    Claude Code's subagents run beside the main conversation, and the hooks
+    of two threads race: the main turn's Stop may land before a subagent's
+    PermissionRequest that it followed by milliseconds.
+    """
+    return update.event_time is not None and update.event_time < session.event_time
+
+
+def changes_anything(session: Session, update: SessionUpdate) -> bool:
+    """Whether an overtaken ``update`` opens or answers a dialog: all it may still do."""
+    return _dialogs_after(session, update) != session.dialogs
 
 
 def with_late_start(session: Session, update: SessionUpdate) -> Session:
@@ -313,51 +363,113 @@ def apply_update(session: Session, update: SessionUpdate, now: Instant) -> Sessi
     A reminder leaves a question a question.  The detail is the Set's; a Set
     without one keeps the old detail while the status stays, and clears it
     when the status changes, since it explained the old status.
+
+    A permission dialog stays in front until its own thread answers it: any
+    later event of that thread but a reminder (the tool runs, fails, is
+    refused and the thread goes on, or the thread stops), a start or an end,
+    or what the daemon observes for it (the approved tool's process, an
+    interruption in the transcript).  Meanwhile the other threads' events
+    change only what lies ``beneath``, shown once the last dialog is answered:
+    a subagent's dialog is still on screen when the main turn stops or
+    Claude starts a turn by itself.  An ``overtaken`` update changes only the
+    dialogs.
     """
-    status = session.status if _keeps_question(session, update) else update.status
+    overtaken = is_overtaken(session, update)
+    dialogs = _dialogs_after(session, update)
+    below = session.beneath or (session.status, session.detail)
+    if not overtaken and not _over_the_dialogs(session, update):
+        below = _below_after(below, update)
+    status, detail = (Status.ATTENTION, dialogs[0].detail) if dialogs else below
     changes: dict[str, Any] = {
         "last_activity": now.wall,
         "activity_monotonic": now.monotonic,
         "stale": False,
-        "awaiting_tool": _awaits_tool(status, update, session.awaiting_tool),
+        "awaiting_tool": bool(dialogs),
+        "dialogs": dialogs,
+        "beneath": below if dialogs else None,
+        "thread_times": _heard(update, session.thread_times),
+        "detail": detail,
     }
-    if update.working_dir is not None:
-        changes["working_dir"] = update.working_dir
-    if update.agent_type is not None:
-        changes["agent_type"] = update.agent_type
-    if update.pid is not None:
-        changes.update(pid=update.pid, pid_start=update.pid_start)
-    if update.terminal is not None:
-        changes["terminal"] = _terminal(update.terminal)
-    if update.event is EventKind.SESSION_START:
-        changes["announced_start"] = True
-    if update.transcript_path is not None:
-        changes["transcript_path"] = update.transcript_path
-    if update.event_time is not None:
-        changes["event_time"] = update.event_time
-    if update.detail is not None:
-        changes["detail"] = update.detail
-    elif status is not session.status:
-        changes["detail"] = ""
+    if not overtaken:
+        changes.update(_facts_of(update))
     if status is not session.status:
         reason = (update.reason or CloseReason.USER) if status is Status.CLOSED else None
         changes.update(_transition(session, status, reason, now))
     return replace(session, **changes)
 
 
+def _facts_of(update: SessionUpdate) -> dict[str, Any]:
+    """What an update says besides the status, as session fields: only the newest event's count."""
+    facts: dict[str, Any] = {}
+    if update.working_dir is not None:
+        facts["working_dir"] = update.working_dir
+    if update.agent_type is not None:
+        facts["agent_type"] = update.agent_type
+    if update.pid is not None:
+        facts.update(pid=update.pid, pid_start=update.pid_start)
+    if update.terminal is not None:
+        facts["terminal"] = _terminal(update.terminal)
+    if update.event is EventKind.SESSION_START:
+        facts["announced_start"] = True
+    if update.transcript_path is not None:
+        facts["transcript_path"] = update.transcript_path
+    if update.event_time is not None:
+        facts["event_time"] = update.event_time
+    return facts
+
+
+def _below_after(below: tuple[Status, str], update: SessionUpdate) -> tuple[Status, str]:
+    """The status and detail ``update`` makes of ``below``, dialogs aside."""
+    status, detail = below
+    new_status = status if update.event is EventKind.REMINDER and status is Status.QUESTION else update.status
+    if update.detail is not None:
+        return new_status, update.detail
+    return new_status, detail if new_status is status else ""
+
+
+def _thread(update: SessionUpdate) -> str:
+    return update.subagent or MAIN_THREAD
+
+
+def _thread_time(session: Session, thread: str) -> int:
+    return next((time for name, time in session.thread_times if name == thread), 0)
+
+
+def _heard(update: SessionUpdate, times: tuple[tuple[str, int], ...]) -> tuple[tuple[str, int], ...]:
+    """``times`` with ``update``'s thread heard from at its event time, most recent first."""
+    if update.event_time is None:
+        return times
+    thread = _thread(update)
+    newest = max(update.event_time, next((time for name, time in times if name == thread), 0))
+    return ((thread, newest), *((name, time) for name, time in times if name != thread))[:MAX_THREADS]
+
+
+def _opened(update: SessionUpdate) -> tuple[Dialog, ...]:
+    """The dialog a permission update opens, if it is one."""
+    if update.event is EventKind.PERMISSION and update.status is Status.ATTENTION:
+        return (Dialog(_thread(update), update.detail or "", update.event_time or 0),)
+    return ()
+
+
+def _dialogs_after(session: Session, update: SessionUpdate) -> tuple[Dialog, ...]:
+    """The dialogs still open after ``update``: a start or an end closes them all, a reminder
+    none, anything else its own thread's (a permission opens that thread's anew)."""
+    if update.status is Status.CLOSED or update.event is EventKind.SESSION_START:
+        return ()
+    if update.event is EventKind.REMINDER:
+        return session.dialogs
+    thread = _thread(update)
+    return (*(dialog for dialog in session.dialogs if dialog.subagent != thread), *_opened(update))
+
+
+def _over_the_dialogs(session: Session, update: SessionUpdate) -> bool:
+    """A dialog itself, or a reminder of one still open: shown over what lies beneath, not in it."""
+    return bool(_opened(update)) or (update.event is EventKind.REMINDER and bool(session.dialogs))
+
+
 def _terminal(terminal: dict[str, str]) -> tuple[tuple[str, str], ...]:
     """Frozen and in a fixed order, so two equal terminals compare equal."""
     return tuple(sorted(terminal.items()))
-
-
-def _keeps_question(session: Session, update: SessionUpdate) -> bool:
-    return update.event is EventKind.REMINDER and session.status is Status.QUESTION
-
-
-def _awaits_tool(status: Status, update: SessionUpdate, awaited: bool) -> bool:
-    """Asked by a permission, and still so after a reminder of the same dialog."""
-    kept = awaited and update.event is EventKind.REMINDER
-    return status is Status.ATTENTION and (update.event is EventKind.PERMISSION or kept)
 
 
 def mark_seen(session: Session) -> Session:
@@ -373,7 +485,8 @@ def mark_seen(session: Session) -> Session:
 def close(session: Session, reason: CloseReason, now: Instant) -> Session:
     """Closed by what the daemon observed; not activity, so last_activity stays."""
     return replace(
-        session, stale=False, awaiting_tool=False, detail="", **_transition(session, Status.CLOSED, reason, now)
+        session, stale=False, awaiting_tool=False, detail="", dialogs=(), beneath=None,
+        **_transition(session, Status.CLOSED, reason, now),
     )
 
 

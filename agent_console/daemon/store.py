@@ -29,8 +29,10 @@ from agent_console.daemon.model import (
     amend_close,
     amends_close,
     apply_update,
+    changes_anything,
     close,
     is_late,
+    is_overtaken,
     mark_seen,
     new_session,
     with_late_start,
@@ -98,18 +100,25 @@ class SessionStore:
     def observe(self, session_id: str, status: Status, detail: str, event_time: int) -> None:
         """What the daemon saw for an open session (its transcript, its processes), as a Set would say it.
 
-        Dropped, like a Set, when a newer event was applied already.
+        It answers the dialog on screen, if any: the approved tool's process
+        started, or the person pressed Esc.  Dropped, like a Set, when a newer
+        event was applied already.
         """
         current = self._sessions.get(session_id)
         if current is not None and not current.closed:
-            update = SessionUpdate(session_id=session_id, status=status, detail=detail, event_time=event_time)
+            shown = current.dialogs[0].subagent if current.dialogs else None
+            update = SessionUpdate(
+                session_id=session_id, status=status, detail=detail, event_time=event_time, subagent=shown
+            )
             self._apply(current, update)
 
     def _apply(self, current: Session | None, update: SessionUpdate) -> Session:
         now = self._now()
         if current is not None and amends_close(current, update, now):
             return self._put(amend_close(current, update), created=False)
-        if current is not None and is_late(current, update):
+        if current is not None and (
+            is_late(current, update) or (is_overtaken(current, update) and not changes_anything(current, update))
+        ):
             self._sessions[current.id] = with_late_start(current, update)
             return current
         session = new_session(update, now) if current is None else apply_update(current, update, now)

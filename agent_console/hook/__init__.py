@@ -31,7 +31,7 @@ from types import ModuleType
 from agent_console.agents import OWNER_OPTION, Reading, agent_named
 from agent_console.hook.payload import MalformedPayload, top_level_fields
 from agent_console.hook.stdin import drain, read_head
-from agent_console.limits import MAX_WORKING_DIR_BYTES
+from agent_console.limits import MAX_ID_LENGTH, MAX_WORKING_DIR_BYTES
 from agent_console.system import boottime
 from agent_console.system.process_info import controlling_tty, owner_process, start_time
 from agent_console.system.terminal import fits, terminal_from_environment
@@ -219,6 +219,8 @@ def _attributes(
         attributes["detail"] = Variant("s", reading.detail)
     if reading.event is not None:
         attributes["event"] = Variant("s", reading.event)
+    if reading.subagent is not None and len(reading.subagent) <= MAX_ID_LENGTH:
+        attributes["subagent"] = Variant("s", reading.subagent)
     if reading.status == Status.CLOSED:
         attributes["reason"] = Variant("s", reading.reason or CLOSE_REASON)
     owner = _owner(owner_pid)

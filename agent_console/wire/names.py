@@ -32,6 +32,7 @@ ATTRIBUTE_TYPES: dict[str, str] = {
     "event_time": "t",
     "transcript_path": "s",
     "event": "s",
+    "subagent": "s",
 }
 """The attributes ``Set`` accepts, with their D-Bus types: here, in a module with no
 imports, because the blocking client of one-shot commands needs them too."""

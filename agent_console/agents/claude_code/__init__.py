@@ -12,13 +12,21 @@ ignores the event.  Events and values not in the table (Claude Code adds them
 in new releases) map to nothing, so they leave the session as it was.
 
 Only events that prove something count.  ``PreToolUse`` fires before the
-permission check, so for most tools it proves nothing and is ignored; the
-exception is ``AskUserQuestion``, whose only effect is a question to the
-person, and which raises no ``elicitation_dialog``.  Its ``PermissionRequest``
-and the ``permission_prompt`` that follows are about the same dialog, so they
-must not make the question read as attention: the first is a question too,
-the second a reminder (which the daemon never lets turn a question into
-attention).  ``SessionStart`` after ``/compact`` is the same id going on:
+permission check: it proves the turn goes on with that tool (``working``,
+detail ``Bash: npm test``), run at once in auto mode (2.1.332's default) or
+asked for by the ``PermissionRequest`` that follows within milliseconds.
+``AskUserQuestion`` is a question to the person, and raises no
+``elicitation_dialog``.  Its ``PermissionRequest`` and the
+``permission_prompt`` that follows are about the same dialog, so they must
+not make the question read as attention: the first is a question too, the
+second a reminder (which the daemon never lets turn a question into
+attention).  A plan's approval (``ExitPlanMode``) names the plan's first
+line.  ``agent_needs_input`` is auto mode asking the person to choose (its
+safety check could not decide).  ``SubagentStop`` ends a subagent's thread,
+whose permission dialog (each of its events carries ``agent_id``, sent as
+``subagent``) stays in front of whatever the main conversation says until
+that thread goes on (see ``daemon.model.apply_update``); a refused tool of a
+subagent fires no PostToolUse.  ``SessionStart`` after ``/compact`` is the same id going on:
 ``PostCompact`` says what follows (the person's turn after a manual compact,
 more work after an automatic one).
 
@@ -66,6 +74,9 @@ NON_EMPTY = "[...]"
 """The value a non-empty array is looked up by (Stop's ``background_tasks``)."""
 
 
+PLAN_KEYS = ("plan",)
+"""ExitPlanMode's plan, which Claude (2.1.332) fills in from the plan file for the hooks."""
+
 ERROR_FIELDS = ("last_assistant_message", "error_details", "error")
 """StopFailure's fields, most telling first: the text the person saw, then the error type."""
 
@@ -76,25 +87,26 @@ RULES: dict[tuple[str, str | None, str | None], tuple[str, tuple[str, ...] | Non
     ("SessionStart", None, None): (Status.ATTENTION, None, EventKind.SESSION_START, None),
     ("UserPromptSubmit", None, None): (Status.WORKING, None, None, None),
     ("PreToolUse", "tool_name", "AskUserQuestion"): (Status.QUESTION, ("input", *QUESTION_KEYS), None, None),
+    ("PreToolUse", None, None): (Status.WORKING, ("tool", *TOOL_INPUT_KEYS), None, None),
     ("PermissionRequest", "tool_name", "AskUserQuestion"): (Status.QUESTION, ("input", *QUESTION_KEYS), None, None),
+    ("PermissionRequest", "tool_name", "ExitPlanMode"): (Status.ATTENTION, ("input", *PLAN_KEYS), EventKind.PERMISSION, None),
     ("PermissionRequest", None, None): (Status.ATTENTION, ("tool", *TOOL_INPUT_KEYS), EventKind.PERMISSION, None),
-    ("PostToolUse", None, None): (Status.WORKING, None, None, None),
-    ("PostToolUseFailure", None, None): (Status.WORKING, None, None, None),
+    ("PostToolUse", None, None): (Status.WORKING, ("none",), None, None),
+    ("PostToolUseFailure", None, None): (Status.WORKING, ("none",), None, None),
     ("PreCompact", None, None): (Status.WORKING, None, None, None),
     ("PostCompact", "trigger", "auto"): (Status.WORKING, None, None, None),
     ("PostCompact", None, None): (Status.ATTENTION, None, None, None),
     ("Notification", "notification_type", "permission_prompt"): (Status.ATTENTION, None, REMINDER, None),
     ("Notification", "notification_type", "idle_prompt"): (Status.ATTENTION, None, REMINDER, None),
     ("Notification", "notification_type", "elicitation_dialog"): (Status.QUESTION, ("fields", "message"), None, None),
+    ("Notification", "notification_type", "agent_needs_input"): (Status.ATTENTION, ("fields", "message"), None, None),
     ("Stop", "background_tasks", NON_EMPTY): (Status.WORKING, ("count", "background_tasks"), None, None),
     ("Stop", None, None): (Status.ATTENTION, ("fields", "last_assistant_message"), None, None),
     ("StopFailure", None, None): (Status.ATTENTION, ("fields", *ERROR_FIELDS), None, None),
+    ("SubagentStop", None, None): (Status.WORKING, None, None, None),
     ("SessionEnd", "reason", "clear"): (Status.CLOSED, None, None, CloseReason.CLEARED),
     ("SessionEnd", None, None): (Status.CLOSED, None, None, SESSION_END),
 }
-
-MATCHER_FIELDS = ("tool_name", "notification_type")
-"""Fields Claude Code filters on by a group's ``matcher``."""
 
 _REFINED_BY: dict[str, list[str]] = {}
 for _event, _field, _ in RULES:
@@ -102,23 +114,12 @@ for _event, _field, _ in RULES:
         _REFINED_BY[_event].append(_field)
 
 
-def _registrations() -> tuple[tuple[str, str | None], ...]:
-    """An event with a default rule is registered whole; one without, once per value it knows."""
-    pairs: list[tuple[str, str | None]] = []
-    for event, field, value in RULES:
-        if (event, None, None) in RULES:
-            if (event, None) not in pairs:
-                pairs.append((event, None))
-        elif field in MATCHER_FIELDS:
-            pairs.append((event, value))
-    return tuple(pairs)
-
-
-REGISTRATIONS = _registrations()
-"""(event, matcher) pairs to register in Claude Code's settings: exactly the
-events this table reads, so install-hooks cannot drift from the handler.
-``None`` registers without a matcher; Notification gets one exact matcher
-each rather than a regex alternation, which every Claude version reads alike."""
+REGISTRATIONS: tuple[tuple[str, str | None], ...] = tuple((event, None) for event in dict.fromkeys(e for e, _, _ in RULES))
+"""(event, matcher) pairs to register in Claude Code's settings: every event this table
+reads, each whole (no matcher), so install-hooks cannot drift from the table, and a value
+the table learns later (a new ``notification_type`` such as ``agent_needs_input``, which
+three exact matchers once kept from firing at all) reaches the daemon without installing
+again.  An event with no rule for a value costs one hook run that records nothing."""
 
 
 def reading_of(event: Mapping[str, object]) -> Reading | None:
@@ -135,6 +136,7 @@ def reading_of(event: Mapping[str, object]) -> Reading | None:
         event=meaning,
         reason=reason,
         transcript_path=text_field(event, "transcript_path"),
+        subagent=text_field(event, "agent_id"),
     )
 
 
