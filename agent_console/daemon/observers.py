@@ -1,9 +1,10 @@
 """When the daemon looks for what no hook reports, and that no look can end it.
 
-Two observers tell what the hooks cannot: transcripts (an Esc, an API error)
-and awaited tools starting.  A look is a timer armed only when there is
+Three observers tell what the hooks cannot: transcripts (an Esc, an API error),
+awaited tools starting, and Claude's own state file (Claude waiting for the
+person while its hooks said nothing).  A look is a timer armed only when there is
 something to look at: a transcript inotify says was written (or one that has
-to be polled), a session awaiting a tool.  While nothing happens the daemon
+to be polled), a session awaiting a tool, a Claude session that reads working.  While nothing happens the daemon
 is not woken at all; while transcripts are written it looks at most every
 ``OBSERVE_INTERVAL_S``, however often they are written (inotify's reader is
 off until that look).
@@ -19,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from agent_console.agents.claude_code.approvals import ApprovalWatch
+from agent_console.agents.claude_code.state_files import StateFiles
 from agent_console.agents.claude_code.transcripts import TranscriptFollower
 from agent_console.daemon.model import Session
 from agent_console.daemon.store import SessionStore
@@ -53,7 +55,8 @@ class Failures:
 
 
 class Observers:
-    """The transcript follower and the approval watch, looked through on a timer armed only when needed."""
+    """The transcript follower, the approval watch and the state files, looked through on a timer
+    armed only when needed."""
 
     def __init__(self, store: SessionStore, watch: DirectoryWatch | None, failures: Failures) -> None:
         self._store = store
@@ -61,10 +64,12 @@ class Observers:
         self._failures = failures
         self._follower = TranscriptFollower(watch)
         self._approvals = ApprovalWatch()
+        self._state_files = StateFiles()
         self._loop = asyncio.get_running_loop()
         self._timer: asyncio.TimerHandle | None = None
         store.add_listener(self._follower)
         store.add_listener(self._approvals)
+        store.add_listener(self._state_files)
         store.add_listener(self)
         self._listen_to_writes()
 
@@ -75,8 +80,11 @@ class Observers:
             self._loop.remove_reader(self._watch.fileno())
 
     def session_changed(self, session: Session, created: bool) -> None:
-        if self._follower.wanted() or self._approvals.watching:
+        if self._wanted():
             self._arm()
+
+    def _wanted(self) -> bool:
+        return self._follower.wanted() or self._approvals.watching or self._state_files.watching
 
     def session_removed(self, session: Session) -> None:
         """Nothing to arm: a removal gives nothing to look at."""
@@ -106,7 +114,10 @@ class Observers:
             for session in self._approvals.started(self._store.get):
                 log.debug("session %r: its approved tool runs", session.id)
                 self._store.observe(session.id, Status.WORKING, session.detail, boottime.now_us())
+        with self._failures.contained("looking at Claude's state files"):
+            for seen in self._state_files.look(self._store.get):
+                self._store.observe(seen.session_id, seen.status, seen.detail, seen.event_time)
         self._listen_to_writes()
-        if self._follower.wanted() or self._approvals.watching:
+        if self._wanted():
             self._arm()
 

@@ -19,3 +19,11 @@ _CLOCK = getattr(time, "CLOCK_BOOTTIME", time.CLOCK_MONOTONIC)
 def now_us() -> int:
     """Microseconds since boot."""
     return time.clock_gettime_ns(_CLOCK) // 1000
+
+
+def of_wall_us(wall_us: int) -> int:
+    """A wall-clock moment (microseconds since the epoch) on this clock: now, less its age;
+    0 if before the boot, now if in the future."""
+    age = time.time_ns() // 1000 - wall_us
+    now = now_us()
+    return max(0, now - max(0, age))

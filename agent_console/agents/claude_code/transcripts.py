@@ -336,12 +336,10 @@ def _texts(message: object) -> list[str]:
 
 def _boottime_of(timestamp: object) -> int:
     """An entry's wall-clock ISO time on the boot clock (0 if before the boot); now, if it has none."""
-    now = boottime.now_us()
     if not isinstance(timestamp, str):
-        return now
+        return boottime.now_us()
     try:
         wall_us = int(datetime.fromisoformat(timestamp).timestamp() * US_PER_S)
     except (ValueError, OverflowError):
-        return now
-    age = datetime.now().timestamp() * US_PER_S - wall_us
-    return max(0, now - max(0, int(age)))
+        return boottime.now_us()
+    return boottime.of_wall_us(wall_us)

@@ -1,0 +1,137 @@
+"""Claude Code's own state file (``<config>/sessions/<pid>.json``, 2.1.332): when it settles
+a doubt, and every file it must not believe.  Real files in a temporary config directory;
+whether the owner runs is given as a plain function here (tests/test_real_claude.py reads
+the files the real CLI writes)."""
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from agent_console.agents.claude_code.state_files import MAX_STATE_BYTES, StateFiles, state_path
+from agent_console.daemon.store import SessionStore
+from agent_console.system import boottime
+from agent_console.vocabulary import Status
+
+PID, START = 4242, 108974
+SESSION = "9d710329-5037-4f9c-85bd-2298397a16ac"
+
+
+class Owner:
+    running = True
+
+    def __call__(self, pid: int, start: int) -> bool:
+        return self.running and (pid, start) == (PID, START)
+
+
+@pytest.fixture
+def owner() -> Owner:
+    return Owner()
+
+
+@pytest.fixture
+def store(tmp_path: Path, owner: Owner) -> tuple[SessionStore, StateFiles]:
+    store = SessionStore()
+    files = StateFiles(owner)
+    store.add_listener(files)
+    transcript = tmp_path / "projects" / "-home-dev-shop" / f"{SESSION}.jsonl"
+    store.set(SESSION, "working", pid=PID, pid_start=START, transcript_path=str(transcript),
+              detail="Bash: rm -rf build", event_time=boottime.now_us() - 5_000_000)
+    (tmp_path / "sessions").mkdir()
+    return store, files
+
+
+def write_state(config: Path, **changes: object) -> Path:
+    state = {"pid": PID, "sessionId": SESSION, "cwd": "/home/dev/shop", "procStart": str(START),
+             "kind": "interactive", "status": "waiting", "waitingFor": "input needed",
+             "updatedAt": int(time.time() * 1000), "statusUpdatedAt": int(time.time() * 1000), "version": "2.1.332"}
+    path = config / "sessions" / f"{PID}.json"
+    path.write_text(json.dumps({**state, **changes}))
+    return path
+
+
+def looked(setup: tuple[SessionStore, StateFiles]) -> list[tuple[Status, str]]:
+    store, files = setup
+    return [(seen.status, seen.detail) for seen in files.look(store.get)]
+
+
+def test_waiting_while_the_session_reads_working_is_attention_with_its_detail(
+    tmp_path: Path, store: tuple[SessionStore, StateFiles]
+) -> None:
+    write_state(tmp_path)
+    assert looked(store) == [(Status.ATTENTION, "Bash: rm -rf build")]
+    assert looked(store) == [], "an unchanged file is not read again"
+
+
+def test_without_a_detail_it_names_what_claude_waits_for(tmp_path: Path, store: tuple[SessionStore, StateFiles]) -> None:
+    store[0].set(SESSION, "working", detail="")
+    write_state(tmp_path, waitingFor="permission prompt")
+    assert looked(store) == [(Status.ATTENTION, "permission prompt")]
+
+
+def test_the_observation_is_stamped_when_claude_changed_its_status(
+    tmp_path: Path, store: tuple[SessionStore, StateFiles]
+) -> None:
+    """The store drops it if a hook told something newer."""
+    stamped = int(time.time() * 1000) - 3_000
+    write_state(tmp_path, statusUpdatedAt=stamped)
+    (seen,) = store[1].look(store[0].get)
+    assert abs(seen.event_time - (boottime.now_us() - 3_000_000)) < 500_000
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"status": "busy"},
+        {"status": "idle"},
+        {"pid": PID + 1},
+        {"procStart": str(START + 1)},
+        {"procStart": START},
+        {"sessionId": "another"},
+        {"statusUpdatedAt": "soon"},
+        {"statusUpdatedAt": True},
+    ],
+    ids=["busy", "idle", "other-pid", "other-start", "start-not-a-string", "other-session", "bad-time", "bool-time"],
+)
+def test_a_file_that_is_not_the_owners_or_says_no_wait_changes_nothing(
+    tmp_path: Path, store: tuple[SessionStore, StateFiles], changes: dict[str, object]
+) -> None:
+    write_state(tmp_path, **changes)
+    assert looked(store) == []
+
+
+def test_a_file_left_by_a_process_that_no_longer_runs_is_ignored(
+    tmp_path: Path, store: tuple[SessionStore, StateFiles], owner: Owner
+) -> None:
+    owner.running = False
+    write_state(tmp_path)
+    assert looked(store) == []
+
+
+def test_only_working_sessions_are_looked_at(tmp_path: Path, store: tuple[SessionStore, StateFiles]) -> None:
+    store[0].set(SESSION, "attention", detail="Done.")
+    write_state(tmp_path)
+    assert looked(store) == []
+    store[0].set(SESSION, "closed")
+    assert looked(store) == []
+
+
+def test_what_cannot_be_read_is_ignored(tmp_path: Path, store: tuple[SessionStore, StateFiles]) -> None:
+    path = tmp_path / "sessions" / f"{PID}.json"
+    path.write_text('{"pid": 4242, ' + " " * MAX_STATE_BYTES + "}")
+    assert looked(store) == []
+    path.write_text("[1, 2]")
+    assert looked(store) == []
+    path.unlink()
+    os.mkfifo(path)
+    assert looked(store) == [], "a FIFO is never opened"
+
+
+def test_the_file_is_found_beside_the_transcripts(tmp_path: Path, store: tuple[SessionStore, StateFiles]) -> None:
+    session = store[0].get(SESSION)
+    assert session is not None
+    assert state_path(session) == str(tmp_path / "sessions" / f"{PID}.json")
+    moved = store[0].set(SESSION, "working", transcript_path="/srv/elsewhere/x.jsonl")
+    assert state_path(moved) is None
