@@ -11,6 +11,7 @@ that refuses, so a request to anywhere else fails instead of leaving.
 
 import json
 import os
+import re
 import shlex
 import subprocess
 import threading
@@ -23,11 +24,17 @@ from fake_anthropic import FakeAnthropic, refusing_port
 from processes import AGENT_CONSOLE
 from tmux_support import Tmux
 
-HOOKS_DIR = Path(__file__).resolve().parents[1] / "hooks"
-CLAUDE_VERSION = "2.1.197"
+ROOT = Path(__file__).resolve().parents[1]
+HOOKS_DIR = ROOT / "hooks"
+VERSIONS_FILE = ROOT / "packaging" / "claude-code-versions"
+"""The versions the tier runs against, newest first: what ``packaging/install-deps --test`` installs."""
+VERSIONS_VARIABLE = "AGENT_CONSOLE_CLAUDE_VERSIONS"
+"""Comma-separated versions from npm to run the tier against instead (``2.1.400``, or
+``2.1.400,2.1.197``): the next release is tried the day it ships.  Newest first."""
+NPM_CACHED = ROOT / "packaging" / "npm-cached"
 CACHE = Path(os.environ.get("AGENT_CONSOLE_CACHE") or Path.home() / ".cache" / "agent-console")
-CLAUDE = CACHE / "npm" / f"claude-code@{CLAUDE_VERSION}" / "node_modules" / ".bin" / "claude"
-"""Where ``packaging/install-deps --test`` puts the CLI (its npm_cached block)."""
+INSTALL_TIMEOUT_S = 600.0
+"""Bound on installing a version not yet cached: a download of about 100 MB."""
 API_KEY = "sk-ant-api03-agent-console-tests-0123456789abcdefghij"
 """Any string will do for the fake; interactive mode asks once about a new key
 unless its last 20 characters are listed as approved in ``~/.claude.json``."""
@@ -38,6 +45,10 @@ POLL_S = 0.05
 """How often a wait looks again at the screen or the recorded timeline."""
 PROMPT_MARK = "\u276f"
 """The mark in front of Claude Code's input line (and of the chosen option in a dialog)."""
+OPTION = re.compile(rf"^\s*({PROMPT_MARK}\s*)?(\d+)\. (.+?)\s*$")
+"""A dialog's option line, ``❯ 1. Yes`` where marked: its number is never relied on (2.1.332
+moved "No" from 3 to 4, and 3 there switches to auto mode), only its text and the mark."""
+MAX_OPTIONS = 9
 SUBMIT_TRIES = 3
 SUBMIT_CHECK_S = 1.0
 """After an Enter Claude clears its input line within a frame; still there after this long, the Enter was lost."""
@@ -52,11 +63,26 @@ QUIET_ENV = {
 marketplace on start (see shared/claude-code-observed.md)."""
 
 
-def claude_executable() -> str:
-    """The cached CLI, or a failure that says how to get it (never a skip: CI installs it)."""
-    if not os.access(CLAUDE, os.X_OK):
-        raise RuntimeError(f"{CLAUDE} is missing: run packaging/install-deps --test (it installs claude once)")
-    return str(CLAUDE)
+def claude_versions() -> list[str]:
+    """The versions to run against: ``AGENT_CONSOLE_CLAUDE_VERSIONS``, else ``packaging/claude-code-versions``."""
+    chosen = os.environ.get(VERSIONS_VARIABLE, "").replace(",", " ").split()
+    if chosen:
+        return chosen
+    lines = (line.strip() for line in VERSIONS_FILE.read_text().splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def claude_executable(version: str) -> str:
+    """The CLI of ``version`` from the npm cache, installed there first if it is not yet
+    (``packaging/npm-cached``, as ``install-deps --test`` does for the listed versions)."""
+    cached = CACHE / "npm" / f"claude-code@{version}" / "node_modules" / ".bin" / "claude"
+    if os.access(cached, os.X_OK):
+        return str(cached)
+    done = subprocess.run([str(NPM_CACHED), f"claude-code@{version}", f"@anthropic-ai/claude-code@{version}", "claude"],
+                          capture_output=True, text=True, timeout=INSTALL_TIMEOUT_S, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"cannot install Claude Code {version} from npm: {done.stderr.strip()[-500:]}")
+    return done.stdout.strip()
 
 
 def deadline_wait(ready: Callable[[], object], timeout_s: float, what: Callable[[], str]) -> object:
@@ -89,6 +115,10 @@ class OfflineClaude:
     home: Path
     workdir: Path
     bus_address: str
+    version: str = field(default_factory=lambda: claude_versions()[0])
+    dialogs: bool = False
+    """Claude asks before running tools (``permissions.defaultMode: "default"``) rather than
+    in what a new user gets: auto mode on 2.1.332, which asks almost never."""
     fake: FakeAnthropic = field(default_factory=FakeAnthropic.start)
     refused: object = field(default_factory=refusing_port)
 
@@ -119,6 +149,7 @@ class OfflineClaude:
         """``~/.claude.json`` as after onboarding, with the key approved and the workdir trusted."""
         state = {
             "hasCompletedOnboarding": True,
+            "hasSeenAutoDefaultNudge": True,
             "theme": "dark",
             "customApiKeyResponses": {"approved": [API_KEY[-20:]], "rejected": []},
             "projects": {str(self.workdir): {"hasTrustDialogAccepted": True}},
@@ -143,12 +174,15 @@ class OfflineClaude:
         return json.loads(self.settings_path.read_text())
 
     def write_settings(self, settings: dict[str, object]) -> None:
+        """``settings``, and the permission mode this home asks for (``dialogs``)."""
+        if self.dialogs:
+            settings = {**settings, "permissions": {"defaultMode": "default"}}
         self.settings_path.parent.mkdir(parents=True, exist_ok=True)
         self.settings_path.write_text(json.dumps(settings, indent=2))
 
     def print_turn(self, prompt: str, *options: str) -> subprocess.CompletedProcess[str]:
         """One ``claude -p`` turn in the workdir (SessionStart … Stop, SessionEnd)."""
-        return subprocess.run([claude_executable(), "-p", prompt, *options], env=self.env, cwd=self.workdir,
+        return subprocess.run([claude_executable(self.version), "-p", prompt, *options], env=self.env, cwd=self.workdir,
                               capture_output=True, text=True, timeout=COMMAND_TIMEOUT_S, check=False)
 
     def stop(self) -> None:
@@ -197,6 +231,38 @@ class TmuxPane:
                     return
                 time.sleep(POLL_S)
         raise AssertionError(f"{text!r} was not submitted after {SUBMIT_TRIES} Enters:\n{self.screen()}")
+
+    def wait_ready(self, timeout_s: float = COMMAND_TIMEOUT_S) -> None:
+        """Until Claude's input line shows, empty, and no dialog: what a person sees before typing.
+        Read from the input line itself, not the footer (whose text each release changes)."""
+        deadline_wait(lambda: self.prompt_line() == PROMPT_MARK and not self.options(), timeout_s,
+                      lambda: f"Claude's empty input line never showed:\n{self.screen()}")
+
+    def options(self) -> dict[str, bool]:
+        """The options of the dialog on screen, by text, each with whether it is marked."""
+        found = {}
+        for line in self.screen().splitlines():
+            match = OPTION.match(line)
+            if match is not None:
+                found[match.group(3)] = match.group(1) is not None
+        return found if any(found.values()) else {}
+
+    def choose(self, option: str, timeout_s: float = COMMAND_TIMEOUT_S) -> None:
+        """Move the dialog's mark down to the option whose text starts with ``option``, and take it.
+
+        By the screen's text, never by a digit: a digit's meaning moves between releases."""
+        def marked() -> str:
+            return next((text for text, chosen in self.options().items() if chosen), "")
+
+        deadline_wait(marked, timeout_s, lambda: f"no dialog showed:\n{self.screen()}")
+        for _ in range(MAX_OPTIONS):
+            current = marked()
+            if current.startswith(option):
+                self.keys("Enter")
+                return
+            self.keys("Down")
+            deadline_wait(lambda: marked() != current, timeout_s, lambda: f"Down moved no mark:\n{self.screen()}")
+        raise AssertionError(f"no option {option!r} in the dialog:\n{self.screen()}")
 
     def prompt_line(self) -> str:
         """The last line that starts with Claude's prompt mark: the input line, or a dialog's chosen option."""

@@ -4,13 +4,22 @@ and ``agent-console watch --format json`` recording every change.
 
 Print mode (``claude -p``) covers a whole turn and API errors; an interactive
 ``claude`` in tmux covers what a person does: approve or deny a tool, answer a
-question, press Esc, /compact, /clear, /exit, and a ``kill -9``.  The expected
-statuses and details are those of the README's "Sessions that tell the truth"
-table (decided in issue 8).  Waits poll the recorded timeline or the screen
-against a deadline; the only fixed waits are observation windows, in which
-something must NOT happen.
+question, approve a plan, press Esc, /compact, /clear, /exit, and a ``kill -9``;
+and what 2.1.332 brought: auto mode running tools unasked or asking the
+person to choose, and background subagents asking permission.  The expected
+statuses and details are those of docs/agents.md's situation table.  Waits poll
+the recorded timeline or the screen against a deadline; the only fixed waits
+are observation windows, in which something must NOT happen.
+
+Each test runs on the versions ``packaging/claude-code-versions`` lists (the
+newest and the oldest supported), or those ``AGENT_CONSOLE_CLAUDE_VERSIONS``
+names, in the permission mode its situation needs: ``auto`` (what a new user
+gets; on versions before auto mode, their default) or ``dialogs``
+(``permissions.defaultMode: "default"``).  Not every case on every
+version, mode and handler: each runs where it can differ (see ``variants``).
 """
 
+import json
 import os
 import shutil
 import signal
@@ -26,16 +35,21 @@ from conftest import RunningDaemon
 from fake_anthropic import API_ERROR_MESSAGE, REPLY_FIRST_LINE, TOOL_DONE_TEXT
 from real_claude import (
     COMMAND_TIMEOUT_S,
+    Change,
     OfflineClaude,
     Timeline,
     TmuxPane,
     assert_holds,
     claude_executable,
+    claude_versions,
     deadline_wait,
 )
 
 HANDLERS = {"python": (), "shell": ("--shell",)}
 """install-hooks options for each handler: ``agent-console hook`` and ``hooks/agent-console-hook``."""
+VERSIONS = claude_versions()
+NEWEST, OLDEST = VERSIONS[0], VERSIONS[-1]
+AUTO, DIALOGS = "auto", "dialogs"
 SEEN_S = 10.0
 """Hang guard for what the README promises within about 1-2 s (a fact the daemon
 polls every 0.5 s): generous, since a loaded CI machine must not fail it; the
@@ -52,13 +66,23 @@ NOTIFICATION_S = 15.0
 API_ERROR_RUNS = 20
 CONCURRENT_TURNS = 5
 """API-error turns run this many at a time: quicker, and more chances for a late event."""
-LONG_TOOL = "sleep 60 && touch approved"
-"""A command Claude asks permission for (a bare ``sleep`` it runs unasked), running long."""
+LONG_TOOL = "touch started && sleep 60 && touch approved"
+"""A command Claude asks permission for (a bare ``sleep`` it runs unasked, and 2.1.332
+refuses a command that starts with a long one), running long."""
+RUNNING_TOOL = "touch started && sleep 4 && touch finished"
+"""A command auto mode runs unasked, long enough to be seen running."""
+RISKY_TOOL = "rm -rf ../work-old && git push --force origin main"
+"""A command auto mode's safety check must look at: behind a base URL that is not Anthropic's
+(the fake), the check cannot run, and Claude asks the person (``agent_needs_input``)."""
+AUTO_MODE_DIALOG = "Auto mode can't check actions"
+AUTO_MODE_CHOICE = "needs your choice"
+SUBAGENT_TOOL = "touch made-by-subagent"
+PLAN_FIRST_LINE = "Rename the cart module"
 SLOW_REPLY_S = 30
 """A reply streamed over this long: far longer than the test waits for it."""
-READY = "? for shortcuts"
 STREAMING = "esc to interrupt"
 PERMISSION_DIALOG = "Do you want to proceed?"
+PLAN_DIALOG = "Exit plan mode?"
 QUESTION_DIALOG = "Enter to select"
 COMPACT_REFUSED = "Not enough messages to compact."
 EVENT_LOG = "hook-events.jsonl"
@@ -66,9 +90,42 @@ EVENT_LOG = "hook-events.jsonl"
 of Notification and PermissionRequest: what Claude fired, to compare with what showed."""
 
 
+@dataclass(frozen=True)
+class Variant:
+    """Which Claude Code, in which permission mode, with which of our handlers."""
+
+    version: str
+    mode: str = AUTO
+    handler: str = "python"
+
+    def __str__(self) -> str:
+        return f"{self.version}-{self.mode}-{self.handler}"
+
+
+def variants(versions: list[str] = VERSIONS, modes: tuple[str, ...] = (AUTO,),
+             handlers: tuple[str, ...] = ("python",)) -> list[Variant]:
+    """Every combination asked for, each once (with one version asked for, NEWEST is OLDEST)."""
+    return list(dict.fromkeys(Variant(v, m, h) for v in dict.fromkeys(versions) for m in modes for h in handlers))
+
+
+EVERY_VERSION = variants()
+DIALOGS_ON_EVERY_VERSION = variants(modes=(DIALOGS,))
+
+
 @pytest.fixture
-def offline(tmp_path: Path, daemon: RunningDaemon) -> Iterator[OfflineClaude]:
-    claude = OfflineClaude(tmp_path / "home", tmp_path / "work", daemon.address)
+def variant(request: pytest.FixtureRequest) -> Variant:
+    """The test's own, from ``@pytest.mark.parametrize("variant", ..., indirect=True)``."""
+    return request.param  # type: ignore[no-any-return]
+
+
+def with_variants(chosen: list[Variant]) -> pytest.MarkDecorator:
+    return pytest.mark.parametrize("variant", chosen, ids=str, indirect=True)
+
+
+@pytest.fixture
+def offline(tmp_path: Path, daemon: RunningDaemon, variant: Variant) -> Iterator[OfflineClaude]:
+    claude = OfflineClaude(tmp_path / "home", tmp_path / "work", daemon.address, version=variant.version,
+                           dialogs=variant.mode == DIALOGS)
     log = tmp_path / EVENT_LOG
     capture = {"hooks": [{"type": "command", "command": f"{{ cat; echo; }} >> {log}", "timeout": 5}]}
     claude.write_settings({"hooks": {"Notification": [capture], "PermissionRequest": [capture]}})
@@ -83,12 +140,12 @@ def timeline(daemon: RunningDaemon) -> Iterator[Timeline]:
     recorder.stop()
 
 
-@pytest.fixture(params=list(HANDLERS))
-def hooked(request: pytest.FixtureRequest, offline: OfflineClaude) -> OfflineClaude:
-    """The CLI with our hooks registered by the real installer, once per handler."""
-    settings = offline.install_hooks(*HANDLERS[request.param])
+@pytest.fixture
+def hooked(variant: Variant, offline: OfflineClaude) -> OfflineClaude:
+    """The CLI with our hooks registered by the real installer, with the variant's handler."""
+    settings = offline.install_hooks(*HANDLERS[variant.handler])
     commands = {hook["command"] for groups in settings["hooks"].values() for group in groups for hook in group["hooks"]}
-    assert any(("agent-console-hook" if request.param == "shell" else " hook") in c for c in commands), commands
+    assert any(("agent-console-hook" if variant.handler == "shell" else " hook") in c for c in commands), commands
     return offline
 
 
@@ -102,12 +159,18 @@ class Interactive:
 
 
 @pytest.fixture
-def interactive(hooked: OfflineClaude, timeline: Timeline) -> Iterator[Interactive]:
+def claude_options() -> tuple[str, ...]:
+    """Options of the interactive ``claude``; a test overrides it (``--permission-mode plan``)."""
+    return ()
+
+
+@pytest.fixture
+def interactive(hooked: OfflineClaude, timeline: Timeline, claude_options: tuple[str, ...]) -> Iterator[Interactive]:
     """``claude`` in a private tmux server, once its prompt and its session are shown."""
     socket_dir = Path(tempfile.mkdtemp(prefix="ac-tmux-"))  # short: a socket path must fit in 108 bytes
     pane = TmuxPane(socket_dir / "sock", hooked.env)
-    pane.start([claude_executable()], hooked.workdir)
-    pane.wait_for(READY)
+    pane.start([claude_executable(hooked.version), *claude_options], hooked.workdir)
+    pane.wait_ready()
     session_id = timeline.wait_for("no session appeared", lambda: timeline.session_ids()[-1:])[0]
     timeline.wait_status(session_id, "attention", SEEN_S)
     yield Interactive(pane, session_id, hooked.workdir)
@@ -149,6 +212,7 @@ def hold(timeline: Timeline, session_ids: list[str], status: str, seconds: float
 # --- print mode --------------------------------------------------------------------------------
 
 
+@with_variants(variants(handlers=tuple(HANDLERS)))
 def test_print_turn_with_a_tool(hooked: OfflineClaude, timeline: Timeline) -> None:
     """SessionStart, UserPromptSubmit, PreToolUse, PostToolUse, Stop, SessionEnd: working, then closed."""
     done = hooked.print_turn("@@bash touch made-by-claude@@", "--allowedTools", "Bash")
@@ -163,6 +227,7 @@ def test_print_turn_with_a_tool(hooked: OfflineClaude, timeline: Timeline) -> No
     assert len(timeline.session_ids()) == 1
 
 
+@with_variants(EVERY_VERSION + variants([NEWEST], handlers=("shell",)))
 def test_api_errors_never_reopen_a_closed_session(hooked: OfflineClaude, timeline: Timeline) -> None:
     """Hooks run in the background, so StopFailure's may land after SessionEnd's: it must not reopen."""
     with ThreadPoolExecutor(CONCURRENT_TURNS) as pool:
@@ -182,6 +247,7 @@ def test_api_errors_never_reopen_a_closed_session(hooked: OfflineClaude, timelin
 # --- interactive, in tmux ----------------------------------------------------------------------
 
 
+@with_variants(DIALOGS_ON_EVERY_VERSION + variants([NEWEST], modes=(DIALOGS,), handlers=("shell",)))
 def test_permission_approved_reads_working_then_esc_reads_interrupted(interactive: Interactive, timeline: Timeline) -> None:
     pane, session_id = interactive.pane, interactive.session_id
     pane.type(f"@@bash {LONG_TOOL}@@")
@@ -189,12 +255,14 @@ def test_permission_approved_reads_working_then_esc_reads_interrupted(interactiv
     timeline.wait_for("no permission detail", lambda: detail(timeline.latest(session_id)) == f"Bash: {LONG_TOOL}"
                       and timeline.latest(session_id)["status"] == "attention", SEEN_S)
     mark, approved = timeline.mark(), time.monotonic()
-    pane.keys("Enter")
+    pane.choose("Yes")
     running = timeline.wait_status(session_id, "working", SEEN_S, since=mark)
+    assert detail(running.session) == f"Bash: {LONG_TOOL}", timeline.describe()
     print(f"approved tool read working after {running.at - approved:.2f} s")
     escape_reads_interrupted(pane, timeline, session_id)
 
 
+@with_variants(EVERY_VERSION)
 def test_esc_while_the_model_streams_reads_interrupted(interactive: Interactive, timeline: Timeline) -> None:
     """No hook fires after Esc; the transcript's interrupt marker is the only fact."""
     pane, session_id = interactive.pane, interactive.session_id
@@ -205,17 +273,19 @@ def test_esc_while_the_model_streams_reads_interrupted(interactive: Interactive,
     escape_reads_interrupted(pane, timeline, session_id)
 
 
+@with_variants(DIALOGS_ON_EVERY_VERSION)
 def test_permission_denied_stays_attention(interactive: Interactive, timeline: Timeline) -> None:
     pane, session_id = interactive.pane, interactive.session_id
     pane.type("@@bash touch never-made@@")
     pane.wait_for(PERMISSION_DIALOG)
     timeline.wait_for("no permission", lambda: detail(timeline.latest(session_id)) == "Bash: touch never-made", SEEN_S)
-    pane.keys("3")
-    pane.wait_for(READY)
+    pane.choose("No")
+    pane.wait_ready()
     hold(timeline, [session_id], "attention", QUIET_WINDOW_S)
     assert not (interactive.workdir / "never-made").exists()
 
 
+@with_variants(EVERY_VERSION)
 def test_ask_user_question_reads_question_until_answered(interactive: Interactive, timeline: Timeline, tmp_path: Path) -> None:
     pane, session_id = interactive.pane, interactive.session_id
     mark = timeline.mark()
@@ -235,6 +305,7 @@ def test_ask_user_question_reads_question_until_answered(interactive: Interactiv
     assert detail(answered.session) == TOOL_DONE_TEXT, timeline.describe()
 
 
+@with_variants(EVERY_VERSION)
 def test_compact_keeps_the_session(interactive: Interactive, timeline: Timeline) -> None:
     """PreCompact, SessionStart (compact, same id), PostCompact: working, then the person's turn."""
     pane, session_id = interactive.pane, interactive.session_id
@@ -251,6 +322,7 @@ def test_compact_keeps_the_session(interactive: Interactive, timeline: Timeline)
     assert timeline.session_ids() == [session_id], timeline.describe()
 
 
+@with_variants(EVERY_VERSION)
 def test_a_refused_compact_reads_attention(interactive: Interactive, timeline: Timeline) -> None:
     """/compact of one exchange: PreCompact fires, Claude refuses and no hook follows; the
     transcript's record of the refusal makes it the person's turn again."""
@@ -268,6 +340,7 @@ def test_a_refused_compact_reads_attention(interactive: Interactive, timeline: T
     hold(timeline, [session_id], "attention", QUIET_WINDOW_S)
 
 
+@with_variants(EVERY_VERSION)
 def test_clear_closes_as_cleared_and_opens_a_new_session(interactive: Interactive, timeline: Timeline) -> None:
     pane, session_id = interactive.pane, interactive.session_id
     pane.type("/clear")
@@ -280,6 +353,7 @@ def test_clear_closes_as_cleared_and_opens_a_new_session(interactive: Interactiv
     assert_never_reopened(timeline, session_id)
 
 
+@with_variants(EVERY_VERSION)
 def test_exit_closes_as_session_end(interactive: Interactive, timeline: Timeline) -> None:
     pane, session_id = interactive.pane, interactive.session_id
     pane.type("/exit")
@@ -288,6 +362,7 @@ def test_exit_closes_as_session_end(interactive: Interactive, timeline: Timeline
     hold(timeline, [session_id], "closed", LATE_EVENT_WINDOW_S)
 
 
+@with_variants(EVERY_VERSION)
 def test_kill_9_closes_as_process_exited(interactive: Interactive, timeline: Timeline) -> None:
     pane, session_id = interactive.pane, interactive.session_id
     owner = pane.pid()
@@ -295,3 +370,112 @@ def test_kill_9_closes_as_process_exited(interactive: Interactive, timeline: Tim
     os.kill(owner, signal.SIGKILL)
     closed = timeline.wait_status(session_id, "closed", KILL_SEEN_S)
     assert closed.session["close_reason"] == "process-exited", timeline.describe()
+
+
+# --- what 2.1.332 brought: auto mode, background subagents, deferred plan approval -------------
+
+
+def logged(tmp_path: Path, notification_type: str, timeout_s: float = NOTIFICATION_S) -> dict[str, object]:
+    """The payload of the first Notification of ``notification_type`` Claude fired, once it has."""
+    log = tmp_path / EVENT_LOG
+
+    def found() -> dict[str, object] | None:
+        lines = log.read_text().splitlines() if log.exists() else []
+        payloads = (json.loads(line) for line in lines if line.strip().startswith("{"))
+        return next((p for p in payloads if p.get("notification_type") == notification_type), None)
+
+    return deadline_wait(found, timeout_s,  # type: ignore[return-value]
+                         lambda: f"no {notification_type} Notification: {log.read_text() if log.exists() else ''}")
+
+
+def shows(timeline: Timeline, session_id: str, status: str, shown: str, permission: bool | None = None) -> bool:
+    latest = timeline.latest(session_id)
+    return latest["status"] == status and detail(latest) == shown and permission in (None, latest.get("permission"))
+
+
+def first_change(timeline: Timeline, since: int, session_id: str, status: str, shown: str) -> Change | None:
+    return next((c for c in timeline.changes[since:]
+                 if c.session["id"] == session_id and c.status == status and detail(c.session) == shown), None)
+
+
+@with_variants(variants([NEWEST]))
+def test_a_tool_auto_mode_runs_unasked_reads_working_with_its_detail(interactive: Interactive, timeline: Timeline) -> None:
+    """Auto mode (2.1.332's default): PreToolUse, the tool runs, PostToolUse; no dialog."""
+    pane, session_id = interactive.pane, interactive.session_id
+    mark = timeline.mark()
+    pane.type(f"@@bash {RUNNING_TOOL}@@")
+    timeline.wait_for("the running tool was not named", lambda: first_change(
+        timeline, mark, session_id, "working", f"Bash: {RUNNING_TOOL}"), SEEN_S)
+    assert not (interactive.workdir / "finished").exists(), "seen while the tool still ran"
+    done = timeline.wait_status(session_id, "attention", SEEN_S + 4, since=mark)
+    assert detail(done.session) == TOOL_DONE_TEXT, timeline.describe()
+    assert (interactive.workdir / "finished").exists()
+    assert not pane.options(), "auto mode asked nothing"
+
+
+@with_variants(DIALOGS_ON_EVERY_VERSION)
+def test_a_subagents_permission_reads_attention_until_its_tool_runs(
+    interactive: Interactive, timeline: Timeline, tmp_path: Path
+) -> None:
+    """2.1.332 runs the subagent in the background: the main turn's Stop (with background_tasks)
+    lands after the subagent's PermissionRequest, and the reminder 6 s later; neither may hide
+    the dialog.  2.1.197 runs it in the foreground."""
+    pane, session_id = interactive.pane, interactive.session_id
+    mark = timeline.mark()
+    pane.type(f"@@agent bash {SUBAGENT_TOOL}@@")
+    pane.wait_for(PERMISSION_DIALOG)
+    asked = timeline.wait_for("the subagent's dialog did not read attention", lambda: first_change(
+        timeline, mark, session_id, "attention", f"Bash: {SUBAGENT_TOOL}"), SEEN_S)
+    logged(tmp_path, "permission_prompt")
+    hold_shown = lambda: shows(timeline, session_id, "attention", f"Bash: {SUBAGENT_TOOL}", True)  # noqa: E731
+    assert_holds(hold_shown, LATE_EVENT_WINDOW_S, lambda: f"the dialog stopped showing; {timeline.describe()}")
+    from_dialog = timeline.of(session_id)[timeline.of(session_id).index(asked):]
+    assert all(c.status == "attention" and c.session.get("permission") for c in from_dialog), timeline.describe()
+    mark = timeline.mark()
+    pane.choose("Yes")
+    timeline.wait_status(session_id, "working", SEEN_S, since=mark)
+    answered = timeline.wait_status(session_id, "attention", COMMAND_TIMEOUT_S, since=mark)
+    assert detail(answered.session) in (TOOL_DONE_TEXT, REPLY_FIRST_LINE), timeline.describe()
+    assert (interactive.workdir / SUBAGENT_TOOL.split()[-1]).exists()
+
+
+@with_variants(variants([NEWEST]))
+def test_auto_mode_asking_the_person_reads_attention_with_its_message(
+    interactive: Interactive, timeline: Timeline, tmp_path: Path
+) -> None:
+    """Found for real here: the fake API is a base URL that is not Anthropic's, so auto mode's
+    safety check cannot run, and Claude asks the person.  Its Notification (agent_needs_input)
+    comes about 6 s after the dialog; Claude's state file says ``waiting`` at once."""
+    pane, session_id = interactive.pane, interactive.session_id
+    mark, typed = timeline.mark(), time.monotonic()
+    pane.type(f"@@bash {RISKY_TOOL}@@")
+    waiting = timeline.wait_status(session_id, "attention", NOTIFICATION_S, since=mark)
+    assert detail(waiting.session) == f"Bash: {RISKY_TOOL}", timeline.describe()
+    pane.wait_for(AUTO_MODE_DIALOG)
+    notification = logged(tmp_path, "agent_needs_input")
+    noticed = time.monotonic()
+    message = str(notification["message"])
+    assert AUTO_MODE_CHOICE in message
+    told = timeline.wait_for("the message did not show", lambda: first_change(
+        timeline, mark, session_id, "attention", message), SEEN_S)
+    assert waiting.at < noticed, "the state file told before the Notification came"
+    print(f"attention {waiting.at - typed:.2f} s after the prompt (state file); the Notification's message "
+          f"{max(0.0, told.at - noticed):.2f} s after its hook wrote it")
+    pane.keys("Escape")
+
+
+@with_variants(EVERY_VERSION)
+@pytest.mark.parametrize("claude_options", [("--permission-mode", "plan")])
+def test_a_plan_approval_reads_attention_with_the_plans_first_line(interactive: Interactive, timeline: Timeline) -> None:
+    """ExitPlanMode (deferred in 2.1.332: loaded by ToolSearch first) asks to approve the plan,
+    which Claude reads from the plan file the model wrote."""
+    pane, session_id = interactive.pane, interactive.session_id
+    mark = timeline.mark()
+    pane.type(f"@@plan {PLAN_FIRST_LINE}@@")
+    asked = timeline.wait_for("the plan's approval did not read attention", lambda: first_change(
+        timeline, mark, session_id, "attention", PLAN_FIRST_LINE), SEEN_S)
+    assert asked.session.get("permission") is True, timeline.describe()
+    mark = timeline.mark()
+    pane.choose("Yes")
+    done = timeline.wait_status(session_id, "attention", SEEN_S, since=mark)
+    assert detail(done.session) == TOOL_DONE_TEXT, timeline.describe()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from agent_console.agents.claude_code.state_files import MAX_STATE_BYTES, StateFiles, state_path
+from agent_console.agents.claude_code.state_files import MAX_STATE_BYTES, SETTLE_MS, StateFiles, state_path
 from agent_console.daemon.store import SessionStore
 from agent_console.system import boottime
 from agent_console.vocabulary import Status
@@ -44,9 +44,10 @@ def store(tmp_path: Path, owner: Owner) -> tuple[SessionStore, StateFiles]:
 
 
 def write_state(config: Path, **changes: object) -> Path:
+    settled = int(time.time() * 1000) - SETTLE_MS
     state = {"pid": PID, "sessionId": SESSION, "cwd": "/home/dev/shop", "procStart": str(START),
              "kind": "interactive", "status": "waiting", "waitingFor": "input needed",
-             "updatedAt": int(time.time() * 1000), "statusUpdatedAt": int(time.time() * 1000), "version": "2.1.332"}
+             "updatedAt": settled, "statusUpdatedAt": settled, "version": "2.1.332"}
     path = config / "sessions" / f"{PID}.json"
     path.write_text(json.dumps({**state, **changes}))
     return path
@@ -69,6 +70,14 @@ def test_without_a_detail_it_names_what_claude_waits_for(tmp_path: Path, store: 
     store[0].set(SESSION, "working", detail="")
     write_state(tmp_path, waitingFor="permission prompt")
     assert looked(store) == [(Status.ATTENTION, "permission prompt")]
+
+
+def test_a_wait_counts_once_the_hooks_had_time_to_land(tmp_path: Path, store: tuple[SessionStore, StateFiles]) -> None:
+    """The PreToolUse naming the tool is stamped just before Claude's wait, and lands after it."""
+    write_state(tmp_path, statusUpdatedAt=int(time.time() * 1000))
+    assert looked(store) == []
+    time.sleep(SETTLE_MS / 1000)
+    assert looked(store) == [(Status.ATTENTION, "Bash: rm -rf build")], "the same file, read again once settled"
 
 
 def test_the_observation_is_stamped_when_claude_changed_its_status(

@@ -9,7 +9,8 @@ open", ...) and ``statusUpdatedAt`` (epoch milliseconds).  It has no detail,
 no history and no close reason, and a ``kill -9`` leaves it behind.
 
 The one doubt it settles: a session that reads ``working`` while the file
-says Claude ``waiting`` for the person since after our newest event.  Seen
+says Claude ``waiting`` for the person since after our newest event, for at
+least ``SETTLE_MS``.  Seen
 with auto mode's "needs your choice" (its ``agent_needs_input`` Notification
 comes about 6 s after the dialog, its PreToolUse before it), and it covers a
 dialog whose hook is late or lost.  It then reads ``attention``, keeping the
@@ -31,6 +32,7 @@ longer runs.  Nothing here raises.
 import json
 import os
 import stat
+import time
 from collections.abc import Callable
 from pathlib import PurePosixPath
 
@@ -45,6 +47,12 @@ MAX_STATE_BYTES = 16 * 1024
 
 MAX_WATCHED = 64
 """State files looked at in one look: those of the most recently active working sessions."""
+
+SETTLE_MS = 1000
+"""How old Claude's ``waiting`` must be before it counts.  Its hooks run in the background and
+land a few hundred milliseconds after the fact; the PreToolUse that names the tool is stamped
+just before the wait, so a wait believed at once would make it late (seen on 2.1.332: the
+dialog read "dialog open" for 6 s instead of ``Bash: …``).  The wait itself is seconds long."""
 
 WAITING = "waiting"
 US_PER_MS = 1000
@@ -109,12 +117,16 @@ class StateFiles:
         version = (info.st_ino, info.st_size, info.st_mtime_ns)
         if self._read.get(session.id) == version or not stat.S_ISREG(info.st_mode):
             return None
-        self._read[session.id] = version
         state = _read_json(path)
-        if state is None or not _is_owners(state, session) or state.get("status") != WAITING:
+        updated = None if state is None else state.get("statusUpdatedAt")
+        if not isinstance(updated, int) or isinstance(updated, bool):
+            self._read[session.id] = version
             return None
-        updated = state.get("statusUpdatedAt")
-        if not isinstance(updated, int) or isinstance(updated, bool) or not self._is_running(*session.owner or (0, 0)):
+        if time.time_ns() // 1_000_000 - updated < SETTLE_MS:
+            return None  # read again at the next look, once the hooks have landed
+        self._read[session.id] = version
+        assert state is not None
+        if not _is_owners(state, session) or state.get("status") != WAITING or not self._is_running(*session.owner or (0, 0)):
             return None
         waiting_for = state.get("waitingFor")
         detail = session.detail or (detail_of(waiting_for) if isinstance(waiting_for, str) else "")
