@@ -250,19 +250,32 @@ class TmuxPane:
     def choose(self, option: str, timeout_s: float = COMMAND_TIMEOUT_S) -> None:
         """Move the dialog's mark down to the option whose text starts with ``option``, and take it.
 
-        By the screen's text, never by a digit: a digit's meaning moves between releases."""
+        By the screen's text, never by a digit: a digit's meaning moves between releases.
+        A dialog just shown may not take keys yet (2.1.332 drops an Enter that comes at
+        once), so each key is pressed again until the screen shows it was taken.
+        """
         def marked() -> str:
             return next((text for text, chosen in self.options().items() if chosen), "")
 
         deadline_wait(marked, timeout_s, lambda: f"no dialog showed:\n{self.screen()}")
         for _ in range(MAX_OPTIONS):
-            current = marked()
-            if current.startswith(option):
-                self.keys("Enter")
+            current = self.options()
+            if marked().startswith(option):
+                self.press_until("Enter", lambda: self.options() != current)
                 return
-            self.keys("Down")
-            deadline_wait(lambda: marked() != current, timeout_s, lambda: f"Down moved no mark:\n{self.screen()}")
+            self.press_until("Down", lambda: marked() not in ("", next(t for t, c in current.items() if c)))
         raise AssertionError(f"no option {option!r} in the dialog:\n{self.screen()}")
+
+    def press_until(self, key: str, taken: Callable[[], bool]) -> None:
+        """Press ``key`` until ``taken`` holds, at most ``SUBMIT_TRIES`` times, ``SUBMIT_CHECK_S`` apart."""
+        for _ in range(SUBMIT_TRIES):
+            self.keys(key)
+            deadline = time.monotonic() + SUBMIT_CHECK_S
+            while time.monotonic() < deadline:
+                if taken():
+                    return
+                time.sleep(POLL_S)
+        raise AssertionError(f"{key} was not taken after {SUBMIT_TRIES} presses:\n{self.screen()}")
 
     def prompt_line(self) -> str:
         """The last line that starts with Claude's prompt mark: the input line, or a dialog's chosen option."""

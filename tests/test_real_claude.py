@@ -85,6 +85,7 @@ PERMISSION_DIALOG = "Do you want to proceed?"
 PLAN_DIALOG = "Exit plan mode?"
 QUESTION_DIALOG = "Enter to select"
 COMPACT_REFUSED = "Not enough messages to compact."
+COMPACTED = "Compacted"
 EVENT_LOG = "hook-events.jsonl"
 """Where a user hook of the test's own (kept by install-hooks) appends the payloads
 of Notification and PermissionRequest: what Claude fired, to compare with what showed."""
@@ -195,9 +196,10 @@ def detail(session: dict[str, object]) -> str:
 
 
 def escape_reads_interrupted(pane: TmuxPane, timeline: Timeline, session_id: str) -> None:
-    """Press Esc: no hook fires, so ``attention``/``interrupted`` can only come from the transcript."""
+    """Press Esc (again, if Claude was not ready to take it): no hook fires, so
+    ``attention``/``interrupted`` can only come from the transcript."""
     mark, escaped = timeline.mark(), time.monotonic()
-    pane.keys("Escape")
+    pane.press_until("Escape", lambda: STREAMING not in pane.screen())
     interrupted = timeline.wait_status(session_id, "attention", SEEN_S, since=mark)
     assert detail(interrupted.session) == "interrupted", timeline.describe()
     print(f"Esc read attention after {interrupted.at - escaped:.2f} s")
@@ -322,10 +324,13 @@ def test_compact_keeps_the_session(interactive: Interactive, timeline: Timeline)
     assert timeline.session_ids() == [session_id], timeline.describe()
 
 
-@with_variants(EVERY_VERSION)
-def test_a_refused_compact_reads_attention(interactive: Interactive, timeline: Timeline) -> None:
+@with_variants(variants([OLDEST]))
+def test_a_refused_compact_reads_attention(
+    interactive: Interactive, timeline: Timeline, variant: Variant
+) -> None:
     """/compact of one exchange: PreCompact fires, Claude refuses and no hook follows; the
-    transcript's record of the refusal makes it the person's turn again."""
+    transcript's record of the refusal makes it the person's turn again.  2.1.332 compacts a
+    conversation of one exchange, so the refusal is tried on the oldest version."""
     pane, session_id = interactive.pane, interactive.session_id
     mark = timeline.mark()
     pane.type("hello")
@@ -333,7 +338,10 @@ def test_a_refused_compact_reads_attention(interactive: Interactive, timeline: T
     assert detail(replied.session) == REPLY_FIRST_LINE, timeline.describe()
     mark, typed = timeline.mark(), time.monotonic()
     pane.type("/compact")
-    pane.wait_for(COMPACT_REFUSED)
+    outcome = deadline_wait(lambda: next((t for t in (COMPACT_REFUSED, COMPACTED) if t in pane.screen()), None),
+                            COMMAND_TIMEOUT_S, lambda: f"/compact neither refused nor compacted:\n{pane.screen()}")
+    if outcome == COMPACTED:
+        pytest.skip(f"Claude Code {variant.version} compacts a conversation of one exchange: nothing is refused")
     refused = timeline.wait_status(session_id, "attention", SEEN_S, since=mark)
     assert detail(refused.session) == COMPACT_REFUSED, timeline.describe()
     print(f"a refused /compact read attention after {refused.at - typed:.2f} s")
