@@ -451,3 +451,12 @@ def test_an_end_or_a_start_closes_every_dialog(store: SessionStore) -> None:
     store.set("s", "attention", event="permission", detail="Bash: x", subagent=SUB)
     ended = store.set("s", "closed", reason="session-end")
     assert (ended.dialogs, ended.beneath, ended.awaiting_tool) == ((), None, False)
+
+
+def test_a_resumed_session_reopens_with_its_new_process(store: SessionStore) -> None:
+    """``claude --continue`` (2.1.332): SessionStart ``source: resume``, the same id, a new pid."""
+    store.set("s", "attention", event="session-start", pid=4242, pid_start=7, event_time=1_000)
+    store.sweep(stale_after_us=10**9, retention_us=10**9, owner_alive=lambda pid, start: False)
+    assert store.get("s").close_reason is CloseReason.PROCESS_EXITED
+    resumed = store.set("s", "attention", event="session-start", pid=5151, pid_start=9, event_time=2_000)
+    assert (resumed.status, resumed.owner, resumed.close_reason) == (Status.ATTENTION, (5151, 9), None)
