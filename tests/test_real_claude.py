@@ -487,3 +487,22 @@ def test_a_plan_approval_reads_attention_with_the_plans_first_line(interactive: 
     pane.choose("Yes")
     done = timeline.wait_status(session_id, "attention", SEEN_S, since=mark)
     assert detail(done.session) == TOOL_DONE_TEXT, timeline.describe()
+
+
+@with_variants(variants([NEWEST]))
+def test_continue_reopens_the_same_session_with_its_new_process(
+    interactive: Interactive, hooked: OfflineClaude, timeline: Timeline
+) -> None:
+    """2.1.332: ``claude --continue`` fires SessionStart ``source: resume`` with the same id."""
+    pane, session_id = interactive.pane, interactive.session_id
+    mark = timeline.mark()
+    pane.type("hello")
+    timeline.wait_status(session_id, "attention", SEEN_S, since=mark)
+    pane.type("/exit")
+    closed = timeline.wait_status(session_id, "closed", SEEN_S)
+    deadline_wait(lambda: not pane.tmux("list-panes", check=False), SEEN_S, lambda: "claude did not exit")
+    mark = timeline.mark()
+    again = pane.start([claude_executable(hooked.version), "--continue"], hooked.workdir)
+    reopened = timeline.wait_status(session_id, "attention", SEEN_S, since=mark)
+    assert reopened.session["pid"] == again != closed.session["pid"], timeline.describe()
+    assert timeline.session_ids() == [session_id], timeline.describe()
