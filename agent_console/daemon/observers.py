@@ -84,7 +84,7 @@ class Observers:
             self._arm()
 
     def _wanted(self) -> bool:
-        return self._follower.wanted() or self._approvals.watching or self._state_files.watching
+        return self._follower.wanted() or self._approvals.watching or self._state_files.wanted()
 
     def session_removed(self, session: Session) -> None:
         """Nothing to arm: a removal gives nothing to look at."""

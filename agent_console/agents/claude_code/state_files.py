@@ -21,7 +21,7 @@ also what a main thread shows while its background subagents run, and whether
 
 Bounded: only open Claude Code sessions that read ``working`` and whose
 owner process and transcript are known are looked at, on the daemon's
-observation tick (no timer of its own, armed while ``watching``: 2 looks a
+observation tick (no timer of its own, armed while ``wanted``: 2 looks a
 second while such a session exists, none otherwise); a ``stat`` each, and a
 read (at most ``MAX_STATE_BYTES``) only when the file changed.  A file whose ``pid``,
 ``sessionId`` or ``procStart`` is not the session's owner (a pid reused, a
@@ -81,10 +81,13 @@ class StateFiles:
         self._watched: set[str] = set()
         """Working Claude sessions whose state file is known."""
 
-    @property
-    def watching(self) -> bool:
-        """Whether a session reads working where its state file could say otherwise."""
+    def wanted(self) -> bool:
+        """Whether a session reads working where its state file could say otherwise: only
+        then is the daemon woken to look."""
         return bool(self._watched)
+
+    def notice_writes(self) -> None:
+        """Its files are looked at on each look, not told of by inotify."""
 
     def session_changed(self, session: Session, created: bool) -> None:
         if session.agent_type is AgentType.CLAUDE_CODE and session.status is Status.WORKING and state_path(session):
