@@ -20,7 +20,18 @@ MAX_HISTORY = 100
 """Transitions kept per session; the oldest is dropped when a new one comes."""
 
 MAX_SESSIONS = 10_000
-"""Sessions held at once; a Set that would create one more is refused."""
+"""Local sessions held at once; a Set that would create one more is refused.  Remote
+sessions are bounded apart (``MAX_REMOTE_HOSTS`` x ``MAX_SESSIONS_PER_HOST``), so no
+remote can fill the store and lock out this machine's own agents."""
+
+MAX_REMOTE_HOSTS = 32
+"""Remote hosts followed at once: a ``[remotes]`` table longer than this is refused."""
+
+MAX_HOST_NAME_CHARS = 32
+"""Characters in a remote host's name (letters, digits, ``.``, ``_``, ``-``), which prefixes its sessions' ids."""
+
+MAX_SESSIONS_PER_HOST = 1_000
+"""Sessions mirrored from one remote host; those past it are skipped and counted, not stored."""
 
 MAX_TERMINAL_VALUE_BYTES = 256
 """UTF-8 bytes in one value of the ``terminal`` attribute (a tty path, a tmux socket, a pane id)."""

@@ -64,3 +64,18 @@ class EventKind(StrEnum):
     Claude Code, the daemon looks for the tool starting."""
     REMINDER = "reminder"
     """A notification repeating a need already shown: it never turns a question into attention."""
+
+
+class HostState(StrEnum):
+    """A followed remote host's link, as ``agent-console remote`` sees it (``host_state``)."""
+
+    CONNECTING = "connecting"
+    """ssh is starting or the remote's snapshot has not arrived yet."""
+    CONNECTED = "connected"
+    """The remote's snapshot arrived and its changes stream in."""
+    UNREACHABLE = "unreachable"
+    """The link is down, ssh failed, or the remote's daemon is not running: its sessions are as last seen."""
+
+
+REMOTE_ID_SEPARATOR = ":"
+"""A remote session's id is its host's name, this, and the id the remote gave it (``h1:4f1c…``)."""

@@ -34,7 +34,10 @@ def documented_interface() -> Interface:
 def test_the_documented_file_is_the_sessions_interface() -> None:
     interface = documented_interface()
     assert interface.name == INTERFACE
-    assert set(contract(interface)["methods"]) == {"Set", "Get", "Remove", "Ack", "ListAll", "Snapshot"}
+    assert set(contract(interface)["methods"]) == {
+        "Set", "Get", "Remove", "Ack", "ListAll", "Snapshot",
+        "MirrorHost", "MirrorChanges", "SetHostState", "ForgetHost", "Hosts",
+    }
 
 
 async def test_the_running_service_reports_the_documented_interface(client: SessionsClient) -> None:

@@ -32,6 +32,7 @@ from dbus_fast.service import ServiceInterface, dbus_method, dbus_property, dbus
 
 from agent_console import __version__
 from agent_console.daemon.model import Session
+from agent_console.daemon.remote_hosts import RemoteHosts, check_host_name
 from agent_console.daemon.store import SessionStore
 from agent_console.errors import AgentConsoleError, Internal, InvalidArgs, NotFound, quoted
 from agent_console.limits import MAX_ID_LENGTH
@@ -43,10 +44,13 @@ from agent_console.wire.session_form import (
     attributes_from_wire,
     session_to_wire,
     sessions_to_bytes,
+    unwrap,
     valid_session_id,
 )
 
 log = logging.getLogger(__name__)
+
+Sessions = Annotated[list[dict[str, Variant]], DBusSignature("aa{sv}")]
 
 
 def _as_dbus_error(error: AgentConsoleError) -> DBusError:
@@ -91,11 +95,12 @@ def _bounded_id(session_id: str) -> str:
 
 
 class SessionsInterface(ServiceInterface):
-    def __init__(self, store: SessionStore) -> None:
+    def __init__(self, store: SessionStore, hosts: RemoteHosts | None = None) -> None:
         super().__init__(INTERFACE)
         self._store = store
         self._marshalled = MarshalledSessions()
         """Each session's bytes for ListAll and Snapshot, made as it changes: a listing only joins them."""
+        self._hosts = hosts or RemoteHosts(store)
         store.add_listener(self)
 
     @dbus_method()
@@ -140,6 +145,44 @@ class SessionsInterface(ServiceInterface):
         signals it holds with a ``seq`` up to this one, and knows of a gap after it."""
         return sessions_to_bytes(self._store.list_all(), self._store.sequence, self._marshalled)
 
+    @dbus_method()
+    @replies_with_named_errors
+    def MirrorHost(self, host: DBusStr, sessions: Sessions) -> DBusUInt32:
+        """A remote host's snapshot, from ``agent-console remote``: its sessions are now exactly these."""
+        return self._hosts.mirror_host(host, unwrap(sessions))
+
+    @dbus_method()
+    @replies_with_named_errors
+    def MirrorChanges(
+        self, host: DBusStr, changed: Sessions, removed: Annotated[list[str], DBusSignature("as")]
+    ) -> DBusUInt32:
+        return self._hosts.mirror_changes(host, unwrap(changed), removed)
+
+    @dbus_method()
+    @replies_with_named_errors
+    def SetHostState(self, host: DBusStr, state: DBusStr, detail: DBusStr) -> None:
+        self._hosts.set_state(host, state, detail)
+
+    @dbus_method()
+    @replies_with_named_errors
+    def ForgetHost(self, host: DBusStr) -> DBusUInt32:
+        return self._hosts.forget(check_host_name(host))
+
+    @dbus_method()
+    @replies_with_named_errors
+    def Hosts(self) -> Sessions:
+        return [
+            {
+                "name": Variant("s", record.name),
+                "state": Variant("s", record.state.value),
+                "since": Variant("t", record.since),
+                "detail": Variant("s", record.detail),
+                "sessions": Variant("u", self._hosts.session_count(record.name)),
+                "skipped": Variant("u", record.skipped),
+            }
+            for record in self._hosts.records()
+        ]
+
     @dbus_signal()
     def SessionChanged(self, session: dict[str, Variant]) -> DBusDict:
         return session
@@ -161,7 +204,9 @@ class SessionsInterface(ServiceInterface):
         return self._store.sequence
 
     def session_changed(self, session: Session, created: bool) -> None:
-        if created:
+        if session.host:
+            log.debug("session %r of host %r is %s", session.id, session.host, session.status.value)
+        elif created:
             log.info("session %r created (%s) in %r", session.id, session.status.value, session.working_dir)
         elif session.closed and session.close_reason is not CloseReason.USER:
             log.info("session %r closed: %s", session.id, session.close_reason)
@@ -173,7 +218,7 @@ class SessionsInterface(ServiceInterface):
             self._count_changed()
 
     def session_removed(self, session: Session) -> None:
-        log.info("session %r removed", session.id)
+        (log.debug if session.host else log.info)("session %r removed", session.id)
         self._marshalled.forget(session.id)
         self.SessionRemoved(session.id)
         self._count_changed()

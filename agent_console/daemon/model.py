@@ -124,6 +124,10 @@ class Session:
     thread_times: tuple[tuple[str, int], ...] = ()
     """(subagent, newest event_time) per thread heard from, most recent first, at most
     ``MAX_THREADS``: an event late within its own thread changes nothing at all."""
+    host: str = ""
+    """The remote host it was mirrored from (``agent_console.daemon.remote_hosts``); "" for this machine's."""
+    host_state: str = ""
+    """That host's link as the session last knew it (a ``HostState``); "" for this machine's."""
 
     @property
     def closed(self) -> bool:
@@ -136,7 +140,8 @@ class Session:
 
     @property
     def owner(self) -> tuple[int, int] | None:
-        return (self.pid, self.pid_start) if self.pid else None
+        """None for a remote session: its pid is the remote's, which that host's own daemon checks."""
+        return (self.pid, self.pid_start) if self.pid and not self.host else None
 
     @property
     def waiting(self) -> bool:
@@ -188,27 +193,31 @@ def _one_line(value: str) -> str:
 
 
 _TEXT = {"type": "str", "strict": True}
+ID_SCHEMA = {**_TEXT, "min_length": 1, "max_length": MAX_ID_LENGTH}
+STATUS_SCHEMA = one_of(Status, _lowercase)
+AGENT_TYPE_SCHEMA = one_of(AgentType, _lowercase)
+WORKING_DIR_SCHEMA = after(_path_fits, _TEXT)
+TERMINAL_SCHEMA = after(_terminal_known_and_bounded, {"type": "dict", "keys_schema": _TEXT, "values_schema": _TEXT})
+DETAIL_SCHEMA = after(_one_line, {**_TEXT, "max_length": MAX_DETAIL_CHARS})
+"""The bounds of a session's fields, for a Set and for a session mirrored from a remote host alike."""
 
 
 @dataclass(frozen=True, slots=True)
 class SessionUpdate:
     """One Set request, checked against every bound before it is applied (``parse``)."""
 
-    session_id: str = checked({**_TEXT, "min_length": 1, "max_length": MAX_ID_LENGTH})
-    status: Status = checked(one_of(Status, _lowercase))
-    working_dir: str | None = checked(optional(after(_path_fits, _TEXT)), None)
-    agent_type: AgentType | None = checked(optional(one_of(AgentType, _lowercase)), None)
+    session_id: str = checked(ID_SCHEMA)
+    status: Status = checked(STATUS_SCHEMA)
+    working_dir: str | None = checked(optional(WORKING_DIR_SCHEMA), None)
+    agent_type: AgentType | None = checked(optional(AGENT_TYPE_SCHEMA), None)
     pid: int | None = checked(optional({"type": "int", "strict": True, "ge": 1, "le": MAX_PID}), None)
     pid_start: int | None = checked(optional({"type": "int", "strict": True, "ge": 0}), None)
     reason: CloseReason | None = checked(optional(one_of(CloseReason, _callers_reason)), None)
-    terminal: dict[str, str] | None = checked(
-        optional(after(_terminal_known_and_bounded, {"type": "dict", "keys_schema": _TEXT, "values_schema": _TEXT})),
-        None,
-    )
+    terminal: dict[str, str] | None = checked(optional(TERMINAL_SCHEMA), None)
     shared_owner: bool | None = checked(optional({"type": "bool", "strict": True}), None)
     """The owner process hosts many sessions at once (a Codex app-server, an
     opencode server), so this one replaces none of its others."""
-    detail: str | None = checked(optional(after(_one_line, {**_TEXT, "max_length": MAX_DETAIL_CHARS})), None)
+    detail: str | None = checked(optional(DETAIL_SCHEMA), None)
     event_time: int | None = checked(optional({"type": "int", "strict": True, "ge": 0, "le": 2**64 - 1}), None)
     transcript_path: str | None = checked(optional(after(_absolute, after(_path_fits, _TEXT))), None)
     event: EventKind | None = checked(optional(one_of(EventKind, _lowercase)), None)

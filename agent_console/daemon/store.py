@@ -37,7 +37,7 @@ from agent_console.daemon.model import (
     new_session,
     with_late_start,
 )
-from agent_console.errors import LimitExceeded
+from agent_console.errors import InvalidArgs, LimitExceeded, quoted
 from agent_console.limits import MAX_SESSIONS
 from agent_console.vocabulary import CloseReason, Status
 
@@ -67,6 +67,8 @@ class SessionStore:
         """Changes and removals so far: the ``seq`` of the latest one."""
         self._ids_by_owner: dict[tuple[int, int], set[str]] = {}
         """Sessions by owner process, so a new owner's Set finds its siblings without a scan."""
+        self._ids_by_host: dict[str, set[str]] = {}
+        """Remote sessions by host: what a host's snapshot replaces, and what ``MAX_SESSIONS`` leaves out."""
 
     def add_listener(self, listener: StoreListener) -> None:
         self._listeners.append(listener)
@@ -91,7 +93,11 @@ class SessionStore:
         """
         update = SessionUpdate.parse(session_id=session_id, status=status, **attributes)
         current = self._sessions.get(update.session_id)
-        if current is None and len(self._sessions) >= MAX_SESSIONS:
+        if current is not None and current.host:
+            raise InvalidArgs(
+                f"session {quoted(session_id)} is mirrored from host {current.host!r}: it changes there, not here"
+            )
+        if current is None and self.local_count() >= MAX_SESSIONS:
             raise LimitExceeded(
                 f"the store holds {MAX_SESSIONS} sessions, its limit; remove closed ones first"
             )
@@ -127,6 +133,27 @@ class SessionStore:
             self._close_others_of(session, now)
         return session
 
+    def mirror(self, session: Session) -> bool:
+        """Store a remote host's session as that host's daemon has it; False when nothing changed.
+
+        Its rules ran on the remote: here it is only copied, so it is neither
+        merged with an update nor checked against this machine's processes.
+        """
+        current = self._sessions.get(session.id)
+        if current is not None and not current.host:
+            raise InvalidArgs(f"a local session has the id {quoted(session.id)}")
+        if current is not None and replace(current, seq=0) == session:
+            return False
+        self._put(session, created=current is None)
+        return True
+
+    def ids_of_host(self, host: str) -> frozenset[str]:
+        return frozenset(self._ids_by_host.get(host, ()))
+
+    def local_count(self) -> int:
+        """This machine's sessions: the ones ``MAX_SESSIONS`` bounds."""
+        return len(self._sessions) - sum(map(len, self._ids_by_host.values()))
+
     def remove(self, session_id: str) -> Session | None:
         session = self._sessions.pop(session_id, None)
         if session is not None:
@@ -161,6 +188,8 @@ class SessionStore:
         now = self._now()
         alive: dict[tuple[int, int], bool] = {}
         for session in list(self._sessions.values()):
+            if session.host:
+                continue  # its own host's daemon tells its truth
             if session.closed:
                 if now.monotonic - session.since_monotonic >= retention_us:
                     self.remove(session.id)
@@ -196,12 +225,19 @@ class SessionStore:
             self._unindex(previous)
         if session.owner is not None:
             self._ids_by_owner.setdefault(session.owner, set()).add(session.id)
+        if session.host:
+            self._ids_by_host.setdefault(session.host, set()).add(session.id)
         self._sessions[session.id] = session
         for listener in self._listeners:
             listener.session_changed(session, created)
         return session
 
     def _unindex(self, session: Session) -> None:
+        if session.host:
+            ids = self._ids_by_host[session.host]
+            ids.discard(session.id)
+            if not ids:
+                del self._ids_by_host[session.host]
         if session.owner is None:
             return
         ids = self._ids_by_owner[session.owner]

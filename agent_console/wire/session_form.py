@@ -38,6 +38,8 @@ SESSION_TYPES: dict[str, str] = {
     "detail": "s",
     "permission": "b",
     "seen": "b",
+    "host": "s",
+    "host_state": "s",
     "history": "aa{sv}",
 }
 """The keys of a session on the wire with their D-Bus types: what a subscriber checks a signal against."""
@@ -62,6 +64,8 @@ def session_values(session: "Session") -> dict[str, object]:
         "detail": session.detail,
         "permission": session.awaiting_tool,
         "seen": session.seen,
+        "host": session.host,
+        "host_state": session.host_state,
     }
 
 
