@@ -33,6 +33,22 @@ MAX_HOST_NAME_CHARS = 32
 MAX_SESSIONS_PER_HOST = 1_000
 """Sessions mirrored from one remote host; those past it are skipped and counted, not stored."""
 
+MAX_REMOTE_LINE_BYTES = 8 * 1024 * 1024
+"""Bytes in one line of a remote's ``watch --format json`` stream.  A snapshot of
+``MAX_SESSIONS_PER_HOST`` sessions takes about 0.5 MB (8 MB with every field at its
+bound); a longer line is skipped unread, and counted, so a remote cannot make the
+follower hold more than this of one line."""
+
+MAX_REMOTE_LINES_PER_S = 500
+"""Lines read from one remote per second; past it the follower stops reading until the
+next second, so ssh and TCP hold a flooding remote back instead of the follower's CPU."""
+
+MAX_REMOTE_CHANGES_PER_S = 200
+"""Sessions per second one host's follower may change in the daemon (a snapshot counts
+each of its sessions; a burst of up to ``MAX_SESSIONS_PER_HOST`` passes at once).  Changes
+past it wait, coalesced by id (only the latest of each is sent), so a flooding remote
+costs the daemon's subscribers at most this many signals a second."""
+
 MAX_TERMINAL_VALUE_BYTES = 256
 """UTF-8 bytes in one value of the ``terminal`` attribute (a tty path, a tmux socket, a pane id)."""
 

@@ -77,5 +77,8 @@ class HostState(StrEnum):
     """The link is down, ssh failed, or the remote's daemon is not running: its sessions are as last seen."""
 
 
+HOST_NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}"
+"""A remote host's name (at most ``MAX_HOST_NAME_CHARS``, 32): safe in an id, a log line and a TOML key."""
+
 REMOTE_ID_SEPARATOR = ":"
 """A remote session's id is its host's name, this, and the id the remote gave it (``h1:4f1c…``)."""

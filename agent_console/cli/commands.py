@@ -16,6 +16,7 @@ from agent_console.cli import (
     focus_command,
     hook_settings,
     notify_command,
+    remote_command,
     service_command,
     sessions,
     status,
@@ -50,6 +51,7 @@ def parser() -> Parser:
     focus_command.register(commands)
     status.register(commands)
     notify_command.register(commands)
+    remote_command.register(commands)
     hook_settings.register(commands)
     service_command.register(commands)
     widget_command.register(commands)

@@ -99,6 +99,13 @@ class BlockingSessionsClient:
     def list_all(self) -> list[SessionDict]:
         return self._call("ListAll", "", [])
 
+    def hosts(self) -> list[SessionDict]:
+        """Every remote host followed: name, state, since, detail, sessions, skipped."""
+        return self._call("Hosts", "", [])
+
+    def forget_host(self, host: str) -> int:
+        return self._call("ForgetHost", "s", [host])
+
     def version(self) -> str:
         """The daemon's ``Version`` property; like any call, it starts an activatable daemon."""
         return self._call_on(BUS_NAME, OBJECT_PATH, PROPERTIES_INTERFACE, "Get", "ss", [INTERFACE, "Version"])

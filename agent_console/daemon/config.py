@@ -21,12 +21,15 @@ notifier's table has a typo, and the notifier refuses to start.
 """
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 from agent_console.daemon.validation import Checker, ValidationError, checked
-from agent_console.errors import InvalidArgs
+from agent_console.errors import InvalidArgs, quoted
+from agent_console.limits import MAX_REMOTE_HOSTS
+from agent_console.vocabulary import HOST_NAME_PATTERN
 
 ONE_DAY_S = 86_400.0
 MAX_SOUND_NAME_CHARS = 64
@@ -54,13 +57,34 @@ class NotifyConfig:
     quiet_when_visible: bool = checked({"type": "bool", "strict": True}, True)
 
 
-SECTIONS = ("notify",)
+MAX_DESTINATION_CHARS = 255
+"""An ssh destination (``user@host``, a ``Host`` alias, ``ssh://user@host:port``)."""
+MAX_COMMAND_CHARS = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteConfig:
+    """One entry of ``[remotes]``: ``NAME = "DESTINATION"``, or
+    ``NAME = { destination = "...", command = "/path/to/agent-console" }``
+    for a host whose non-interactive shell does not find ``agent-console``."""
+
+    destination: str = checked(
+        {"type": "str", "max_length": MAX_DESTINATION_CHARS, "pattern": r"^[^-\s\x00-\x1f][^\s\x00-\x1f]*$"}
+    )
+    command: str = checked(
+        {"type": "str", "min_length": 1, "max_length": MAX_COMMAND_CHARS, "pattern": r"^[^\x00-\x1f]+$"},
+        "agent-console",
+    )
+
+
+SECTIONS = ("notify", "remotes")
 """Tables that belong to other programs than the daemon, each checked by its own program."""
 
 Config = TypeVar("Config")
 
 _check_daemon = Checker(DaemonConfig, extra="forbid")
 _check_notify = Checker(NotifyConfig, extra="forbid")
+_check_remote = Checker(RemoteConfig, extra="forbid")
 
 
 def default_path() -> Path:
@@ -77,6 +101,30 @@ def load_config(path: Path | None, overrides: dict[str, Any]) -> DaemonConfig:
 def load_notify_config(path: Path | None) -> NotifyConfig:
     """The ``[notify]`` table of ``path`` (default location if None)."""
     return _load(_check_notify, path, "notify", {})
+
+
+def load_remotes(path: Path | None) -> dict[str, RemoteConfig]:
+    """The ``[remotes]`` table of ``path`` (default location if None), each entry checked."""
+    source = path or default_path()
+    table = _read_toml(source, required=path is not None).get("remotes", {})
+    if not isinstance(table, dict):
+        raise InvalidArgs(f"{source}: remotes: must be a table, [remotes]")
+    if len(table) > MAX_REMOTE_HOSTS:
+        raise InvalidArgs(f"{source}: remotes: at most {MAX_REMOTE_HOSTS} hosts")
+    remotes = {}
+    for name, value in table.items():
+        if not re.fullmatch(HOST_NAME_PATTERN, name):
+            raise InvalidArgs(f"{source}: remotes.{quoted(name)}: a name is 1 to 32 letters, digits, '.', '_' or '-'")
+        entry = {"destination": value} if isinstance(value, str) else value
+        if not isinstance(entry, dict):
+            raise InvalidArgs(f"{source}: remotes.{name}: a destination string or a table")
+        try:
+            remotes[name] = _check_remote(entry)
+        except ValidationError as error:
+            first = error.errors(include_url=False, include_input=False)[0]
+            key = ".".join(str(part) for part in first["loc"])
+            raise InvalidArgs(f"{source}: remotes.{name}.{key}: {first['msg']}") from None
+    return remotes
 
 
 def _load(check: Checker[Config], path: Path | None, section: str | None, overrides: dict[str, Any]) -> Config:

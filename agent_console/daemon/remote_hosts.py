@@ -49,10 +49,9 @@ from agent_console.limits import (
     MAX_REMOTE_HOSTS,
     MAX_SESSIONS_PER_HOST,
 )
-from agent_console.vocabulary import DEFAULT_AGENT, REMOTE_ID_SEPARATOR, AgentType, CloseReason, HostState, Status
+from agent_console.vocabulary import DEFAULT_AGENT, HOST_NAME_PATTERN, REMOTE_ID_SEPARATOR, AgentType, CloseReason, HostState, Status
 
-HOST_NAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._-]{{0,{MAX_HOST_NAME_CHARS - 1}}}")
-"""A host's name: short, and safe in an id, a log line, a unit's argument and a TOML key."""
+HOST_NAME = re.compile(HOST_NAME_PATTERN)
 
 _UINT64 = {"type": "int", "strict": True, "ge": 0, "le": 2**64 - 1}
 _FLAG = {"type": "bool", "strict": True}

@@ -197,3 +197,45 @@ def unwrap(value: Any) -> Any:
     if isinstance(value, list):
         return [unwrap(item) for item in value]
     return value
+
+
+def _fits(signature: str, value: object) -> bool:
+    """Whether ``value`` (plain, as JSON gives it) marshals as ``signature`` without error."""
+    if signature == "s":
+        return isinstance(value, str) and _utf8_encodable(value)
+    if signature == "b":
+        return isinstance(value, bool)
+    if signature in ("t", "u"):
+        return type(value) is int and 0 <= value < 2 ** (64 if signature == "t" else 32)
+    if signature == "a{ss}":
+        return isinstance(value, dict) and all(_fits("s", k) and _fits("s", v) for k, v in value.items())
+    return False
+
+
+def _utf8_encodable(text: str) -> bool:
+    """JSON may carry a lone surrogate (``\\ud800``), which no D-Bus string can."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def session_from_json(value: object) -> dict[str, Variant] | None:
+    """A session as another daemon's ``watch --format json`` printed it, back in its wire form;
+    None when it is not one (no string id, or a known key of the wrong type).
+
+    Only the keys of ``SESSION_TYPES`` travel on, history aside; the receiving
+    daemon checks the values' bounds itself.
+    """
+    if not isinstance(value, dict) or not isinstance(value.get("id"), str):
+        return None
+    wire = {}
+    for key, item in value.items():
+        signature = SESSION_TYPES.get(key)
+        if signature is None or key == "history":
+            continue
+        if not _fits(signature, item):
+            return None
+        wire[key] = Variant(signature, item)
+    return wire

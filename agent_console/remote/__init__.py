@@ -1,0 +1,1 @@
+"""Following remote hosts over SSH into the local daemon: ``agent-console remote``."""

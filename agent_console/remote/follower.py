@@ -1,0 +1,144 @@
+"""``agent-console remote``: follow every host of ``[remotes]`` into the local daemon.
+
+It runs outside the daemon, as one more client of it (the daemon's unit has
+no network, and should not need one): one ``HostLink`` per host, each over
+the person's own ssh.  The ``[remotes]`` table is read again when the file
+changes, so ``remote add`` and ``remote rm`` take effect within
+``CONFIG_POLL_S`` without a restart.  At start, hosts the daemon still holds
+that are no longer configured are forgotten; at stop, every host is marked
+unreachable (``agent-console remote`` stopped), since nobody follows it any more.
+
+When the daemon restarts (a new owner of its name), its store is empty:
+every connected link sends its host's sessions again.
+"""
+
+import asyncio
+import contextlib
+import logging
+import signal
+from pathlib import Path
+
+from agent_console.client.async_client import SessionsClient
+from agent_console.daemon.config import RemoteConfig, default_path, load_remotes
+from agent_console.errors import AgentConsoleError, InvalidArgs, Unavailable
+from agent_console.remote.link import HostLink
+from agent_console.remote.outbox import Call, ChangesCall, NoteCall, SnapshotCall, StateCall
+from agent_console.vocabulary import HostState
+
+log = logging.getLogger("agent_console")
+
+CONFIG_POLL_S = 1.0
+"""How often config.toml is looked at (one stat) for ``remote add`` and ``remote rm``."""
+
+STOPPED_DETAIL = "agent-console remote is not running"
+
+
+class RemoteFollower:
+    def __init__(self, client: SessionsClient, config_path: Path | None) -> None:
+        self._client = client
+        self._config_path = config_path
+        self._links: dict[str, tuple[RemoteConfig, HostLink, asyncio.Task[None]]] = {}
+        self._stopped = asyncio.Event()
+
+    async def run(self) -> None:
+        """Until SIGTERM or SIGINT (then returns), or until the bus is lost (Unavailable)."""
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, self._stopped.set)
+        await self._client.watch_daemon(self._daemon_changed)
+        remotes = self._read_config(None) or {}
+        await self._forget_unconfigured(remotes)
+        disconnected = asyncio.ensure_future(self._client.wait_disconnected())
+        try:
+            self._apply(remotes)
+            await self._watch_config(disconnected)
+        finally:
+            disconnected.cancel()
+            await self._stop_all()
+        if disconnected.done() and not disconnected.cancelled():
+            raise Unavailable("lost the connection to the D-Bus bus")
+
+    async def _watch_config(self, disconnected: "asyncio.Future[None]") -> None:
+        stamp = self._stamp()
+        while not self._stopped.is_set() and not disconnected.done():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopped.wait(), CONFIG_POLL_S)
+            if self._stamp() != stamp:
+                stamp = self._stamp()
+                remotes = self._read_config(stamp)
+                if remotes is not None:
+                    await self._apply_changes(remotes)
+
+    def _stamp(self) -> tuple[float, int] | None:
+        try:
+            info = (self._config_path or default_path()).stat()
+        except OSError:
+            return None
+        return info.st_mtime, info.st_size
+
+    def _read_config(self, stamp: object) -> dict[str, RemoteConfig] | None:
+        """The remotes, or None (logged) when the file does not read: the links stay as they are."""
+        try:
+            return load_remotes(self._config_path)
+        except InvalidArgs as error:
+            log.error("%s; following the hosts as before", error)
+            return None
+
+    def _apply(self, remotes: dict[str, RemoteConfig]) -> None:
+        for name, remote in remotes.items():
+            if name not in self._links:
+                link = HostLink(name, remote.destination, remote.command, self._send)
+                self._links[name] = (remote, link, asyncio.ensure_future(link.run()))
+                log.info("following %s at %s", name, remote.destination)
+
+    async def _apply_changes(self, remotes: dict[str, RemoteConfig]) -> None:
+        for name, (remote, _, _) in list(self._links.items()):
+            if remotes.get(name) != remote:
+                await self._stop_link(name)
+                await self._call(self._client.forget_host(name))
+                log.info("no longer following %s", name)
+        self._apply(remotes)
+
+    async def _forget_unconfigured(self, remotes: dict[str, RemoteConfig]) -> None:
+        hosts = await self._call(self._client.hosts()) or []
+        for host in hosts:
+            if host.get("name") not in remotes:
+                await self._call(self._client.forget_host(host["name"]))
+
+    async def _stop_link(self, name: str) -> None:
+        _, link, task = self._links.pop(name)
+        link.stop()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    async def _stop_all(self) -> None:
+        for name in list(self._links):
+            await self._stop_link(name)
+            await self._call(self._client.set_host_state(name, HostState.UNREACHABLE.value, STOPPED_DETAIL))
+
+    def _daemon_changed(self, old_owner: str, new_owner: str) -> None:
+        if new_owner:
+            log.info("the daemon (re)started: sending every host's sessions again")
+            for _, link, _ in self._links.values():
+                link.outbox.resend()
+
+    async def _send(self, host: str, call: Call) -> None:
+        client = self._client
+        if isinstance(call, StateCall):
+            await client.set_host_state(host, call.state.value, call.detail)
+        elif isinstance(call, SnapshotCall):
+            held = await client.mirror_host(host, call.sessions)
+            log.info("%s: connected, %d sessions", host, held)
+        elif isinstance(call, ChangesCall):
+            await client.mirror_changes(host, call.changed, call.removed)
+        elif isinstance(call, NoteCall):
+            await client.set_host_state(host, HostState.CONNECTED.value, call.detail)
+
+    async def _call(self, pending: "asyncio.Future[object] | object") -> object:
+        """A call whose failure is only logged: the follower keeps following."""
+        try:
+            return await pending  # type: ignore[misc]
+        except AgentConsoleError as error:
+            log.warning("%s", error)
+            return None
