@@ -10,7 +10,7 @@ from agent_console.wire.names import BUS_NAME, INTERFACE, OBJECT_PATH
 
 SUMMARY_KEYS = {
     "id", "agent_type", "status", "working_dir", "display_name", "since", "last_activity", "closed", "detail",
-    "close_reason", "stale", "pid", "terminal", "seq", "permission", "seen",
+    "close_reason", "stale", "pid", "terminal", "seq", "permission", "seen", "host", "host_state",
 }
 
 

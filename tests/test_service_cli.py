@@ -166,11 +166,11 @@ def test_uninstall_removes_exactly_what_install_wrote(tmp_path: Path) -> None:
         path.write_text(text)
     before = files_under(tmp_path)
     service(env, "install")
-    assert len(files_under(tmp_path)) == len(before) + 3
+    assert len(files_under(tmp_path)) == len(before) + 4  # daemon, notify and remote units, activation file
     removed = service(env, "uninstall")
     assert removed.returncode == 0, removed.stderr
     assert files_under(tmp_path) == before
-    assert service(env, "uninstall").stdout.count("absent ") == 3
+    assert service(env, "uninstall").stdout.count("absent ") == 4
 
 
 def test_status_tells_files_manager_and_bus(tmp_path: Path) -> None:
@@ -184,6 +184,7 @@ def test_status_tells_files_manager_and_bus(tmp_path: Path) -> None:
         (str(unit_path(tmp_path)), "installed"),
         (str(activation_path(tmp_path)), "installed"),
         (str(notify_unit_path(tmp_path)), "installed"),
+        (str(notify_unit_path(tmp_path).with_name("agent-console-remote.service")), "installed"),
     ]
     assert report["running"] is None and report["bus"]["owner_pid"] is None
     text = service(env, "status").stdout
@@ -196,7 +197,7 @@ def test_status_calls_a_file_for_another_executable_different(tmp_path: Path) ->
     unit = unit_path(tmp_path)
     unit.write_text(unit.read_text().replace(AGENT_CONSOLE, "/opt/old/bin/agent-console"))
     report = json.loads(service(env, "status", "--json").stdout)
-    assert [f["state"] for f in report["files"]] == ["different", "installed", "installed"]
+    assert [f["state"] for f in report["files"]] == ["different", "installed", "installed", "installed"]
 
 
 def test_install_without_the_notifier_leaves_its_unit_out(tmp_path: Path) -> None:
@@ -227,6 +228,8 @@ def test_a_reachable_systemd_is_reloaded_started_and_stopped(tmp_path: Path) -> 
         reload_bus,
         "systemctl --user try-restart agent-console.service",
         "systemctl --user start agent-console.service",
+        "systemctl --user enable --now agent-console-remote.service",
+        "systemctl --user try-restart agent-console-remote.service",
     ]
     assert "ran systemctl --user start agent-console.service" in installed.stdout
     (tmp_path / "calls.log").unlink()
@@ -237,7 +240,7 @@ def test_a_reachable_systemd_is_reloaded_started_and_stopped(tmp_path: Path) -> 
         "systemctl --user show agent-console.service --property=LoadState,NeedDaemonReload",
         "systemctl --user start agent-console.service",
     ], "nothing changed: nothing is reloaded or restarted"
-    assert [line.split()[0] for line in again.stdout.splitlines()] == ["unchanged"] * 3 + ["ran"]
+    assert [line.split()[0] for line in again.stdout.splitlines()] == ["unchanged"] * 4 + ["ran"]
     shown = service(env, "status")
     assert shown.returncode == 0 and "service: active (running), pid 4242" in shown.stdout
     (tmp_path / "calls.log").unlink()
@@ -246,6 +249,7 @@ def test_a_reachable_systemd_is_reloaded_started_and_stopped(tmp_path: Path) -> 
         "systemctl --user show-environment",
         "systemctl --user disable --now agent-console.service",
         "systemctl --user disable --now agent-console-notify.service",
+        "systemctl --user disable --now agent-console-remote.service",
         "systemctl --user daemon-reload",
         reload_bus,
     ]

@@ -1,11 +1,13 @@
 """``agent-console focus ID``: bring the terminal of a session in front."""
 
 import argparse
+from typing import Any
 
 from agent_console.cli.runner import (
     Commands,
     add_address_option,
     add_command,
+    fail,
     fail_with,
     run_with_client,
 )
@@ -42,6 +44,22 @@ def _run(args: argparse.Namespace) -> None:
 
     session = run_with_client(args.address, lambda client: fetch_session(client, args.session_id))
     try:
-        focus(session)
+        if session.get("host"):
+            _focus_remote(session)
+        else:
+            focus(session)
     except FocusError as error:
         fail_with(str(error), EXIT_CANNOT_FOCUS)
+
+
+def _focus_remote(session: dict[str, Any]) -> None:
+    """Over ssh, on the host the session lives on (``[remotes]`` says how to reach it)."""
+    from agent_console.daemon.config import load_remotes
+    from agent_console.errors import InvalidArgs
+    from agent_console.focus.over_ssh import focus_remote
+
+    try:
+        remotes = load_remotes(None)
+    except InvalidArgs as error:
+        fail(error)
+    focus_remote(session, remotes)

@@ -71,6 +71,8 @@ class Step:
     command: tuple[str, ...]
     choose: Callable[[str], tuple[str, ...] | None] | None = None
     """Given the query's output, the command that focuses; None when there is nothing to focus."""
+    timeout_s: float = TOOL_TIMEOUT_S
+    """How long each of its commands may take (longer over ssh)."""
 
 
 Which = Callable[[str], str | None]
@@ -120,11 +122,11 @@ def focus(session: Mapping[str, Any], environ: Mapping[str, str] | None = None) 
 def _run(step: Step, command: Sequence[str]) -> str:
     try:
         done = subprocess.run(
-            command, capture_output=True, text=True, errors="replace", timeout=TOOL_TIMEOUT_S,
+            command, capture_output=True, text=True, errors="replace", timeout=step.timeout_s,
             stdin=subprocess.DEVNULL, check=False,
         )
     except subprocess.TimeoutExpired:
-        raise FocusError(f"cannot focus {step.what}: {command[0]} did not answer within {TOOL_TIMEOUT_S:g} s") from None
+        raise FocusError(f"cannot focus {step.what}: {command[0]} did not answer within {step.timeout_s:g} s") from None
     except OSError as error:
         raise FocusError(f"cannot focus {step.what}: {command[0]}: {error.strerror}") from None
     if done.returncode != 0:
@@ -142,11 +144,15 @@ def _missing(tool: str, what: str) -> str:
 
 
 def _tmux(terminal: Mapping[str, str], environ: Mapping[str, str], which: Which) -> Layer:
+    return tmux_layer(terminal, which, lambda path: _own_tmux_socket(path, environ))
+
+
+def tmux_layer(terminal: Mapping[str, str], which: Which, checked_socket: Callable[[str], str]) -> Layer:
     """Select the pane's window and the pane, and switch the most recently active client to it.
 
     ``TMUX`` is ``socket,server pid,session``: the socket reaches the very
     server the session runs under, whichever the caller's own is, provided
-    it is one of the user's own tmux sockets.  The client is asked for first
+    it passes ``checked_socket`` (here: one of the user's own tmux sockets).  The client is asked for first
     because outside tmux there is no "current" client to switch; with none
     attached, the pane is still made the one a person sees on attaching.
     """
@@ -160,7 +166,7 @@ def _tmux(terminal: Mapping[str, str], environ: Mapping[str, str], which: Which)
     tmux = which("tmux")
     if tmux is None:
         return _missing("tmux", what)
-    server = (tmux, "-S", _own_tmux_socket(where.rsplit(",", 2)[0], environ))
+    server = (tmux, "-S", checked_socket(where.rsplit(",", 2)[0]))
 
     def select_and_switch(clients: str) -> tuple[str, ...]:
         select = (*server, "select-window", "-t", pane, ";", "select-pane", "-t", pane)

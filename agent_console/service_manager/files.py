@@ -20,6 +20,7 @@ from agent_console.wire.names import BUS_NAME
 
 UNIT_NAME = "agent-console.service"
 NOTIFY_UNIT_NAME = "agent-console-notify.service"
+REMOTE_UNIT_NAME = "agent-console-remote.service"
 ACTIVATION_NAME = f"{BUS_NAME}.service"
 LAUNCHD_LABEL = BUS_NAME
 PLIST_NAME = f"{LAUNCHD_LABEL}.plist"
@@ -147,6 +148,13 @@ def notify_unit_file(env: Mapping[str, str], home: Path) -> ServiceFile:
     )
 
 
+def remote_unit_file(env: Mapping[str, str], home: Path) -> ServiceFile:
+    """Not ``managed`` (the daemon's unit is): install enables and starts it itself (``Systemd.after_install``)."""
+    return _freedesktop_file(
+        "remote unit", False, REMOTE_UNIT_NAME, _unit_directory(env, home), "ExecStart", _systemd_quoted, "remote"
+    )
+
+
 def activation_file(env: Mapping[str, str], home: Path) -> ServiceFile:
     directory = _xdg_dir(env, "XDG_DATA_HOME", home, ".local/share") / "dbus-1" / "services"
     return _freedesktop_file("D-Bus activation file", False, ACTIVATION_NAME, directory, "Exec", _dbus_quoted)
@@ -174,7 +182,7 @@ def files_for(platform: str, env: Mapping[str, str], home: Path, notify: bool = 
     if platform.startswith("linux"):
         files.insert(0, unit_file(env, home))
         if notify:
-            files.append(notify_unit_file(env, home))
+            files += [notify_unit_file(env, home), remote_unit_file(env, home)]
     elif platform == "darwin":
         files.insert(0, launchd_file(home))
         if notify:

@@ -18,6 +18,7 @@ from agent_console.service_manager.files import (
     LAUNCHD_LABEL,
     NOTIFY_LAUNCHD_LABEL,
     NOTIFY_UNIT_NAME,
+    REMOTE_UNIT_NAME,
     UNIT_NAME,
 )
 from agent_console.wire.names import BUS_DRIVER, BUS_DRIVER_PATH
@@ -113,13 +114,17 @@ class Systemd:
             steps.append(Step(("systemctl", "--user", "try-restart", UNIT_NAME), may_fail=True))
         if start:
             steps.append(Step(("systemctl", "--user", "start", UNIT_NAME)))
+        if changed:
+            # The follower of [remotes] runs whenever the person is logged in (it idles without remotes).
+            steps.append(Step(("systemctl", "--user", "enable", "--now", REMOTE_UNIT_NAME), may_fail=True))
+            steps.append(Step(("systemctl", "--user", "try-restart", REMOTE_UNIT_NAME), may_fail=True))
         return steps
 
     def before_uninstall(self) -> list[Step]:
         """disable, not just stop: a user who enabled a unit would keep a dangling wants/ link."""
         return [
             Step(("systemctl", "--user", "disable", "--now", unit), may_fail=True)
-            for unit in (UNIT_NAME, NOTIFY_UNIT_NAME)
+            for unit in (UNIT_NAME, NOTIFY_UNIT_NAME, REMOTE_UNIT_NAME)
         ]
 
     def after_uninstall(self) -> list[Step]:
