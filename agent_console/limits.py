@@ -45,9 +45,9 @@ next second, so ssh and TCP hold a flooding remote back instead of the follower'
 
 MAX_REMOTE_CHANGES_PER_S = 200
 """Sessions per second one host's follower may change in the daemon (a snapshot counts
-each of its sessions; a burst of up to ``MAX_SESSIONS_PER_HOST`` passes at once).  Changes
-past it wait, coalesced by id (only the latest of each is sent), so a flooding remote
-costs the daemon's subscribers at most this many signals a second."""
+each of its sessions, up to one second's worth).  Changes past it wait, coalesced by id
+(only the latest of each is sent), so a flooding remote costs the daemon's subscribers
+at most about this many signals a second."""
 
 MAX_TERMINAL_VALUE_BYTES = 256
 """UTF-8 bytes in one value of the ``terminal`` attribute (a tty path, a tmux socket, a pane id)."""

@@ -7,7 +7,9 @@ server or port of ours.  ``BatchMode`` keeps ssh from ever asking a
 question nobody would see.  A link that dies without a word (a cable, a
 suspended laptop, a firewall dropping packets) is found by ssh's keep-alives
 within ``LINK_LOSS_DETECTED_WITHIN_S``; then the host's sessions are marked
-unreachable and the link is tried again every few seconds.  Each new
+unreachable and the link is tried again every few seconds.  The host reads
+``connecting`` only until its first connection ends; after that it reads
+``unreachable`` (with ssh's last words) until a snapshot arrives again.  Each new
 connection starts with a snapshot, which replaces the host's sessions as a
 whole: nothing lost, nothing duplicated, nothing stale.
 """
@@ -21,9 +23,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from agent_console.errors import AgentConsoleError
-from agent_console.limits import MAX_DETAIL_CHARS
+from agent_console.limits import MAX_DETAIL_CHARS, MAX_REMOTE_CHANGES_PER_S
 from agent_console.presentation import escape
 from agent_console.remote.outbox import (
+    CALL_INTERVAL_S,
     ChangesCall,
     NoteCall,
     Outbox,
@@ -120,9 +123,9 @@ class HostLink:
 
     async def _follow(self) -> None:
         failures = 0
+        self.outbox.set_state(HostState.CONNECTING, "")
         while not self._stopping:
             started = time.monotonic()
-            self.outbox.set_state(HostState.CONNECTING, "")
             reason, snapshot_seen = await self._connect_once()
             if self._stopping:
                 return
@@ -187,14 +190,17 @@ class HostLink:
         """Tell the daemon what the outbox holds, one call at a time, at the bucket's pace."""
         while True:
             await self.outbox.ready.wait()
-            await self._bucket.spend(self.outbox.pending())
-            call = self.outbox.take(self.outbox.pending())
+            budget = max(1, min(self.outbox.pending(), MAX_REMOTE_CHANGES_PER_S))
+            await self._bucket.spend(budget)
+            call = self.outbox.take(budget)
             if call is None:
                 continue
+            started = time.monotonic()
             try:
                 await self._send(self.name, call)
             except AgentConsoleError as error:
                 log.warning("%s: the daemon refused %s: %s", self.name, type(call).__name__, error)
+            await asyncio.sleep(max(0.0, started + CALL_INTERVAL_S - time.monotonic()))
 
 
 async def _last_line(stream: asyncio.StreamReader) -> str:

@@ -5,7 +5,9 @@ the daemon is told at its own pace, one call at a time.  Between the two,
 changes are coalesced by session id: only the newest of each is sent, so a
 remote that changes one session a thousand times a second costs the daemon,
 and its subscribers, one change per call.  ``TokenBucket`` paces the calls at
-``MAX_REMOTE_CHANGES_PER_S`` sessions a second, with a burst of a whole snapshot.
+``MAX_REMOTE_CHANGES_PER_S`` sessions a second.
+
+At least ``CALL_INTERVAL_S`` separates two calls.
 
 A state (the link went down, is being tried) goes first and drops the
 changes still pending: they came over a link that no longer holds, and the
@@ -167,10 +169,17 @@ class Outbox:
         return True
 
 
-class TokenBucket:
-    """``rate`` tokens a second, at most ``burst`` saved up; ``spend`` waits until enough are there."""
+CALL_INTERVAL_S = 0.05
+"""At least this between two calls of one host: what arrives meanwhile is coalesced, so one
+session changing without pause costs the daemon's subscribers at most 20 signals a second,
+and a change waits at most this long for its call."""
 
-    def __init__(self, rate: float = MAX_REMOTE_CHANGES_PER_S, burst: float = MAX_SESSIONS_PER_HOST) -> None:
+
+class TokenBucket:
+    """``rate`` tokens a second, at most ``burst`` saved up; ``spend`` waits until enough are there
+    (a call dearer than ``burst``, a big snapshot, waits for ``burst`` and goes)."""
+
+    def __init__(self, rate: float = MAX_REMOTE_CHANGES_PER_S, burst: float = MAX_REMOTE_CHANGES_PER_S) -> None:
         self._rate = rate
         self._burst = burst
         self._tokens = burst
