@@ -128,10 +128,11 @@ class RemoteHosts:
         """The host's sessions are now exactly ``sessions``: the others are removed.  Returns how many are held."""
         self._record(host)
         wanted: dict[str, Session] = {}
-        skipped = 0
-        for raw in _own(sessions):
+        own = _own(sessions)
+        skipped = max(0, len(own) - MAX_SESSIONS_PER_HOST)  # not even looked at: a hostile list costs no more
+        for raw in own[:MAX_SESSIONS_PER_HOST]:
             session = self._converted(host, raw)
-            if session is None or (session.id not in wanted and len(wanted) >= MAX_SESSIONS_PER_HOST):
+            if session is None:
                 skipped += 1
             else:
                 wanted[session.id] = session
@@ -145,8 +146,9 @@ class RemoteHosts:
         """Sessions changed and ids removed on ``host`` since its snapshot.  Returns how many are held."""
         if host not in self._hosts:
             raise InvalidArgs(f"host {quoted(host)} is not followed: MirrorHost its snapshot first")
-        skipped = 0
-        for raw in _own(changed):
+        own = _own(changed)
+        skipped = max(0, len(own) - MAX_SESSIONS_PER_HOST)
+        for raw in own[:MAX_SESSIONS_PER_HOST]:
             session = self._converted(host, raw)
             if session is None or (
                 self._store.get(session.id) is None and self.session_count(host) >= MAX_SESSIONS_PER_HOST

@@ -94,7 +94,8 @@ class BoundedLines:
             buffer += chunk
             while (end := buffer.find(b"\n")) >= 0:
                 line, buffer = bytes(buffer[:end]), buffer[end + 1 :]
-                if overlong:
+                if overlong or len(line) > self._max_bytes:
+                    self.skipped += not overlong
                     overlong = False
                     continue
                 second, lines = await self._paced(second, lines + 1)
