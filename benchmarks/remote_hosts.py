@@ -6,7 +6,7 @@ Hosts are network namespaces on this machine (``tests/remote_hosts.py``):
 each runs sshd, a bus and a daemon, filled with ``--sessions`` sessions
 before ``agent-console remote`` starts following them all, as its unit would,
 over real ssh.  Then ``--samples`` changes are made, one host after the
-other, each a ``Set`` on that host's daemon; the time is from just before
+other, each a ``Set`` of one of its sessions on that host's daemon; the time is from just before
 that call to the local subscriber's ``SessionChanged`` for it (the remote
 daemon, its ``watch`` over ssh, the follower, the local daemon, the bus).
 Needs root, sshd and ssh.
@@ -30,13 +30,19 @@ BATCH = 500
 SAMPLE_SPACING_S = 0.05
 """Between two changes: a person's agents change a few times a second, not in a tight loop."""
 SAMPLE_TIMEOUT_S = 10.0
+LOAD_CALL_TIMEOUT_S = 60.0
+"""Filling hosts keeps hundreds of calls in flight on purpose, on a machine others share."""
+
+
+def session_id(host: str, n: int) -> str:
+    return f"{n:08x}-5d3c-4a7e-9f1b-{host:0>12}"
 
 
 async def fill(address: str, host: str, sessions: int) -> None:
-    client = await SessionsClient.connect(address)
+    client = await SessionsClient.connect(address, call_timeout_s=LOAD_CALL_TIMEOUT_S)
     for start in range(0, sessions, BATCH):
         await asyncio.gather(*(
-            client.set(f"{n:08x}-5d3c-4a7e-9f1b-{host:0>12}", "working", working_dir=f"/home/u/src/{host}/p{n}")
+            client.set(session_id(host, n), "working", working_dir=f"/home/u/src/{host}/p{n}")
             for n in range(start, min(start + BATCH, sessions))
         ))  # fmt: skip
     client.close()
@@ -60,7 +66,7 @@ async def latencies(world: World, local: SessionsClient, samples: int) -> list[f
         name = names[n % len(names)]
         marker = f"sample {n}"
         sent = time.monotonic()
-        await remotes[name].set(f"{n % 50:08x}-bench", "working", detail=marker)
+        await remotes[name].set(session_id(name, n % 50), "working", detail=marker)
         while marker not in arrived and time.monotonic() - sent < SAMPLE_TIMEOUT_S:
             await asyncio.sleep(0.001)
         times.append(arrived.get(marker, float("inf")) - sent)
@@ -75,11 +81,12 @@ def quantile(values: list[float], q: float) -> float:
 
 
 async def measure(world: World, hosts: int, sessions: int, samples: int) -> None:
-    local = await SessionsClient.connect(world.local.bus_address)
+    local = await SessionsClient.connect(world.local.bus_address, call_timeout_s=LOAD_CALL_TIMEOUT_S)
     daemon_pid = world.local.processes["daemon"].pid
     idle = rss_bytes(daemon_pid)
     start = time.monotonic()
-    await asyncio.gather(*(fill(host.bus_address, name, sessions) for name, host in world.hosts.items()))
+    for name, host in world.hosts.items():
+        await fill(host.bus_address, name, sessions)
     print(f"filled {hosts} hosts x {sessions} sessions in {time.monotonic() - start:.1f} s")
     for name in world.hosts:
         world.local.agent_console("remote", "add", name, name)

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dbus_next import Variant
 
 from agent_console.daemon.config import load_remotes
 from agent_console.daemon.remote_hosts import RemoteHosts
@@ -17,6 +16,7 @@ from agent_console.remote.outbox import ChangesCall, Outbox, SnapshotCall, State
 from agent_console.remote.remotes_file import add_remote, remove_remote
 from agent_console.remote.stream import BoundedLines, RemoteChanged, RemoteSnapshot, parse_event
 from agent_console.vocabulary import HostState
+from agent_console.wire.session_form import with_variants
 
 pytestmark = pytest.mark.pure
 
@@ -25,8 +25,8 @@ def remote(session_id: str, status: str = "working", **fields: Any) -> dict[str,
     return {"id": session_id, "status": status, **fields}
 
 
-def wire(session_id: str, detail: str = "") -> dict[str, Variant]:
-    return {"id": Variant("s", session_id), "status": Variant("s", "working"), "detail": Variant("s", detail)}
+def wire(session_id: str, detail: str = "") -> dict[str, object]:
+    return {"id": session_id, "status": "working", "detail": detail}
 
 
 # --- the daemon's side -------------------------------------------------------------------------
@@ -137,9 +137,9 @@ def test_what_is_not_one_of_watchs_events_is_none(line: bytes) -> None:
 def test_a_snapshot_keeps_its_well_formed_sessions_and_counts_the_rest() -> None:
     event = parse_event(b'{"event": "snapshot", "sessions": [{"id": "a", "status": "working", "x": 1}, {"id": 2}]}')
     assert isinstance(event, RemoteSnapshot) and event.malformed == 1
-    assert [s["id"].value for s in event.sessions] == ["a"] and "x" not in event.sessions[0]
+    assert [s["id"] for s in event.sessions] == ["a"] and "x" not in event.sessions[0]
     changed = parse_event(b'{"event": "changed", "session": {"id": "a", "status": "working", "pid": 7}}')
-    assert isinstance(changed, RemoteChanged) and changed.session["pid"].signature == "u"
+    assert isinstance(changed, RemoteChanged) and with_variants(changed.session)["pid"].signature == "u"
 
 
 async def test_an_over_long_line_is_skipped_whole_and_the_next_one_read() -> None:
@@ -160,7 +160,7 @@ def test_changes_are_coalesced_by_id_the_newest_wins() -> None:
     outbox.remove("b")
     call = outbox.take(100)
     assert isinstance(call, ChangesCall)
-    assert [s["detail"].value for s in call.changed] == ["change 49"] and call.removed == ["b"]
+    assert [s["detail"] for s in call.changed] == ["change 49"] and call.removed == ["b"]
     assert outbox.take(100) is None and not outbox.ready.is_set()
 
 
@@ -174,7 +174,7 @@ def test_a_state_goes_first_and_drops_changes_a_snapshot_supersedes_both() -> No
     outbox.set_state(HostState.UNREACHABLE, "still gone")
     outbox.snapshot([wire("a", "back")])
     call = outbox.take(100)
-    assert isinstance(call, SnapshotCall) and call.sessions[0]["detail"].value == "back"
+    assert isinstance(call, SnapshotCall) and call.sessions[0]["detail"] == "back"
 
 
 def test_after_a_daemon_restart_a_connected_host_sends_its_snapshot_a_down_one_its_state() -> None:

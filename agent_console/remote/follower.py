@@ -24,6 +24,7 @@ from agent_console.errors import AgentConsoleError, InvalidArgs, Unavailable
 from agent_console.remote.link import HostLink
 from agent_console.remote.outbox import Call, ChangesCall, NoteCall, SnapshotCall, StateCall
 from agent_console.vocabulary import HostState
+from agent_console.wire.session_form import with_variants
 
 log = logging.getLogger("agent_console")
 
@@ -136,10 +137,10 @@ class RemoteFollower:
         if isinstance(call, StateCall):
             await client.set_host_state(host, call.state.value, call.detail)
         elif isinstance(call, SnapshotCall):
-            held = await client.mirror_host(host, call.sessions)
+            held = await client.mirror_host(host, [with_variants(session) for session in call.sessions])
             log.info("%s: connected, %d sessions", host, held)
         elif isinstance(call, ChangesCall):
-            await client.mirror_changes(host, call.changed, call.removed)
+            await client.mirror_changes(host, [with_variants(session) for session in call.changed], call.removed)
         elif isinstance(call, NoteCall):
             await client.set_host_state(host, HostState.CONNECTED.value, call.detail)
 

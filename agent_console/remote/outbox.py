@@ -18,12 +18,11 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 
-from dbus_next import Variant
-
 from agent_console.limits import MAX_REMOTE_CHANGES_PER_S, MAX_SESSIONS_PER_HOST
 from agent_console.vocabulary import HostState
 
-Wire = dict[str, Variant]
+Wire = dict[str, object]
+"""A session as the remote sent it, plain values (``session_form.session_from_json``)."""
 
 
 @dataclass(frozen=True)
@@ -111,7 +110,7 @@ class Outbox:
         self.ready.set()
 
     def change(self, session: Wire) -> None:
-        session_id = session["id"].value
+        session_id = str(session["id"])
         if self._keep(session) and not self._snapshot_due:
             self._changed[session_id] = None
             self._removed.discard(session_id)
@@ -141,7 +140,7 @@ class Outbox:
             self._snapshot_due = False
         elif isinstance(call, ChangesCall):
             for session in call.changed:
-                del self._changed[session["id"].value]
+                del self._changed[str(session["id"])]
             self._removed.difference_update(call.removed)
         elif isinstance(call, NoteCall):
             self._note = None
@@ -161,7 +160,7 @@ class Outbox:
         return self._note
 
     def _keep(self, session: Wire) -> bool:
-        session_id = session["id"].value
+        session_id = str(session["id"])
         if session_id not in self.known and len(self.known) >= self._max_sessions:
             self.over_bound += 1
             return False

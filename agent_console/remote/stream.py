@@ -14,8 +14,6 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from dbus_next import Variant
-
 from agent_console.limits import MAX_ID_LENGTH, MAX_REMOTE_LINE_BYTES, MAX_REMOTE_LINES_PER_S
 from agent_console.wire.session_form import session_from_json
 
@@ -24,14 +22,14 @@ READ_CHUNK_BYTES = 64 * 1024
 
 @dataclass(frozen=True)
 class RemoteSnapshot:
-    sessions: list[dict[str, Variant]]
+    sessions: list[dict[str, object]]
     malformed: int
     """Sessions of the snapshot left out for their shape."""
 
 
 @dataclass(frozen=True)
 class RemoteChanged:
-    session: dict[str, Variant]
+    session: dict[str, object]
 
 
 @dataclass(frozen=True)

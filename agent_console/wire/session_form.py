@@ -221,21 +221,28 @@ def _utf8_encodable(text: str) -> bool:
     return True
 
 
-def session_from_json(value: object) -> dict[str, Variant] | None:
-    """A session as another daemon's ``watch --format json`` printed it, back in its wire form;
-    None when it is not one (no string id, or a known key of the wrong type).
+def session_from_json(value: object) -> dict[str, object] | None:
+    """A session as another daemon's ``watch --format json`` printed it, kept as plain values
+    that ``with_variants`` can send on; None when it is not one (no string id, or a known key
+    of the wrong type).
 
-    Only the keys of ``SESSION_TYPES`` travel on, history aside; the receiving
-    daemon checks the values' bounds itself.
+    Only the keys of ``SESSION_TYPES`` are kept, history aside; the receiving
+    daemon checks the values' bounds itself.  Plain values, not variants: a
+    follower holds every remote session, and variants take twice the memory.
     """
     if not isinstance(value, dict) or not isinstance(value.get("id"), str):
         return None
-    wire = {}
+    kept = {}
     for key, item in value.items():
         signature = SESSION_TYPES.get(key)
         if signature is None or key == "history":
             continue
         if not _fits(signature, item):
             return None
-        wire[key] = Variant(signature, item)
-    return wire
+        kept[key] = item
+    return kept
+
+
+def with_variants(session: dict[str, object]) -> dict[str, Variant]:
+    """A session of plain values (``session_from_json``) in its wire form."""
+    return {key: Variant(SESSION_TYPES[key], item) for key, item in session.items()}
