@@ -21,10 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from remote_hosts import World, missing  # noqa: E402
+from remote_hosts import World, missing
 
-from agent_console.client.async_client import SessionsClient  # noqa: E402
-from agent_console.system.process_info import rss_bytes  # noqa: E402
+from agent_console.client.async_client import SessionsClient
+from agent_console.system.process_info import rss_bytes
 
 BATCH = 500
 SAMPLE_SPACING_S = 0.05

@@ -160,6 +160,7 @@ class Side:
             "DBUS_SESSION_BUS_ADDRESS": self.bus_address,
             "XDG_RUNTIME_DIR": str(self.runtime_dir),
             "XDG_CONFIG_HOME": str(self.home / ".config"),
+            "TMUX_TMPDIR": str(self.runtime_dir),
             "LANG": "C.UTF-8",
         }
 
@@ -172,10 +173,9 @@ class Side:
             "env", "-i", *env, *argv,
         ]  # fmt: skip
 
-    def run(self, *argv: str, timeout: float = TOOL_TIMEOUT_S, input: str | None = None) -> subprocess.CompletedProcess[str]:
+    def run(self, *argv: str, timeout: float = TOOL_TIMEOUT_S) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            self.command(*argv), capture_output=True, text=True, timeout=timeout, input=input, check=False,
-            stdin=None if input is not None else subprocess.DEVNULL,
+            self.command(*argv), capture_output=True, text=True, timeout=timeout, check=False, stdin=subprocess.DEVNULL
         )
 
     def start(self, key: str, *argv: str, log: Path | None = None) -> subprocess.Popen[bytes]:
@@ -213,7 +213,7 @@ class Side:
         config.write_text(text)
         os.chmod(config, 0o644)
         process = self.start("bus", "dbus-daemon", "--nofork", "--nopidfile", f"--config-file={config}")
-        _wait_for(f"{self.name}'s bus", lambda: (self.runtime_dir / "bus").exists(), process)
+        _wait_for(f"{self.name}'s bus", (self.runtime_dir / "bus").exists, process)
 
     def start_daemon(self, *extra: str) -> None:
         process = self.start("daemon", "agent-console", "daemon", "--address", self.bus_address, *extra)
@@ -249,7 +249,7 @@ class World:
     def sides(self) -> list[Side]:
         return [self.local, *self.hosts.values()]
 
-    def open(self) -> "World":
+    def open(self) -> World:
         atexit.register(self.close)
         previous = signal.getsignal(signal.SIGTERM)
 
@@ -266,7 +266,7 @@ class World:
             raise
         return self
 
-    def __enter__(self) -> "World":
+    def __enter__(self) -> World:
         return self.open()
 
     def __exit__(self, *exc: object) -> None:
@@ -348,7 +348,8 @@ class World:
             "AuthorizedKeysFile .ssh/authorized_keys\n"
             "ClientAliveInterval 5\nClientAliveCountMax 3\n"
             f"SetEnv PATH={env['PATH']} DBUS_SESSION_BUS_ADDRESS={env['DBUS_SESSION_BUS_ADDRESS']} "
-            f"XDG_RUNTIME_DIR={env['XDG_RUNTIME_DIR']} XDG_CONFIG_HOME={env['XDG_CONFIG_HOME']}\n"
+            f"XDG_RUNTIME_DIR={env['XDG_RUNTIME_DIR']} XDG_CONFIG_HOME={env['XDG_CONFIG_HOME']} "
+            f"TMUX_TMPDIR={env['TMUX_TMPDIR']}\n"
         )
         _run(SSHD, "-t", "-f", str(config))
         log = host.home / "sshd.log"

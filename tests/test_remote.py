@@ -204,8 +204,8 @@ async def test_a_malformed_and_flooding_stream_is_skipped_counted_and_paced(worl
 
 def test_focus_on_a_remote_session_selects_its_tmux_pane_there(world: World) -> None:
     h1 = world.hosts["h1"]
-    socket = h1.runtime_dir / "tmux"
-    tmux = ("tmux", "-S", str(socket))
+    socket = h1.runtime_dir / f"tmux-{h1.uid}" / "default"  # tmux's own place for it (TMUX_TMPDIR)
+    tmux = ("tmux",)
     assert h1.run(*tmux, "new-session", "-d", "-s", "work", "-x", "80", "-y", "20").returncode == 0
     try:
         assert h1.run(*tmux, "new-window", "-t", "work").returncode == 0

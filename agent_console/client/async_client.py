@@ -95,20 +95,21 @@ class SessionsClient:
 
     async def mirror_host(self, host: str, sessions: list[dict[str, Variant]]) -> int:
         """A remote host's snapshot (``agent_console.daemon.remote_hosts``); how many of its sessions are held."""
-        return await self._call("MirrorHost", "saa{sv}", [host, sessions])
+        return int(await self._call("MirrorHost", "saa{sv}", [host, sessions]))
 
     async def mirror_changes(self, host: str, changed: list[dict[str, Variant]], removed: list[str]) -> int:
-        return await self._call("MirrorChanges", "saa{sv}as", [host, changed, removed])
+        return int(await self._call("MirrorChanges", "saa{sv}as", [host, changed, removed]))
 
     async def set_host_state(self, host: str, state: str, detail: str) -> None:
         await self._call("SetHostState", "sss", [host, state, detail])
 
     async def forget_host(self, host: str) -> int:
-        return await self._call("ForgetHost", "s", [host])
+        return int(await self._call("ForgetHost", "s", [host]))
 
     async def hosts(self) -> list[dict[str, Any]]:
         """Every remote host followed: name, state, since, detail, sessions, skipped."""
-        return await self._call("Hosts", "", [])
+        hosts: list[dict[str, Any]] = await self._call("Hosts", "", [])
+        return hosts
 
     async def version(self) -> str:
         """The daemon's ``Version`` property; like any call, it starts an activatable daemon."""

@@ -101,10 +101,11 @@ class BlockingSessionsClient:
 
     def hosts(self) -> list[SessionDict]:
         """Every remote host followed: name, state, since, detail, sessions, skipped."""
-        return self._call("Hosts", "", [])
+        hosts: list[SessionDict] = self._call("Hosts", "", [])
+        return hosts
 
     def forget_host(self, host: str) -> int:
-        return self._call("ForgetHost", "s", [host])
+        return int(self._call("ForgetHost", "s", [host]))
 
     def version(self) -> str:
         """The daemon's ``Version`` property; like any call, it starts an activatable daemon."""

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Awaitable
 from pathlib import Path
 
 from agent_console.client.async_client import SessionsClient
@@ -105,7 +106,12 @@ class RemoteFollower:
         self._apply(remotes)
 
     async def _forget_unconfigured(self, remotes: dict[str, RemoteConfig]) -> None:
-        hosts = await self._call(self._client.hosts()) or []
+        """What a previous run followed and the table no longer names (an rm while it was stopped)."""
+        try:
+            hosts = await self._client.hosts()
+        except AgentConsoleError as error:
+            log.warning("%s", error)
+            return
         for host in hosts:
             if host.get("name") not in remotes:
                 await self._call(self._client.forget_host(host["name"]))
@@ -144,10 +150,9 @@ class RemoteFollower:
         elif isinstance(call, NoteCall):
             await client.set_host_state(host, HostState.CONNECTED.value, call.detail)
 
-    async def _call(self, pending: "asyncio.Future[object] | object") -> object:
+    async def _call(self, pending: Awaitable[object]) -> None:
         """A call whose failure is only logged: the follower keeps following."""
         try:
-            return await pending  # type: ignore[misc]
+            await pending
         except AgentConsoleError as error:
             log.warning("%s", error)
-            return None

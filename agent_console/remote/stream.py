@@ -64,7 +64,7 @@ def parse_event(line: bytes) -> RemoteEvent | None:
     if kind == "removed":
         session_id = value.get("id")
         valid = isinstance(session_id, str) and 0 < len(session_id) <= MAX_ID_LENGTH
-        return RemoteRemoved(session_id) if valid else None
+        return RemoteRemoved(str(session_id)) if valid else None
     if kind == "not-running":
         return RemoteNotRunning()
     return None
