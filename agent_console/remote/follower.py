@@ -23,7 +23,7 @@ from agent_console.client.async_client import SessionsClient
 from agent_console.daemon.config import RemoteConfig, default_path, load_remotes
 from agent_console.errors import AgentConsoleError, InvalidArgs, Unavailable
 from agent_console.remote.link import HostLink
-from agent_console.remote.outbox import Call, ChangesCall, NoteCall, SnapshotCall, StateCall
+from agent_console.remote.outbox import Call, ChangesCall, ForgetCall, NoteCall, SnapshotCall, StateCall
 from agent_console.vocabulary import HostState
 from agent_console.wire.session_form import with_variants
 
@@ -41,10 +41,10 @@ class RemoteFollower:
         self._config_path = config_path
         self._links: dict[str, tuple[RemoteConfig, HostLink, asyncio.Task[None]]] = {}
         self._stopped = asyncio.Event()
-        self._one_call = asyncio.Lock()
-        """One mirroring call in flight at a time, whatever the number of hosts: the daemon
-        handles a call of 1,000 sessions in about 0.2 s, and a hook's Set waits behind one
-        such call at most, not behind one per host."""
+        self._calls: asyncio.Queue[tuple[str, Call, asyncio.Future[None]]] = asyncio.Queue()
+        """Every host's calls, made one at a time in arrival order (``_make_calls``), whatever
+        the number of hosts: the daemon handles a call of 1,000 sessions in about 0.2 s, and a
+        hook's Set waits behind one such call at most, not behind one per host."""
 
     async def run(self) -> None:
         """Until SIGTERM or SIGINT (then returns), or until the bus is lost (Unavailable)."""
@@ -55,12 +55,14 @@ class RemoteFollower:
         remotes = self._read_config(None) or {}
         await self._forget_unconfigured(remotes)
         disconnected = asyncio.ensure_future(self._client.wait_disconnected())
+        calls = asyncio.ensure_future(self._make_calls())
         try:
             self._apply(remotes)
             await self._watch_config(disconnected)
         finally:
             disconnected.cancel()
             await self._stop_all()
+            calls.cancel()
         if disconnected.done() and not disconnected.cancelled():
             raise Unavailable("lost the connection to the D-Bus bus")
 
@@ -101,7 +103,7 @@ class RemoteFollower:
         for name, (remote, _, _) in list(self._links.items()):
             if remotes.get(name) != remote:
                 await self._stop_link(name)
-                await self._call(self._client.forget_host(name))
+                await self._call(self._send(name, ForgetCall()))  # behind the link's last calls
                 log.info("no longer following %s", name)
         self._apply(remotes)
 
@@ -135,8 +137,22 @@ class RemoteFollower:
                 link.outbox.resend()
 
     async def _send(self, host: str, call: Call) -> None:
-        async with self._one_call:
-            await self._send_now(host, call)
+        """Queue the call behind every host's earlier ones; return (or raise) once it was made."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._calls.put_nowait((host, call, done))
+        await done
+
+    async def _make_calls(self) -> None:
+        while True:
+            host, call, done = await self._calls.get()
+            try:
+                await self._send_now(host, call)
+            except AgentConsoleError as error:
+                if not done.cancelled():
+                    done.set_exception(error)
+            else:
+                if not done.cancelled():
+                    done.set_result(None)
 
     async def _send_now(self, host: str, call: Call) -> None:
         client = self._client
@@ -149,6 +165,8 @@ class RemoteFollower:
             await client.mirror_changes(host, [with_variants(session) for session in call.changed], call.removed)
         elif isinstance(call, NoteCall):
             await client.set_host_state(host, HostState.CONNECTED.value, call.detail)
+        else:
+            await client.forget_host(host)
 
     async def _call(self, pending: Awaitable[object]) -> None:
         """A call whose failure is only logged: the follower keeps following."""

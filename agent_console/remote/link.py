@@ -25,15 +25,7 @@ from dataclasses import dataclass
 from agent_console.errors import AgentConsoleError
 from agent_console.limits import MAX_DETAIL_CHARS, MAX_REMOTE_CHANGES_PER_S
 from agent_console.presentation import escape
-from agent_console.remote.outbox import (
-    CALL_INTERVAL_S,
-    ChangesCall,
-    NoteCall,
-    Outbox,
-    SnapshotCall,
-    StateCall,
-    TokenBucket,
-)
+from agent_console.remote.outbox import CALL_INTERVAL_S, Call, Outbox, TokenBucket
 from agent_console.remote.stream import (
     BoundedLines,
     RemoteChanged,
@@ -78,7 +70,7 @@ def ssh_command(destination: str, remote_command: str = "agent-console") -> list
     return ["ssh", "-T", *(f"-o{key}={value}" for key, value in options.items()), "--", destination, remote]
 
 
-Sender = Callable[[str, "StateCall | SnapshotCall | ChangesCall | NoteCall"], Awaitable[None]]
+Sender = Callable[[str, Call], Awaitable[None]]
 """Tells the daemon one call of a host (``agent_console.remote.follower``)."""
 
 

@@ -49,7 +49,12 @@ class NoteCall:
     detail: str
 
 
-Call = StateCall | SnapshotCall | ChangesCall | NoteCall
+@dataclass(frozen=True)
+class ForgetCall:
+    """The host is no longer followed: the follower's own call, never in an outbox."""
+
+
+Call = StateCall | SnapshotCall | ChangesCall | NoteCall | ForgetCall
 
 
 def cost(call: Call) -> int:
