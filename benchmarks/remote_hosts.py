@@ -76,6 +76,19 @@ async def latencies(world: World, local: SessionsClient, samples: int) -> list[f
     return times
 
 
+PROBES: list[float] = []
+PROBE_SPACING_S = 0.02
+
+
+async def probe_sets(local: SessionsClient) -> None:
+    """A hook's view while the hosts' snapshots arrive: how long a local Set waits for its reply."""
+    while True:
+        sent = time.monotonic()
+        await local.set("probe-5d3c-4a7e-9f1b-000000000000", "working")
+        PROBES.append(time.monotonic() - sent)
+        await asyncio.sleep(PROBE_SPACING_S)
+
+
 def quantile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[round(q * 100) - 1]
 
@@ -90,9 +103,13 @@ async def measure(world: World, hosts: int, sessions: int, samples: int) -> None
     print(f"filled {hosts} hosts x {sessions} sessions in {time.monotonic() - start:.1f} s")
     for name in world.hosts:
         world.local.agent_console("remote", "add", name, name)
+    probing = asyncio.ensure_future(probe_sets(local))
     world.local.start("remote", "agent-console", "remote")
     mirrored = await wait_for_count(local, hosts * sessions)
-    print(f"all {hosts * sessions} sessions mirrored {mirrored:.1f} s after agent-console remote started")
+    probing.cancel()
+    set_ms = sorted(t * 1000 for t in PROBES)
+    print(f"all {hosts * sessions} sessions mirrored {mirrored:.1f} s after agent-console remote started; "
+          f"a local Set meanwhile ({len(set_ms)} of them): p50 {quantile(set_ms, 0.5):.0f} ms, max {set_ms[-1]:.0f} ms")
     await asyncio.sleep(2)
     full = rss_bytes(daemon_pid)
     follower = rss_bytes(world.local.processes["remote"].pid)

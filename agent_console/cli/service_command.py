@@ -43,6 +43,7 @@ def register(commands: Commands) -> None:
         "Writes, pointing at this agent-console's absolute path:\n"
         "  Linux  $XDG_CONFIG_HOME/systemd/user/agent-console.service\n"
         "         $XDG_CONFIG_HOME/systemd/user/agent-console-notify.service\n"
+        "         $XDG_CONFIG_HOME/systemd/user/agent-console-remote.service\n"
         "  macOS  ~/Library/LaunchAgents/io.github.AgentConsole1.plist\n"
         "         ~/Library/LaunchAgents/io.github.AgentConsole1.Notify.plist\n"
         "  both   $XDG_DATA_HOME/dbus-1/services/io.github.AgentConsole1.service\n"
@@ -50,7 +51,8 @@ def register(commands: Commands) -> None:
         "launchd agent. D-Bus activation then starts the daemon on the first call,\n"
         "also where no user manager is reachable. The notifier's unit is written,\n"
         "not enabled: systemctl --user enable --now agent-console-notify.service\n"
-        "(--no-notify leaves it out). Installing again rewrites only what\n"
+        "(--no-notify leaves it out). The remote hosts' follower's unit is\n"
+        "enabled and started (agent-console remote). Installing again rewrites only what\n"
         "changed. Warns (and still installs) when this agent-console lies under\n"
         "/tmp or /var/tmp, which the hardened unit cannot see.",
         "0 installed, 1 failed.",

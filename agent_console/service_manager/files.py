@@ -182,7 +182,8 @@ def files_for(platform: str, env: Mapping[str, str], home: Path, notify: bool = 
     if platform.startswith("linux"):
         files.insert(0, unit_file(env, home))
         if notify:
-            files += [notify_unit_file(env, home), remote_unit_file(env, home)]
+            files.append(notify_unit_file(env, home))
+        files.append(remote_unit_file(env, home))
     elif platform == "darwin":
         files.insert(0, launchd_file(home))
         if notify:
