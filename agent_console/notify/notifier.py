@@ -74,7 +74,9 @@ class Notifier:
                 log.info("withdrew the bubble of %s", escape(action.session_id))
 
     async def _post(self, post: Post) -> None:
-        if self.config.quiet_when_visible and await on_screen(post.session.get("terminal")):
+        # A remote session's terminal names a tmux on its host: this machine's screen says nothing of it.
+        local = not post.session.get("host")
+        if self.config.quiet_when_visible and local and await on_screen(post.session.get("terminal")):
             log.info("no bubble for %s: its tmux pane is on screen", escape(post.session_id))
             self._policy.gone(post.session_id)
             return
