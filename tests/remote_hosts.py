@@ -49,6 +49,9 @@ SUBNET = "10.231"
 READY_TIMEOUT_S = 15.0
 """A bus, an sshd or a daemon that has not started by then will not start."""
 
+SERVING = "serving io.github.AgentConsole1"
+"""What the daemon logs once it owns its name."""
+
 SSH_OPTIONS = ("-o", "BatchMode=yes", "-o", "ConnectTimeout=5")
 
 TOOL_TIMEOUT_S = 30.0
@@ -216,8 +219,10 @@ class Side:
         _wait_for(f"{self.name}'s bus", (self.runtime_dir / "bus").exists, process)
 
     def start_daemon(self, *extra: str) -> None:
+        """Returns once this start (not an earlier one in the same log) owns the name."""
+        started = self.log("daemon").count(SERVING)
         process = self.start("daemon", "agent-console", "daemon", "--address", self.bus_address, *extra)
-        _wait_for(f"{self.name}'s daemon", lambda: "serving io.github.AgentConsole1" in self.log("daemon"), process)
+        _wait_for(f"{self.name}'s daemon", lambda: self.log("daemon").count(SERVING) > started, process)
 
     def restart_daemon(self) -> None:
         self.stop("daemon")

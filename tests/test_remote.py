@@ -150,6 +150,16 @@ def test_a_remote_daemon_restart_is_followed(world: World) -> None:
                SHOWS_WITHIN_S)  # fmt: skip
 
 
+def test_a_local_daemon_restart_gets_every_hosts_sessions_again(world: World) -> None:
+    assert world.hosts["h1"].agent_console("set", "across-restart", "question").returncode == 0
+    wait_until("h1:across-restart locally", lambda: "across-restart" in remote_copy(world, "h1"), SHOWS_WITHIN_S)
+    world.local.restart_daemon()  # empty at start: the follower sees the new owner and sends everything again
+    for name in ("h1", "h2"):
+        wait_until(f"{name}'s sessions back", lambda n=name: same(remote_copy(world, n), sessions_of(world, n)),
+                   SHOWS_WITHIN_S)  # fmt: skip
+    assert remote_list(world)["h1"]["state"] == "connected"
+
+
 FLOOD_CHANGES = 3000
 HOSTILE = f"""#!/usr/bin/python3
 # A stand-in for agent-console on a broken or hostile host: whatever it is asked, it prints this.
