@@ -23,6 +23,7 @@ No pytest here, so ``benchmarks/`` can use it as well.
 from __future__ import annotations
 
 import atexit
+import importlib
 import os
 import pwd
 import re
@@ -74,26 +75,34 @@ def _readable_by_all(path: Path) -> bool:
     return all(os.stat(parent).st_mode & 0o001 for parent in real.parents)
 
 
+RUNTIME_MODULES = ("agent_console", "dbus_fast", "pydantic_core", "typing_extensions")
+"""What ``agent-console daemon``, ``watch``, ``set``, ``list`` and ``remote`` import beyond the
+standard library (the dashboard's textual is not among them)."""
+
+
 def _tools_for_everyone(base: Path) -> Path:
     """A directory with an ``agent-console`` the made users can run.
 
-    Usually the test's own (a venv of Debian's python3).  Where that venv's
-    interpreter lies under a home others cannot enter (pyenv in /root), a venv
-    of the system's python3 of the same version is made in ``base`` whose
-    ``site`` adds the test venv's packages: same ABI, nothing downloaded.
+    Usually the test's own.  Where the test's interpreter or packages lie
+    where others cannot read them (pyenv in /root, a clone under /root), a
+    venv of the system's python3 of the same version is made in ``base``
+    with a copy of ``RUNTIME_MODULES``: same ABI, nothing downloaded.
     """
-    python = Path(sys.executable)
-    if _readable_by_all(python) and _readable_by_all(Path(AGENT_CONSOLE)):
+    modules = [Path(importlib.import_module(name).__file__ or "") for name in RUNTIME_MODULES]
+    if all(_readable_by_all(path) for path in (Path(sys.executable), Path(AGENT_CONSOLE), *modules)):
         return Path(AGENT_CONSOLE).parent
     system = Path("/usr/bin/python3")
     probe = [str(system), "-c", "import sys; print(sys.version_info[:2])"]
     if subprocess.run(probe, capture_output=True, text=True, check=False).stdout.strip() != str(sys.version_info[:2]):
-        raise RuntimeError(f"{python} is not readable by other users and {system} is another version")
+        raise RuntimeError(f"{sys.executable} is not readable by other users and {system} is another version")
     venv = base / "venv"
     _run(str(system), "-m", "venv", "--without-pip", str(venv))
-    packages = next(Path(p) for p in sys.path if p.endswith("site-packages") and Path(p).is_dir())
-    own = next((venv / "lib").glob("python3*/site-packages"))
-    (own / "agent_console_tests.pth").write_text(f"import site; site.addsitedir({str(packages)!r})\n")
+    site = next((venv / "lib").glob("python3*/site-packages"))
+    for module in modules:
+        if module.name == "__init__.py":
+            shutil.copytree(module.parent, site / module.parent.name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(module, site / module.name)
     script = venv / "bin" / "agent-console"
     script.write_text(f"#!{venv}/bin/python3\nimport sys\nfrom agent_console.cli import main\nsys.exit(main())\n")
     script.chmod(0o755)
