@@ -95,6 +95,8 @@ class HostLink:
         self._send = send
         self.outbox = Outbox()
         self.stats = LinkStats()
+        self._lines_before = 0
+        """Lines skipped by the connections before this one."""
         self._bucket = TokenBucket()
         self._stopping = False
         self._process: asyncio.subprocess.Process | None = None
@@ -153,12 +155,15 @@ class HostLink:
         return _why(process.returncode, said), snapshot_seen
 
     async def _read(self, lines: BoundedLines) -> bool:
+        """Hand each event to the outbox; whether a snapshot came.  What was skipped is noted
+        for ``remote list`` once connected, when it grew, at most every ``NOTE_INTERVAL_S``."""
         snapshot_seen = False
-        noted = 0.0
+        unparsed = 0
+        noted, noted_at = 0, 0.0
         async for line in lines:
             event = parse_event(line)
             if event is None:
-                self.stats.lines_skipped += 1
+                unparsed += 1
             elif isinstance(event, RemoteSnapshot):
                 snapshot_seen = True
                 self.stats.sessions_skipped += event.malformed
@@ -168,14 +173,14 @@ class HostLink:
             elif isinstance(event, RemoteRemoved):
                 self.outbox.remove(event.session_id)
             elif isinstance(event, RemoteNotRunning):
+                snapshot_seen = False
                 self.outbox.set_state(HostState.UNREACHABLE, f"the agent-console daemon on {self.name} is not running")
-            skipped = self.stats.lines_skipped + lines.skipped + self.stats.sessions_skipped
-            if skipped and time.monotonic() - noted >= NOTE_INTERVAL_S:
-                noted = time.monotonic()
-                self.stats.lines_skipped += lines.skipped
-                lines.skipped = 0
+            self.stats.lines_skipped = self._lines_before + unparsed + lines.skipped
+            skipped = self.stats.lines_skipped + self.stats.sessions_skipped
+            if snapshot_seen and skipped > noted and time.monotonic() - noted_at >= NOTE_INTERVAL_S:
+                noted, noted_at = skipped, time.monotonic()
                 self.outbox.note(self.stats.line())
-        self.stats.lines_skipped += lines.skipped
+        self._lines_before = self.stats.lines_skipped
         return snapshot_seen
 
     async def _send_all(self) -> None:
