@@ -78,8 +78,7 @@ def _follow(args: argparse.Namespace) -> None:
     from agent_console.system.logs import configure_logging
 
     configure_logging(args.verbose, "agent-console-remote")
-    remotes = _remotes(args)  # a bad table stops the follower at start, with exit 2
-    del remotes
+    _remotes(args)  # read once here: a bad table stops the follower at start, with exit 2
     run_with_async_client(args.address, lambda client: RemoteFollower(client, _config(args)).run())
 
 
