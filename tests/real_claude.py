@@ -261,9 +261,9 @@ class TmuxPane:
         for _ in range(MAX_OPTIONS):
             current = self.options()
             if marked().startswith(option):
-                self.press_until("Enter", lambda: self.options() != current)
+                self.press_until("Enter", lambda before=current: self.options() != before)
                 return
-            self.press_until("Down", lambda: marked() not in ("", next(t for t, c in current.items() if c)))
+            self.press_until("Down", lambda before=current: marked() not in ("", next(t for t, c in before.items() if c)))
         raise AssertionError(f"no option {option!r} in the dialog:\n{self.screen()}")
 
     def press_until(self, key: str, taken: Callable[[], bool]) -> None:

@@ -444,7 +444,7 @@ def test_a_subagents_permission_reads_attention_until_its_tool_runs(
     timeline.wait_status(session_id, "working", SEEN_S, since=mark)
     answered = timeline.wait_status(session_id, "attention", COMMAND_TIMEOUT_S, since=mark)
     assert detail(answered.session) in (TOOL_DONE_TEXT, REPLY_FIRST_LINE), timeline.describe()
-    assert (interactive.workdir / SUBAGENT_TOOL.split()[-1]).exists()
+    assert (interactive.workdir / SUBAGENT_TOOL.rsplit(maxsplit=1)[-1]).exists()
 
 
 @with_variants(variants([NEWEST]))
