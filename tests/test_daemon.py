@@ -162,7 +162,7 @@ async def test_a_client_whose_bus_died_gets_unavailable_not_a_traceback(tmp_path
 
 def test_the_daemon_validates_with_pydantic_core_alone() -> None:
     """What keeps its idle memory and D-Bus activation time within their targets
-    (benchmarks/targets.py measures them): pydantic's models, ssl and the TOML parser stay out."""
+    (benchmarks/targets.py measures them): pydantic's models, ssl, OpenSSL's hashes and the TOML parser stay out."""
     script = (
         "import sys\n"
         "from agent_console.daemon.main import main\n"
@@ -175,7 +175,7 @@ def test_the_daemon_validates_with_pydantic_core_alone() -> None:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=READY_TIMEOUT_S)
     loaded = {name.partition(".")[0] for name in done.stderr.splitlines()[-1].split()}
     assert {"agent_console", "asyncio", "dbus_fast", "pydantic_core"} <= loaded, done.stderr
-    assert loaded & {"pydantic", "ssl", "tomllib", "textual", "annotated_types"} == set()
+    assert loaded & {"pydantic", "ssl", "_hashlib", "tomllib", "textual", "annotated_types"} == set()
 
 
 class _Broken(ServiceInterface):

@@ -4,8 +4,10 @@ A module of its own, importing nothing at its top, so that two things can
 happen before anything else is loaded.  ``ssl`` is marked absent: asyncio
 imports it for TLS transports, which it treats as optional; the daemon talks
 only over unix sockets, and loading ssl would cost every daemon about a
-megabyte of resident memory and a few milliseconds of each start.  And
-large blocks of memory are set to go back to the system when freed (see
+megabyte of resident memory and a few milliseconds of each start.  So is
+``_hashlib``, OpenSSL's hashes: dbus-fast's introspection module hashes with
+sha256, which then comes from the interpreter's builtin module, and OpenSSL's
+libcrypto would cost 3.4 MiB resident.  And large blocks of memory are set to go back to the system when freed (see
 ``_return_large_blocks``).
 """
 
@@ -37,8 +39,9 @@ def _return_large_blocks() -> None:
 
 def main(argv: list[str] | None = None, prog: str = "agent-console-daemon") -> int:
     """Options, settings, logging, then serve: see ``agent_console.daemon.composition``."""
-    # None in sys.modules makes "import ssl" raise ImportError, which asyncio handles.
+    # None in sys.modules makes "import ssl" raise ImportError, which asyncio handles; hashlib likewise.
     sys.modules.setdefault("ssl", None)  # type: ignore[arg-type]
+    sys.modules.setdefault("_hashlib", None)  # type: ignore[arg-type]
     _return_large_blocks()
     from agent_console.daemon.composition import main as serve
 
