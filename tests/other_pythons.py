@@ -51,7 +51,9 @@ def venv_for(version: str) -> Path | None:
 
 
 def _create(python: str, venv: Path) -> None:
-    shutil.rmtree(venv, ignore_errors=True)
+    """Made anew, after the venvs of this version that an older pyproject.toml or checkout left."""
+    for stale in venv.parent.glob(venv.name.split("-")[0] + "-*"):
+        shutil.rmtree(stale, ignore_errors=True)
     for command in (
         [python, "-m", "venv", str(venv)],
         [str(venv / "bin/python"), "-m", "pip", "install", "-q", "-e", f"{ROOT}[test]"],

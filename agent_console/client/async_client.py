@@ -1,43 +1,47 @@
 """The Python client of the service: what the CLI, tests and benchmarks use.
 
-Calls are built as raw messages rather than through a proxy object: a proxy
-needs an Introspect round trip first, which would double the cost of a
-one-shot ``agent-console set``.  D-Bus errors come back as the exceptions of
-``agent_console.errors``, so a caller handles one family of errors.
+Its methods are ``client.requests.SessionMethods``, as the blocking client's
+are; this transport sends each request as a raw message rather than through
+a proxy object (a proxy needs an Introspect round trip first).  D-Bus errors
+come back as the exceptions of ``agent_console.errors``, so a caller handles
+one family of errors.
 """
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
+from typing import TypeVar
 
-from dbus_fast import Message, MessageType, Variant
+from dbus_fast import Message, MessageType
+from dbus_fast import Variant as LibraryVariant
 from dbus_fast.errors import DBusError
 
+from agent_console.client import requests
 from agent_console.client.mirror import SessionDict
-from agent_console.errors import AgentConsoleError, InvalidArgs, Unavailable
+from agent_console.client.requests import PROPERTIES_INTERFACE, Request, SessionMethods
+from agent_console.errors import InvalidArgs, Unavailable
 from agent_console.limits import CLIENT_CALL_TIMEOUT_S
-from agent_console.wire.connection import ResilientMessageBus, connect, name_owner_pid
-from agent_console.wire.error_replies import error_from_reply, no_reply
-from agent_console.wire.names import (
-    ATTRIBUTE_TYPES,
-    BUS_DRIVER,
-    BUS_DRIVER_PATH,
-    BUS_NAME,
-    INTERFACE,
-    OBJECT_PATH,
-)
+from agent_console.wire.connection import ResilientMessageBus, connect
+from agent_console.wire.error_replies import no_reply
+from agent_console.wire.marshal import Variant
+from agent_console.wire.names import BUS_DRIVER, BUS_NAME, INTERFACE, OBJECT_PATH
 from agent_console.wire.session_form import (
     session_from_signal,
     unwrap,
     valid_session_id,
 )
 
-PROPERTIES_INTERFACE = "org.freedesktop.DBus.Properties"
+T = TypeVar("T")
 
 
-def _error_from_reply(reply: Message) -> AgentConsoleError:
-    name = reply.error_name or ""
-    return error_from_reply(name, reply.body[0] if reply.body else name)
+def _library_value(value: object) -> object:
+    """A request's value as dbus-fast marshals it: its own ``Variant`` for ours, recursively."""
+    if isinstance(value, Variant):
+        return LibraryVariant(value.signature, _library_value(value.value))
+    if isinstance(value, dict):
+        return {key: _library_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_library_value(item) for item in value]
+    return value
 
 
 def _announced_sequence(msg: Message) -> int | None:
@@ -45,10 +49,10 @@ def _announced_sequence(msg: Message) -> int | None:
     if msg.member != "PropertiesChanged" or msg.signature != "sa{sv}as" or msg.body[0] != INTERFACE:
         return None
     sequence = msg.body[1].get("Sequence")
-    return sequence.value if isinstance(sequence, Variant) and sequence.signature == "t" else None
+    return sequence.value if isinstance(sequence, LibraryVariant) and sequence.signature == "t" else None
 
 
-class SessionsClient:
+class SessionsClient(SessionMethods):
     """Every call is bounded by ``CLIENT_CALL_TIMEOUT_S``, connecting by ``CLIENT_CONNECT_TIMEOUT_S``."""
 
     def __init__(self, bus: ResilientMessageBus, call_timeout_s: float = CLIENT_CALL_TIMEOUT_S) -> None:
@@ -70,64 +74,25 @@ class SessionsClient:
     def close(self) -> None:
         self.bus.disconnect()
 
-    async def set(self, session_id: str, status: str, **attributes: str | int) -> SessionDict:
-        """Attributes get their D-Bus types from the wire table; an unknown name goes as a
-        string so that the service, not the client, says it is unknown."""
-        wire_attributes = {name: Variant(ATTRIBUTE_TYPES.get(name, "s"), value) for name, value in attributes.items()}
-        return await self._call("Set", "ssa{sv}", [session_id, status, wire_attributes])
-
-    async def get(self, session_id: str) -> SessionDict:
-        return await self._call("Get", "s", [session_id])
-
-    async def remove(self, session_id: str) -> bool:
-        return await self._call("Remove", "s", [session_id])
-
-    async def ack(self, session_id: str) -> SessionDict:
-        return await self._call("Ack", "s", [session_id])
-
-    async def list_all(self) -> list[SessionDict]:
-        return await self._call("ListAll", "", [])
-
-    async def snapshot(self) -> tuple[int, list[SessionDict]]:
-        """The daemon's sequence number and its sessions, taken at one moment (see ``SessionMirror``)."""
-        sequence, sessions = await self._values_on(BUS_NAME, OBJECT_PATH, INTERFACE, "Snapshot", "", [])
-        return sequence, unwrap(sessions)
-
-    async def mirror_host(self, host: str, sessions: list[dict[str, Variant]]) -> int:
-        """A remote host's snapshot (``agent_console.daemon.remote_hosts``); how many of its sessions are held."""
-        return int(await self._call("MirrorHost", "saa{sv}", [host, sessions]))
-
-    async def mirror_changes(self, host: str, changed: list[dict[str, Variant]], removed: list[str]) -> int:
-        return int(await self._call("MirrorChanges", "saa{sv}as", [host, changed, removed]))
-
-    async def set_host_state(self, host: str, state: str, detail: str) -> None:
-        await self._call("SetHostState", "sss", [host, state, detail])
-
-    async def forget_host(self, host: str) -> int:
-        return int(await self._call("ForgetHost", "s", [host]))
-
-    async def hosts(self) -> list[dict[str, Any]]:
-        """Every remote host followed: name, state, since, detail, sessions, skipped."""
-        hosts: list[dict[str, Any]] = await self._call("Hosts", "", [])
-        return hosts
-
-    async def version(self) -> str:
-        """The daemon's ``Version`` property; like any call, it starts an activatable daemon."""
-        return await self._call_on(
-            BUS_NAME, OBJECT_PATH, PROPERTIES_INTERFACE, "Get", "ss", [INTERFACE, "Version"]
+    async def call(self, request: Request[T]) -> T:
+        """Send ``request`` and wait for its result; every failure is an ``agent_console.errors`` exception."""
+        call = request.call
+        message = Message(
+            destination=call.destination, path=call.path, interface=call.interface, member=call.member,
+            signature=call.signature, body=[_library_value(value) for value in call.args],
         )
-
-    async def daemon_running(self) -> bool:
-        """Whether a daemon owns the name now; asking the bus does not start one."""
-        return await self._call_bus_driver("NameHasOwner", "s", [BUS_NAME])
-
-    async def daemon_activatable(self) -> bool:
-        """Whether the bus would start the daemon on the first call (a service file is installed)."""
-        return BUS_NAME in await self._call_bus_driver("ListActivatableNames", "", [])
-
-    async def daemon_pid(self) -> int | None:
-        """The daemon's process id as the bus saw it connect; None if none runs or the bus cannot tell."""
-        return await name_owner_pid(self.bus)
+        try:
+            reply = await asyncio.wait_for(self.bus.call(message), self._call_timeout_s)
+        except TimeoutError:
+            name_owned = call.destination == BUS_DRIVER or await self.daemon_running()
+            raise no_reply(call.destination, call.member, name_owned, self._call_timeout_s) from None
+        except (DBusError, EOFError, OSError) as error:
+            raise Unavailable(f"lost the connection to the bus: {str(error) or type(error).__name__}") from None
+        except UnicodeEncodeError:
+            raise InvalidArgs("ids, statuses and paths must be valid UTF-8 to travel over D-Bus") from None
+        if reply.message_type is MessageType.ERROR:
+            return request.refused(reply.error_name or "", str(reply.body[0]) if reply.body else "")
+        return request.result(unwrap(reply.body))
 
     async def wait_disconnected(self) -> None:
         """Return once the bus connection is gone, for whatever reason.
@@ -139,52 +104,6 @@ class SessionsClient:
             await self.bus.wait_for_disconnect()
         except Exception:  # noqa: BLE001
             return
-
-    async def _call(self, member: str, signature: str, body: list[Any]) -> Any:
-        return await self._call_on(BUS_NAME, OBJECT_PATH, INTERFACE, member, signature, body)
-
-    async def _call_bus_driver(self, member: str, signature: str, body: list[Any]) -> Any:
-        return await self._call_on(BUS_DRIVER, BUS_DRIVER_PATH, BUS_DRIVER, member, signature, body)
-
-    async def _call_on(
-        self, destination: str, path: str, interface: str, member: str, signature: str, body: list[Any]
-    ) -> Any:
-        """The reply's one value, variants unwrapped."""
-        values = await self._values_on(destination, path, interface, member, signature, body)
-        return unwrap(values[0]) if values else None
-
-    async def _values_on(
-        self, destination: str, path: str, interface: str, member: str, signature: str, body: list[Any]
-    ) -> list[Any]:
-        """Every value of the reply as received; an error reply raises its named exception."""
-        reply = await self._reply(destination, path, interface, member, signature, body)
-        if reply.message_type is MessageType.ERROR:
-            raise _error_from_reply(reply)
-        return reply.body
-
-    async def _reply(
-        self, destination: str, path: str, interface: str, member: str, signature: str, body: list[Any]
-    ) -> Message:
-        """The reply, error replies included; only a lost bus or no reply in time raises."""
-        message = Message(
-            destination=destination, path=path, interface=interface, member=member, signature=signature, body=body
-        )
-        try:
-            reply = await asyncio.wait_for(self.bus.call(message), self._call_timeout_s)
-        except TimeoutError:
-            raise await self._no_reply(destination, member) from None
-        except (DBusError, EOFError, OSError) as error:
-            raise Unavailable(f"lost the connection to the bus: {str(error) or type(error).__name__}") from None
-        except UnicodeEncodeError:
-            raise InvalidArgs("ids, statuses and paths must be valid UTF-8 to travel over D-Bus") from None
-        assert reply is not None
-        return reply
-
-    async def _no_reply(self, destination: str, member: str) -> Unavailable:
-        """Why a call went unanswered; asking whether anyone owns the name tells a stuck
-        daemon from an activation that never completed."""
-        name_owned = destination == BUS_DRIVER or await self.daemon_running()
-        return no_reply(destination, member, name_owned, self._call_timeout_s)
 
     async def subscribe(
         self,
@@ -256,8 +175,7 @@ class SessionsClient:
             f"type='signal',sender='{BUS_DRIVER}',interface='{BUS_DRIVER}',"
             f"member='NameOwnerChanged',arg0='{BUS_NAME}'"
         )
-        reply = await self._reply(BUS_DRIVER, BUS_DRIVER_PATH, BUS_DRIVER, "GetNameOwner", "s", [BUS_NAME])
-        owner = reply.body[0] if reply.message_type is MessageType.METHOD_RETURN and reply.signature == "s" else ""
+        owner = await self.call(requests.daemon_owner())
         if self._daemon_owner is None:
             self._daemon_owner = owner
 
@@ -275,7 +193,4 @@ class SessionsClient:
                 listener(msg.body[1], msg.body[2])
 
     async def _add_match(self, rule: str) -> None:
-        try:
-            await self._call_bus_driver("AddMatch", "s", [rule])
-        except AgentConsoleError as error:
-            raise Unavailable(f"the bus refused the signal subscription: {error}") from None
+        await self.call(requests.add_match(rule))

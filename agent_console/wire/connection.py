@@ -126,10 +126,13 @@ class ResilientMessageBus(MessageBus):
         writer = self._writer
         assert writer is not None and writer.sock is not None, "connect() makes the writer"
         writer.sock = cast(socket.socket, _EagainTolerantSocket(writer.sock))
-        # Named by its class, which pyproject.toml exempts from mypy's untyped-call check.
-        self._ended = asyncio.ensure_future(MessageBus.wait_for_disconnect(self))
+        self._ended = asyncio.ensure_future(self.wait_for_disconnect())
         self._ended.add_done_callback(_observe)
         return self
+
+    async def wait_for_disconnect(self) -> None:
+        """dbus-fast's, with the annotation it lacks (pyproject.toml exempts that one call from mypy's check)."""
+        await MessageBus.wait_for_disconnect(self)
 
     # As dbus-fast's own asyncio MessageBus.send does, this returns a future where the base class returns None.
     def send(self, msg: Message) -> "asyncio.Future[None]":  # type: ignore[override]
