@@ -78,12 +78,12 @@ class _EagainTolerantSocket:
             return 0
 
 
-def _observe(ended: "asyncio.Future[None]") -> None:
+def _observe(future: "asyncio.Future[None]") -> None:
     """A lost connection is reported by the calls that fail and by wait_for_disconnect;
-    unobserved, the bus's disconnect future would also print "Future exception was
+    unobserved, a future that failed with it would also print "Future exception was
     never retrieved" with a traceback when it is collected."""
-    if not ended.cancelled():
-        ended.exception()
+    if not future.cancelled():
+        future.exception()
 
 
 _MARSHALLED = "_agent_console_marshalled"
@@ -136,9 +136,14 @@ class ResilientMessageBus(MessageBus):
 
     # As dbus-fast's own asyncio MessageBus.send does, this returns a future where the base class returns None.
     def send(self, msg: Message) -> "asyncio.Future[None]":  # type: ignore[override]
-        """On a bus that is gone, a call fails at once and anything else is dropped."""
+        """On a bus that is gone, a call fails at once and anything else is dropped.
+
+        A send that fails as the connection breaks fails its future, which a call
+        (``call``, ``request_name``) never looks at: it is observed here, so asyncio
+        does not print it with a traceback when the future is collected."""
         if self.connected:
             sent: asyncio.Future[None] = super().send(msg)
+            sent.add_done_callback(_observe)
             return sent
         if msg.message_type is MessageType.METHOD_CALL:
             raise DBusError(ErrorType.DISCONNECTED, "the bus connection is closed")
