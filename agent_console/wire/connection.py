@@ -143,7 +143,10 @@ class ResilientMessageBus(MessageBus):
         does not print it with a traceback when the future is collected."""
         if self.connected:
             sent: asyncio.Future[None] = super().send(msg)
-            sent.add_done_callback(_observe)
+            if sent.done():  # written (or failed) at once: a callback might not run before the loop closes
+                _observe(sent)
+            else:
+                sent.add_done_callback(_observe)
             return sent
         if msg.message_type is MessageType.METHOD_CALL:
             raise DBusError(ErrorType.DISCONNECTED, "the bus connection is closed")
