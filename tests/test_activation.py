@@ -21,10 +21,10 @@ from service_env import isolated_env
 
 from agent_console.wire.names import BUS_NAME, INTERFACE, OBJECT_PATH
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.bus, pytest.mark.skipif(
     not (shutil.which("busctl") and shutil.which("gdbus")),
     reason="busctl and gdbus are needed (Debian: systemd, libglib2.0-bin)",
-)
+)]
 
 
 def busctl(address: str, destination: str, path: str, interface: str, member: str, *args: str):

@@ -18,6 +18,8 @@ from conftest import AGENT_CONSOLE
 
 from agent_console.agents import codex, gemini_cli, opencode
 
+pytestmark = pytest.mark.pure
+
 RUN_TIMEOUT_S = 30
 NODE_CHECK_TIMEOUT_S = 30
 

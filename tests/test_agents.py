@@ -21,6 +21,8 @@ from hook_support import RUN_TIMEOUT_S, event_payload, stored_session
 from agent_console.agents import agent_named, all_agents
 from agent_console.vocabulary import AgentType
 
+pytestmark = pytest.mark.bus
+
 FIXTURES = Path(__file__).parent / "fixtures" / "agents"
 
 

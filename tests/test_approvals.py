@@ -2,8 +2,12 @@
 helpers by their environment.  The process facts are given as plain functions here;
 tests/test_truth.py runs the same watch in the real daemon with real processes."""
 
+import pytest
+
 from agent_console.agents.claude_code.approvals import ApprovalWatch
 from agent_console.daemon.store import SessionStore
+
+pytestmark = pytest.mark.pure
 
 OWNER = {"pid": 4242, "pid_start": 7}
 TOOL = frozenset({"PATH", "CLAUDECODE", "CLAUDE_CODE_SESSION_ID"})

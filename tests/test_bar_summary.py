@@ -4,6 +4,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from test_render import session
 
 from agent_console.cli.summary import (
@@ -14,6 +15,8 @@ from agent_console.cli.summary import (
     waybar_line,
 )
 from agent_console.presentation import by_urgency, status_label
+
+pytestmark = pytest.mark.pure
 
 LONG_DIR = "/home/someone/" + "/".join(["a-rather-long-directory-name"] * 12) + "/webshop"
 

@@ -24,6 +24,8 @@ from agent_console.wire.marshal import Reader, TypedValues, Variant, WireError, 
 from agent_console.wire.names import BUS_NAME, INTERFACE, OBJECT_PATH
 from agent_console.wire.private_bus import session_config
 
+pytestmark = pytest.mark.bus
+
 DBUS = ("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus")
 
 BODIES = [

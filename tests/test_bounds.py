@@ -12,6 +12,8 @@ from agent_console.limits import MAX_ID_LENGTH, MAX_QUOTED_CHARS
 from agent_console.vocabulary import CloseReason
 from agent_console.wire.names import BUS_NAME, INTERFACE, OBJECT_PATH
 
+pytestmark = pytest.mark.bus
+
 HUGE = "x" * 1_000_000
 LONGEST_MESSAGE = 300
 """More than any message needs once a quote is cut to MAX_QUOTED_CHARS (the longest lists Set's

@@ -22,6 +22,8 @@ from agent_console.agents import claude_code, settings_file
 from agent_console.agents.settings_file import SettingsError
 from agent_console.cli import hook_settings
 
+pytestmark = pytest.mark.pure
+
 REQUIRED_MATCHERS: dict[str, list[str | None]] = {
     "SessionStart": [None],
     "UserPromptSubmit": [None],

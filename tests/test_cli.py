@@ -16,6 +16,8 @@ from processes import bus_owner_pid
 
 from agent_console.errors import INSTALL_HINT
 
+pytestmark = pytest.mark.bus
+
 HOSTILE_DIR = "/tmp/\x1b]0;pwned\x07/\x1b[31mred"
 ESCAPED_DIR = "/tmp/\\x1b]0;pwned\\x07/\\x1b[31mred"
 EXIT_USAGE, EXIT_NOT_FOUND, EXIT_UNAVAILABLE = 2, 4, 5

@@ -14,6 +14,8 @@ from agent_console.daemon.config import (
 )
 from agent_console.errors import InvalidArgs
 
+pytestmark = pytest.mark.pure
+
 
 def test_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))

@@ -22,6 +22,8 @@ from agent_console.errors import Internal
 from agent_console.wire.connection import connect
 from agent_console.wire.names import BUS_NAME, OBJECT_PATH
 
+pytestmark = pytest.mark.bus
+
 NESTING = 990
 """Deep enough that json.loads raises RecursionError inside the daemon's loop (issue 20)."""
 

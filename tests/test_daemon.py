@@ -24,6 +24,8 @@ from agent_console.wire.connection import connect
 from agent_console.wire.names import BUS_DRIVER, BUS_DRIVER_PATH, BUS_NAME
 from agent_console.wire.private_bus import start_private_bus
 
+pytestmark = pytest.mark.bus
+
 
 def test_second_instance_exits_3_with_one_line(daemon, tmp_path: Path) -> None:
     second = start_daemon(daemon.address, tmp_path / "second.log")

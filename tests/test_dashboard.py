@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import pytest
 from conftest import AGENT_CONSOLE, READY_TIMEOUT_S, RunningDaemon, start_daemon
 from hook_support import event_payload
 from textual.pilot import Pilot
@@ -21,6 +22,8 @@ from agent_console.client.async_client import SessionsClient
 from agent_console.dashboard.session_list import SessionList
 from agent_console.dashboard.textual_app import COMPACT_WIDTH, DashboardApp
 from agent_console.presentation import STATUS_GLYPHS
+
+pytestmark = pytest.mark.desktop
 
 WIDE = (130, 30)
 PAUSE_S = 0.02

@@ -1,5 +1,7 @@
 """The dashboard's rows as pure functions of a session: cells, widths, the filter, the header."""
 
+import pytest
+
 from agent_console.dashboard.rows import (
     COMPACT_STATUS_WIDTH,
     cells,
@@ -10,6 +12,8 @@ from agent_console.dashboard.rows import (
     widths,
 )
 from agent_console.presentation import US_PER_S, clock
+
+pytestmark = pytest.mark.pure
 
 AT = 1_700_000_000 * US_PER_S
 SESSION = {

@@ -15,6 +15,8 @@ from tmux_support import Tmux, wait_for
 
 from agent_console.client.async_client import SessionsClient
 
+pytestmark = pytest.mark.desktop
+
 SGR = re.compile(r"\x1b\[([0-9;]*)m")
 Look = tuple[str, str, bool]
 """(foreground, background, reverse) of one cell, the colours as the SGR parameters said them."""

@@ -19,6 +19,8 @@ from agent_console.client.async_client import SessionsClient
 from agent_console.errors import NotResponding, Unavailable, activation_timed_out
 from agent_console.limits import CLIENT_CALL_TIMEOUT_S, CLIENT_CONNECT_TIMEOUT_S
 
+pytestmark = pytest.mark.bus
+
 EXIT_UNAVAILABLE = 5
 SAFETY_NET_S = CLIENT_CONNECT_TIMEOUT_S + 3 * CLIENT_CALL_TIMEOUT_S + READY_TIMEOUT_S
 """Connecting plus the calls `status` makes before the one that gets no reply, with room to spare."""

@@ -10,7 +10,11 @@ fails with BlockingIOError in the daemon's log).
 import asyncio
 from collections import Counter
 
+import pytest
+
 from agent_console.client.async_client import SessionsClient
+
+pytestmark = pytest.mark.bus
 
 FLOOD_CALL_TIMEOUT_S = 60.0
 """1,600 calls in flight on a shared, loaded machine may wait longer than the everyday

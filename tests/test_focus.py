@@ -22,6 +22,8 @@ from agent_console.client.async_client import SessionsClient
 from agent_console.focus.bring_forward import FocusError, Step, plan
 from agent_console.system.process_info import start_time
 
+pytestmark = pytest.mark.desktop
+
 SESSION = "f0c5e55e-1d2c-4b7e-9a6f-1f2e3d4c5b6a"
 
 

@@ -20,7 +20,7 @@ from agent_console.limits import MAX_SESSIONS
 BATCH = 500
 """Set calls in flight at once while filling the store."""
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify and /proc are Linux's")
+pytestmark = [pytest.mark.bus, pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify and /proc are Linux's")]
 
 
 async def test_an_esc_in_any_of_10000_open_sessions_is_seen(

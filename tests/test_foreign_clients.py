@@ -5,7 +5,11 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from agent_console.wire.names import BUS_NAME, INTERFACE, OBJECT_PATH
+
+pytestmark = pytest.mark.bus
 
 TIMEOUT_S = 15
 

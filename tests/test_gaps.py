@@ -12,6 +12,7 @@ import asyncio
 import signal
 from pathlib import Path
 
+import pytest
 from conftest import READY_TIMEOUT_S, start_daemon
 from dbus_fast import Message, MessageType
 from test_subscribers import unique_name_of
@@ -20,6 +21,8 @@ from test_watch import Watch, watch  # noqa: F401 - watch is a fixture
 from agent_console.client.async_client import SessionsClient
 from agent_console.client.mirror import Changed, Removed, SessionMirror
 from agent_console.wire.private_bus import start_private_bus
+
+pytestmark = pytest.mark.bus
 
 OUTGOING_LIMIT_BYTES = 64 * 1024
 """The subscriber's queue on the bus: its own socket buffer and this are what a stopped reader can hold."""

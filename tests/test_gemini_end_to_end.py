@@ -14,11 +14,14 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 from conftest import AGENT_CONSOLE, RunningDaemon, env_with_bus, skip_unless_ci
 from fake_anthropic import refusing_port
 from fake_model_api import REPLY_TEXT, TOOL_MARKER, fake_model_api
 from hook_support import stored_session
 from real_claude import CACHE
+
+pytestmark = pytest.mark.real_agent
 
 GEMINI_VERSION = "0.61.0"
 """The release the fixtures come from; packaging/install-deps --test installs the same."""

@@ -32,6 +32,8 @@ from agent_console.system import boottime
 from agent_console.wire.names import BUS_NAME
 from agent_console.wire.private_bus import PrivateBus, start_private_bus
 
+pytestmark = pytest.mark.bus
+
 WELL_UNDER_CLAUDE_TIMEOUT_S = 5.0
 """Claude Code waits up to 10 minutes; the hooks' own bounds are about 1 s each."""
 

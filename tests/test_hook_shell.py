@@ -19,6 +19,8 @@ from hook_support import (
     tools_dir,
 )
 
+pytestmark = pytest.mark.bus
+
 
 def run_with_tools(tmp_path: Path, tools: tuple[str, ...], payload: bytes, address: str) -> subprocess.CompletedProcess[bytes]:
     return Hook("narrowed", (str(HOOK_SCRIPT),), tools_dir(tmp_path / "bin", tools)).run(payload, env_with_bus(address))

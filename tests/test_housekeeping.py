@@ -8,6 +8,8 @@ from agent_console.daemon.store import SessionStore
 from agent_console.errors import InvalidArgs
 from agent_console.vocabulary import CloseReason, Status
 
+pytestmark = pytest.mark.pure
+
 SECOND = 1_000_000
 STALE_AFTER = 600 * SECOND
 RETENTION = 900 * SECOND

@@ -7,10 +7,13 @@ are documentation and are not compared.
 
 from pathlib import Path
 
+import pytest
 from dbus_fast.introspection import Interface, Node
 
 from agent_console.client.async_client import SessionsClient
 from agent_console.wire.names import BUS_NAME, INTERFACE, OBJECT_PATH
+
+pytestmark = pytest.mark.bus
 
 DOCUMENTED = Path(__file__).resolve().parent.parent / "packaging" / "dbus" / f"{INTERFACE}.xml"
 

@@ -38,6 +38,8 @@ from agent_console.notify.server import (
 )
 from agent_console.wire.private_bus import start_private_bus
 
+pytestmark = pytest.mark.bus
+
 
 @pytest.fixture
 async def server(bus_address: str) -> AsyncIterator[FakeNotifications]:

@@ -12,6 +12,8 @@ from notify_support import quick, start_notifier, wait_until
 
 from agent_console.client.async_client import SessionsClient
 
+pytestmark = pytest.mark.desktop
+
 
 @pytest.fixture
 def dunst(bus_address: str, tmp_path: Path) -> Iterator[Dunst]:

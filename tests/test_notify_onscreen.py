@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pytest
 from conftest import RunningDaemon
 from notify_support import (
     BASIC,
@@ -14,6 +15,8 @@ from tmux_support import Tmux, start_desk, wait_for
 
 from agent_console.client.async_client import SessionsClient
 from agent_console.notify.onscreen import on_screen, tmux_command
+
+pytestmark = pytest.mark.desktop
 
 
 def terminal_of(tmux: Tmux, pane: str) -> dict[str, str]:

@@ -22,6 +22,8 @@ from agent_console.notify.rules import (
     is_permission,
 )
 
+pytestmark = pytest.mark.pure
+
 US = 1_000_000
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.pure
+
 ROOT = Path(__file__).resolve().parent.parent
 BUILD_TIMEOUT_S = 300.0
 """An isolated build installs setuptools into a fresh environment first."""

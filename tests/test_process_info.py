@@ -5,7 +5,11 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from agent_console.system.process_info import is_running, owner_process, start_time
+
+pytestmark = pytest.mark.pure
 
 
 def test_start_time_identifies_a_live_process() -> None:

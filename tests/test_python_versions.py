@@ -1,6 +1,7 @@
-"""The daemon and the asyncio client on the newest Python supported, with deprecation
-warnings as errors: a library on its way out of the standard library (dbus-next used
-``typing.no_type_check_decorator``, gone in 3.15) shows here first."""
+"""The other supported Pythons: the pure and bus tiers pass on each, and the daemon and the
+asyncio client run on the newest with deprecation warnings as errors, where a library on
+its way out of the standard library (dbus-next used ``typing.no_type_check_decorator``,
+gone in 3.15) shows first.  Each version's venv is made once (tests/other_pythons.py)."""
 
 import os
 import signal
@@ -9,12 +10,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from other_pythons import venv_for
+from other_pythons import OTHER_VERSIONS, ROOT, venv_for
 from processes import READY_TIMEOUT_S, RunningDaemon, env_with_bus, start_daemon
 
 from agent_console.wire.private_bus import start_private_bus
 
-NEWEST = "3.13"
+pytestmark = pytest.mark.versions
+
+NEWEST = OTHER_VERSIONS[-1]
 WARNINGS_AS_ERRORS = "error::DeprecationWarning,error::PendingDeprecationWarning"
 
 ASYNC_CLIENT = """
@@ -34,14 +37,34 @@ asyncio.run(main(sys.argv[1]))
 """
 
 
-@pytest.fixture(scope="module")
-def newest_python() -> Path:
-    venv = venv_for(NEWEST)
+TIERS_TIMEOUT_S = 1800.0
+"""The pure and bus tiers take one to three minutes on two cores (two workers), more on a loaded machine."""
+
+
+def bin_of(version: str) -> Path:
+    """The venv's bin/ for ``version``; a skip in one line where that Python is missing, except under CI."""
+    venv = venv_for(version)
     if venv is None:
         if os.environ.get("CI") == "true":
-            pytest.fail(f"Python {NEWEST} is missing: CI must try the daemon on it (pyenv, or apt python{NEWEST})")
-        pytest.skip(f"no Python {NEWEST} here (pyenv or apt python{NEWEST}): the daemon is not tried on it")
+            pytest.fail(f"Python {version} is missing: CI must test on it (pyenv, or apt python{version})")
+        pytest.skip(f"no Python {version} here (pyenv or apt python{version}): not tested on it")
     return venv / "bin"
+
+
+@pytest.fixture(scope="module")
+def newest_python() -> Path:
+    return bin_of(NEWEST)
+
+
+@pytest.mark.parametrize("version", OTHER_VERSIONS)
+def test_the_pure_and_bus_tiers_pass(version: str) -> None:
+    python = bin_of(version)
+    env = {**os.environ, "PATH": f"{python}{os.pathsep}{os.environ['PATH']}", "VIRTUAL_ENV": str(python.parent)}
+    done = subprocess.run(
+        [python / "python", "-m", "pytest", "-m", "pure or bus", "-n", "2", "-q", "-x", "-p", "no:cacheprovider"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=TIERS_TIMEOUT_S, check=False,
+    )
+    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
 
 
 @pytest.fixture

@@ -45,6 +45,8 @@ from real_claude import (
     deadline_wait,
 )
 
+pytestmark = pytest.mark.real_agent
+
 HANDLERS = {"python": (), "shell": ("--shell",)}
 """install-hooks options for each handler: ``agent-console hook`` and ``hooks/agent-console-hook``."""
 VERSIONS = claude_versions()

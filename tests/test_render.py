@@ -28,6 +28,8 @@ from agent_console.presentation import (
     status_label,
 )
 
+pytestmark = pytest.mark.pure
+
 S = 1_000_000
 NOW = 1_800_000_000 * S
 HOSTILE_DIR = "/tmp/\x1b]0;pwned\x07/\x1b[31mred"

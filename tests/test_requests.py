@@ -10,6 +10,8 @@ from agent_console.errors import AgentConsoleError, NotFound, Unavailable
 from agent_console.wire.marshal import Variant
 from agent_console.wire.names import ERROR_PREFIX
 
+pytestmark = pytest.mark.pure
+
 
 def test_both_clients_have_the_same_methods_from_one_definition() -> None:
     for name, method in vars(requests.SessionMethods).items():

@@ -10,6 +10,8 @@ from agent_console.client.async_client import SessionsClient
 from agent_console.errors import InvalidArgs, NotFound
 from agent_console.limits import MAX_ID_LENGTH
 
+pytestmark = pytest.mark.bus
+
 
 async def test_ack_marks_the_wait_seen_and_signals_it_once(client: SessionsClient) -> None:
     await client.set("s1", "question", detail="Which database?")

@@ -6,6 +6,8 @@ from test_store import FakeClock, Heard
 from agent_console.daemon.store import SessionStore
 from agent_console.wire.session_form import session_values
 
+pytestmark = pytest.mark.pure
+
 
 @pytest.fixture
 def store() -> SessionStore:

@@ -8,6 +8,8 @@ from agent_console.client.async_client import SessionsClient
 from agent_console.errors import InvalidArgs, NotFound
 from agent_console.wire.names import BUS_NAME, INTERFACE, OBJECT_PATH
 
+pytestmark = pytest.mark.bus
+
 SUMMARY_KEYS = {
     "id", "agent_type", "status", "working_dir", "display_name", "since", "last_activity", "closed", "detail",
     "close_reason", "stale", "pid", "terminal", "seq", "permission", "seen", "host", "host_state",

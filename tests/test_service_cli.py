@@ -21,9 +21,9 @@ from agent_console.service_manager.actions import Context, install, status, unin
 from agent_console.service_manager.files import hidden_by_private_tmp
 from agent_console.wire.names import BUS_NAME
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.bus, pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="the CLI tests drive the Linux layout"
-)
+)]
 
 FAKE_SYSTEMCTL = """\
 #!/bin/sh

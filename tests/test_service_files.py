@@ -33,6 +33,8 @@ from agent_console.service_manager.files import (
 from agent_console.wire.names import BUS_NAME
 from agent_console.wire.private_bus import start_private_bus
 
+pytestmark = pytest.mark.bus
+
 REPO = Path(__file__).resolve().parent.parent
 UNIT = REPO / "systemd" / "agent-console.service"
 NOTIFY_UNIT = REPO / "systemd" / "agent-console-notify.service"

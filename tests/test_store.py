@@ -19,6 +19,8 @@ from agent_console.limits import (
 )
 from agent_console.vocabulary import AgentType, CloseReason, Status
 
+pytestmark = pytest.mark.pure
+
 
 class FakeClock:
     """Time that moves only when told, so durations are exact."""

@@ -11,6 +11,7 @@ import json
 import subprocess
 from typing import Annotated
 
+import pytest
 from conftest import READY_TIMEOUT_S
 from dbus_fast import Message, MessageType, Variant
 from dbus_fast._private.marshaller import Marshaller
@@ -33,6 +34,8 @@ from agent_console.wire.session_form import (
     session_to_wire,
     sessions_to_bytes,
 )
+
+pytestmark = pytest.mark.bus
 
 
 def busctl_json(address: str, *args: str) -> list | None:

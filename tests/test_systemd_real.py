@@ -29,9 +29,9 @@ from agent_console.errors import INSTALL_HINT, SYSTEMD_START_HINT
 from agent_console.limits import CLIENT_CALL_TIMEOUT_S, CLIENT_CONNECT_TIMEOUT_S
 from agent_console.wire.names import BUS_NAME, INTERFACE, OBJECT_PATH
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.container, pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="systemd-nspawn boots Linux containers only"
-)
+)]
 
 REPO = Path(__file__).resolve().parent.parent
 CONTAINER_PYTHON = "3.11"

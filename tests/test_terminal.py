@@ -28,6 +28,8 @@ from agent_console.limits import MAX_TERMINAL_VALUE_BYTES
 from agent_console.system.process_info import controlling_tty
 from agent_console.system.terminal import TERMINAL_ENVIRONMENT
 
+pytestmark = pytest.mark.bus
+
 OWNER_WITH_A_TTY = (
     "import os, subprocess, sys\n"
     "os.open(sys.argv[1], os.O_RDWR)\n"  # a session leader's first tty becomes its controlling tty

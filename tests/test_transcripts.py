@@ -3,11 +3,14 @@
 
 from pathlib import Path
 
+import pytest
 from test_truth import now_iso, transcript_entry
 
 from agent_console.agents.claude_code.transcripts import MAX_POLLED, TranscriptFollower
 from agent_console.daemon.store import SessionStore
 from agent_console.system.inotify import open_watch
+
+pytestmark = pytest.mark.pure
 
 ESC = transcript_entry("user", "[Request interrupted by user]", now_iso())
 

@@ -18,6 +18,8 @@ from agent_console.client.async_client import SessionsClient
 from agent_console.system import boottime
 from agent_console.system.process_info import start_time
 
+pytestmark = pytest.mark.bus
+
 HANG_GUARD_S = 20.0
 """Only against a hang: the thresholds below are a fraction of a second."""
 

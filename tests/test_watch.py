@@ -18,6 +18,8 @@ from conftest import AGENT_CONSOLE, READY_TIMEOUT_S, start_daemon
 
 from agent_console.wire.private_bus import start_private_bus
 
+pytestmark = pytest.mark.bus
+
 HOSTILE_DIR = "/tmp/\x1b]0;pwned\x07/\x1b[31mred"
 
 
