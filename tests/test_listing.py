@@ -3,9 +3,13 @@ the marshaller writes of the same sessions in one go (which test_subscribers.py 
 to the D-Bus library's), whichever offset a session's bytes land at and however the
 listing changed since they were made."""
 
+import pytest
+
 from agent_console.daemon.store import SessionStore
 from agent_console.wire.marshal import TypedValues, Writer
 from agent_console.wire.session_form import SESSION_TYPES, MarshalledSessions, session_values, sessions_to_bytes
+
+pytestmark = pytest.mark.pure
 
 
 def reference(store: SessionStore, sequence: int | None = None) -> bytes:

@@ -15,6 +15,8 @@ from agent_console.daemon.store import SessionStore
 from agent_console.system import boottime
 from agent_console.vocabulary import Status
 
+pytestmark = pytest.mark.pure
+
 PID, START = 4242, 108974
 SESSION = "9d710329-5037-4f9c-85bd-2298397a16ac"
 
