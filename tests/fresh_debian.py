@@ -153,6 +153,7 @@ class Machine:
 
     def boot(self) -> None:
         deadline = time.monotonic() + BOOT_TIMEOUT_S
+        state = subprocess.CompletedProcess([], 0, "", "")
         while time.monotonic() < deadline:
             if self.nspawn.poll() is not None:
                 raise RuntimeError(f"systemd-nspawn exited: {(self.scratch / 'nspawn.log').read_text()}")
@@ -164,7 +165,8 @@ class Machine:
                 if state.stdout.strip() in ("running", "degraded"):
                     return
             time.sleep(POLL_S)
-        raise RuntimeError(f"not booted within {BOOT_TIMEOUT_S:g} s")
+        log = (self.scratch / "nspawn.log").read_text(errors="replace")[-2000:]
+        raise RuntimeError(f"not booted within {BOOT_TIMEOUT_S:g} s: {state.stdout.strip()!r} {state.stderr.strip()!r}; {log}")
 
     def as_root(self, script: str) -> list[str]:
         return ["nsenter", "-t", str(self.pid1), "-a", "--", "sh", "-c", script]
