@@ -40,6 +40,10 @@ class AgentType(StrEnum):
 DEFAULT_AGENT = AgentType.CLAUDE_CODE
 """The agent a hook or an installer means when none is named."""
 
+OWNER_OPTION = "--owner"
+"""Both handlers' option naming the agent's process (or a shell below it), given where the
+handler runs in the background and its parent is gone: the hook reads it, the installers write it."""
+
 
 class CloseReason(StrEnum):
     SESSION_END = "session-end"

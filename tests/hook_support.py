@@ -13,7 +13,7 @@ from agent_console.wire.names import BUS_NAME, INTERFACE, OBJECT_PATH
 
 HOOK_SCRIPT = Path(__file__).resolve().parents[1] / "hooks" / "agent-console-hook"
 RUN_TIMEOUT_S = 30
-SHELL_TOOLS = ("head", "cat", "timeout", "awk", "nice")
+SHELL_TOOLS = ("head", "cat", "od", "timeout", "awk", "nice")
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,10 @@ class Hook:
         return subprocess.run(
             self.command, input=payload, env=self.env(env), check=False, capture_output=True, timeout=RUN_TIMEOUT_S
         )
+
+    def run_as(self, agent: str, payload: bytes, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[bytes]:
+        """Run for ``agent``, as its registration does (``--agent NAME``), with ``args`` after."""
+        return Hook(self.name, (*self.command, "--agent", agent, *args), self.path).run(payload, env)
 
     def env(self, env: dict[str, str]) -> dict[str, str]:
         return env if self.path is None else {**env, "PATH": self.path}

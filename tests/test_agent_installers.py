@@ -99,13 +99,13 @@ def test_gemini_hooks_join_the_persons_settings(env: dict[str, str]) -> None:
     assert installed["hooks"]["BeforeTool"][0] == GEMINI_SETTINGS["hooks"]["BeforeTool"][0]
     assert installed["hooks"]["AfterAgent"][0] == GEMINI_SETTINGS["hooks"]["AfterAgent"][0]
     command = f"{AGENT_CONSOLE} hook --agent gemini-cli"
-    for event in gemini_cli._BY_EVENT:
+    for event in gemini_cli.STATUS_BY_EVENT:
         [group] = [group for group in installed["hooks"][event] if ours([group])]
         assert group == {
             "matcher": "*",
             "hooks": [{"name": "agent-console", "type": "command", "command": command, "timeout": 5000}],
         }
-    assert set(installed["hooks"]) == set(gemini_cli._BY_EVENT)
+    assert set(installed["hooks"]) == set(gemini_cli.STATUS_BY_EVENT)
     assert json.loads((path.parent / "settings.json.bak").read_text()) == GEMINI_SETTINGS
 
     assert "nothing changed" in ok(env, "install-hooks", "--agent", "gemini-cli")
@@ -125,7 +125,7 @@ def test_codex_hooks_honour_codex_home_and_say_how_to_trust(env: dict[str, str])
     installed = json.loads(path.read_text())
     assert installed["hooks"]["Stop"][0] == CODEX_HOOKS["hooks"]["Stop"][0]
     assert installed["hooks"]["PreToolUse"][0] == CODEX_HOOKS["hooks"]["PreToolUse"][0]
-    for event in codex._BY_EVENT:
+    for event in codex.STATUS_BY_EVENT:
         [hook] = ours(installed["hooks"][event])
         assert hook == {"type": "command", "command": f"{AGENT_CONSOLE} hook --agent codex", "timeout": 3}
 

@@ -9,16 +9,23 @@ the daemon keeps it, read with busctl, must be the timeline the agent's
 table promises.
 """
 
+import inspect
+import io
 import json
 import subprocess
+import tokenize
 import uuid
 from pathlib import Path
+from types import ModuleType
+from typing import get_origin, get_type_hints
 
 import pytest
 from conftest import AGENT_CONSOLE, RunningDaemon, env_with_bus
 from hook_support import RUN_TIMEOUT_S, event_payload, stored_session
 
+import agent_console
 from agent_console.agents import agent_named, all_agents
+from agent_console.agents.contract import Agent
 from agent_console.vocabulary import AgentType
 
 pytestmark = pytest.mark.bus
@@ -182,7 +189,7 @@ def test_every_event_of_each_table_is_in_a_real_run() -> None:
         module = agent_named(agent)
         assert module is not None
         seen = {module.event_name(json.loads(line)) for name in names for line in fixture_lines(name)}
-        assert set(module._BY_EVENT) - seen == unseen_by_runs[agent]
+        assert set(module.STATUS_BY_EVENT) - seen == unseen_by_runs[agent]
 
 
 @pytest.mark.parametrize(
@@ -297,12 +304,49 @@ def test_no_daemon_the_agent_sees_only_what_it_expects(agent: str, bus_env: dict
     assert (result.stderr != b"") == module.HOOK_STDERR
 
 
-def test_an_unknown_agent_is_named_on_stderr(bus_env: dict[str, str]) -> None:
-    result = run_hook("cursor", b"{}", bus_env)
+def test_an_unknown_agent_is_named_on_stderr(daemon: RunningDaemon) -> None:
+    """The daemon knows the agents: the hook forwards, and says in one line what it answered."""
+    result = run_hook("cursor", b"{}", env_with_bus(daemon.address))
 
     assert (result.returncode, result.stdout) == (0, b"")
-    assert result.stderr.decode().splitlines() == ["agent-console hook: unknown agent 'cursor'; nothing recorded"]
+    lines = result.stderr.decode().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("agent-console hook: unknown agent 'cursor'"), lines
 
 
 def test_every_agent_type_has_its_module_and_back() -> None:
     assert [module.NAME for module in all_agents()] == [member.value for member in AgentType]
+
+
+@pytest.mark.parametrize("agent", all_agents(), ids=lambda agent: agent.NAME)
+def test_every_agent_keeps_the_contract(agent: ModuleType) -> None:
+    """Each member of ``contract.Agent`` is there, with its type, and each function takes what
+    the Protocol says it takes."""
+    assert isinstance(agent, Agent)
+    for name, kind in get_type_hints(Agent).items():
+        assert isinstance(getattr(agent, name), get_origin(kind) or kind), name
+    for name, member in vars(Agent).items():
+        if callable(member) and not name.startswith("_"):
+            wanted = list(inspect.signature(member).parameters)[1:]
+            assert list(inspect.signature(getattr(agent, name)).parameters) == wanted, name
+
+
+AGENT_WORDS = ("claude", "gemini", "codex", "opencode")
+OUTSIDE_AGENTS = ("daemon", "hook", "cli", "wire", "client")
+"""Layers that must know no agent by name: everything an agent is lives under agents/.
+The hook's small table of what each agent reads on stdout and stderr, and the variable in
+which an agent names its process, are the exceptions (``HOOK_TABLE``); prose (a string with a
+space: docstrings, help texts) naming agents as examples is allowed, names in code are not."""
+
+HOOK_TABLE = ("STDOUT_FOR", "SHOWN_STDERR", "OWNER_VARIABLE")
+
+
+def test_no_agent_is_named_in_code_outside_agents() -> None:
+    package = Path(agent_console.__file__).parent
+    for layer in OUTSIDE_AGENTS:
+        for path in (package / layer).rglob("*.py"):
+            lines = path.read_text().splitlines()
+            for token in tokenize.generate_tokens(io.StringIO(path.read_text()).readline):
+                if token.start[0] <= len(lines) and lines[token.start[0] - 1].startswith(HOOK_TABLE):
+                    continue
+                if token.type == tokenize.NAME or (token.type == tokenize.STRING and " " not in token.string):
+                    assert not any(word in token.string.lower() for word in AGENT_WORDS), (path, token.start, token.string)

@@ -1,8 +1,13 @@
-"""Both hooks, the Python handler and the shell script, run as Claude Code runs them:
+"""Both hooks, the Python handler and the shell script, run as the agents run them:
 a subprocess with the event on stdin, against a private bus and the real daemon.
 
-Whatever happens, a hook must exit 0 with nothing on stdout; when it cannot
-record an event it says why in one stderr line, and it never takes long."""
+Whatever happens, a hook must exit 0 with only what the agent reads on stdout; when
+it cannot record an event it says why in one stderr line, and it never takes long.
+The hooks only forward, so every row of every agent's table goes through each of
+them (``TABLE_ROWS``); what the daemon reads from a payload (details, odd JSON)
+is tested through one of them, the Python handler, since it is read once, in the
+daemon; how the hook reaches the bus (sh, bash, gdbus) through each.
+"""
 
 import json
 import os
@@ -11,13 +16,16 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from conftest import AGENT_CONSOLE, RunningDaemon, env_with_bus
 from hook_support import (
     HOOK_NAMES,
+    HOOK_SCRIPT,
     RUN_TIMEOUT_S,
     Hook,
     all_hooks,
@@ -26,6 +34,7 @@ from hook_support import (
 )
 from processes import start_activating_bus
 
+from agent_console.agents import all_agents, claude_code, codex, gemini_cli, opencode
 from agent_console.agents.settings_file import in_background
 from agent_console.hook import STDIN_LIMIT_BYTES
 from agent_console.system import boottime
@@ -39,66 +48,38 @@ WELL_UNDER_CLAUDE_TIMEOUT_S = 5.0
 
 REPO = Path(__file__).resolve().parents[1]
 
-RECORDED = [
-    ("PreToolUse", {"tool_name": "Bash", "tool_input": {"command": "ls"}, "tool_use_id": "toolu_01Ls"}, "working"),
-    ("PreToolUse", {"tool_name": ["AskUserQuestion"], "tool_input": {}}, "working"),
-    ("SubagentStop", {"stop_hook_active": False, "agent_id": "a1", "agent_type": "Explore"}, "working"),
-    ("SessionStart", {"source": "startup", "model": "claude-sonnet-4-5"}, "attention"),
-    ("UserPromptSubmit", {"prompt": 'Fix the "flaky" test in tests/test_cart.py'}, "working"),
-    (
-        "PreToolUse",
-        {
-            "tool_name": "AskUserQuestion",
-            "tool_input": {"questions": [{"question": "Which database?", "options": [{"label": "Postgres"}]}]},
-            "tool_use_id": "toolu_01AskUser",
-        },
-        "question",
-    ),
-    (
-        "PostToolUse",
-        {
-            "tool_name": "Edit",
-            "tool_input": {"file_path": "/home/dev/projects/shop/cart.py", "old_string": "a", "new_string": "b"},
-            "tool_response": {"filePath": "/home/dev/projects/shop/cart.py", "success": True},
-            "tool_use_id": "toolu_01Edit",
-        },
-        "working",
-    ),
-    (
-        "PostToolUseFailure",
-        {"tool_name": "Bash", "tool_input": {"command": "pytest -x"}, "error": "Exit code 1", "tool_use_id": "toolu_01B"},
-        "working",
-    ),
-    ("PreCompact", {"trigger": "auto", "custom_instructions": ""}, "working"),
-    ("PermissionRequest", {"tool_name": "Bash", "tool_input": {"command": "rm -rf build"}}, "attention"),
-    (
-        "Notification",
-        {"message": "Claude needs your permission to use Bash", "title": "Claude Code",
-         "notification_type": "permission_prompt"},
-        "attention",
-    ),
-    (
-        "Notification",
-        {"message": "Claude is waiting for your input", "notification_type": "idle_prompt"},
-        "attention",
-    ),
-    (
-        "Notification",
-        {"message": "MCP server github requests input", "notification_type": "elicitation_dialog"},
-        "question",
-    ),
-    ("PostCompact", {"trigger": "auto", "compact_summary": "..."}, "working"),
-    ("PostCompact", {"trigger": "manual", "compact_summary": "..."}, "attention"),
-    ("Stop", {"stop_hook_active": False}, "attention"),
-    ("StopFailure", {"error": "rate_limit"}, "attention"),
-    ("SessionEnd", {"reason": "prompt_input_exit"}, "closed"),
-]
+ROW_ID = "{session_id}"
 
-IGNORED = [
-    ("Notification", {"message": "Signed in", "notification_type": "auth_success"}),
-    ("SomeFutureEvent", {"novel_field": {"session_id": "decoy"}}),
-    ("SessionStart", {"source": "compact"}),
-]
+
+def _claude_rows() -> Iterator[tuple[str, str, Callable[[str], bytes], str | None]]:
+    for (event, field, value), rule in claude_code.RULES.items():
+        fields = {} if field is None else {field: [{"id": "b1"}] if value == claude_code.NON_EMPTY else value}
+        yield (claude_code.NAME, f"{event}-{value}" if field else event,
+               partial(event_payload, event, **fields), None if rule is None else rule[0])
+
+
+def _command_hook_rows(agent: ModuleType) -> Iterator[tuple[str, str, Callable[[str], bytes], str | None]]:
+    for event, status in agent.STATUS_BY_EVENT.items():
+        yield agent.NAME, event, partial(event_payload, event), status
+
+
+def _opencode_payload(kind: str, session_id: str, status: str | None = None) -> bytes:
+    properties: dict[str, object] = {"sessionID": session_id}
+    if status is not None:
+        properties["status"] = {"type": status}
+    return json.dumps({"directory": "/home/dev/projects/shop", "event": {"type": kind, "properties": properties}}).encode()
+
+
+def _opencode_rows() -> Iterator[tuple[str, str, Callable[[str], bytes], str | None]]:
+    for kind, status in opencode.STATUS_BY_EVENT.items():
+        yield opencode.NAME, kind, partial(_opencode_payload, kind), status
+    for value, status in opencode.STATUS_BY_SESSION_STATUS.items():
+        yield opencode.NAME, f"{opencode.STATUS_EVENT}-{value}", partial(_opencode_payload, opencode.STATUS_EVENT, status=value), status
+
+
+TABLE_ROWS = [*_claude_rows(), *_command_hook_rows(gemini_cli), *_command_hook_rows(codex), *_opencode_rows()]
+"""Every row of every agent's table: (agent, row, payload for a session id, the status it
+records or None when the row ignores the event).  Derived, so a row added is a row tested."""
 
 UNUSUAL_DIRS = [
     '/home/dev/my "quoted" dir',
@@ -112,7 +93,23 @@ UNUSUAL_DIRS = [
 
 @pytest.fixture(params=HOOK_NAMES)
 def hook(request: pytest.FixtureRequest, tmp_path: Path) -> Hook:
+    """Each handler, and the shell one with each way of reaching the bus."""
     return next(h for h in all_hooks(tmp_path) if h.name == request.param)
+
+
+HANDLERS = ["python", "sh"]
+
+
+@pytest.fixture(params=HANDLERS)
+def handler(request: pytest.FixtureRequest, tmp_path: Path) -> Hook:
+    """Each handler: the Python one and the shell one."""
+    return next(h for h in all_hooks(tmp_path) if h.name == request.param)
+
+
+@pytest.fixture
+def python_hook(tmp_path: Path) -> Hook:
+    """One handler, for what the daemon reads from the payload: it is read once, there."""
+    return all_hooks(tmp_path)[0]
 
 
 def case_id(event: str, fields: dict[str, object]) -> str:
@@ -156,32 +153,38 @@ def assert_reported(result: subprocess.CompletedProcess[bytes], *words: str) -> 
     return lines[0]
 
 
-@pytest.mark.parametrize(("event", "fields", "status"), RECORDED, ids=[case_id(e, f) for e, f, _ in RECORDED])
-def test_each_event_records_its_status(
-    hook: Hook, shared_daemon: RunningDaemon, event: str, fields: dict[str, object], status: str
+@pytest.mark.parametrize(("agent", "row", "payload", "status"), TABLE_ROWS, ids=[f"{a}-{r}" for a, r, _, _ in TABLE_ROWS])
+def test_every_row_of_every_table_through_each_handler(
+    handler: Hook, shared_daemon: RunningDaemon, agent: str, row: str, payload: Callable[[str], bytes], status: str | None
 ) -> None:
+    """The status recorded is the row's, the agent is named, and the agent reads on stdout
+    what its module says (``{}`` for Gemini CLI) and nothing on stderr."""
     session_id = fresh_id()
-    assert_silent_success(hook.run(event_payload(event, session_id, **fields), env_with_bus(shared_daemon.address)))
-    session = settled_session(shared_daemon.address, session_id, status)
-    assert session is not None
-    assert (session["status"], session["working_dir"], session["agent_type"]) == (
-        status, "/home/dev/projects/shop", "claude-code",
-    )
+    result = handler.run_as(agent, payload(session_id), env_with_bus(shared_daemon.address))
+    module = next(module for module in all_agents() if module.NAME == agent)
+    assert (result.returncode, result.stdout, result.stderr) == (0, module.HOOK_STDOUT.encode(), b"")
+    session = stored_session(shared_daemon.address, session_id)
+    if status is None:
+        assert session is None
+    else:
+        assert session is not None
+        assert (session["status"], session["agent_type"]) == (status, agent)
 
 
-@pytest.mark.parametrize(("event", "fields"), IGNORED, ids=[case_id(e, f) for e, f in IGNORED])
-def test_events_that_prove_nothing_are_ignored_silently(
-    hook: Hook, shared_daemon: RunningDaemon, event: str, fields: dict[str, object]
-) -> None:
-    session_id = fresh_id()
-    assert_silent_success(hook.run(event_payload(event, session_id, **fields), env_with_bus(shared_daemon.address)))
-    assert stored_session(shared_daemon.address, session_id) is None
+LIFECYCLE = [
+    ("SessionStart", {"source": "startup"}, "attention"),
+    ("UserPromptSubmit", {"prompt": 'Fix the "flaky" test'}, "working"),
+    ("PermissionRequest", {"tool_name": "Bash", "tool_input": {"command": "rm -rf build"}}, "attention"),
+    ("PostToolUse", {"tool_name": "Bash", "tool_response": {"stdout": "ok"}}, "working"),
+    ("Stop", {"stop_hook_active": False}, "attention"),
+    ("SessionEnd", {"reason": "prompt_input_exit"}, "closed"),
+]
 
 
 def test_a_session_lifecycle(hook: Hook, shared_daemon: RunningDaemon) -> None:
     session_id = fresh_id()
     env = env_with_bus(shared_daemon.address)
-    for event, fields, status in RECORDED:
+    for event, fields, status in LIFECYCLE:
         assert_silent_success(hook.run(event_payload(event, session_id, **fields), env))
         session = settled_session(shared_daemon.address, session_id, status)
         assert session is not None and session["status"] == status, (event, fields)
@@ -207,28 +210,28 @@ def test_the_owner_process_and_the_close_reason_are_sent(hook: Hook, shared_daem
     assert (session["status"], session["close_reason"]) == ("closed", "session-end")
 
 
-def test_clear_in_the_same_process_replaces_the_old_session(hook: Hook, shared_daemon: RunningDaemon) -> None:
+def test_clear_in_the_same_process_replaces_the_old_session(handler: Hook, shared_daemon: RunningDaemon) -> None:
     before, after = fresh_id(), fresh_id()
     env = env_with_bus(shared_daemon.address)
-    assert_silent_success(run_under_a_shell(hook, event_payload("UserPromptSubmit", before, prompt="hi"), env))
-    assert_silent_success(run_under_a_shell(hook, event_payload("SessionStart", after, source="clear"), env))
+    assert_silent_success(run_under_a_shell(handler, event_payload("UserPromptSubmit", before, prompt="hi"), env))
+    assert_silent_success(run_under_a_shell(handler, event_payload("SessionStart", after, source="clear"), env))
     assert stored_session(shared_daemon.address, before)["close_reason"] == "replaced"
     assert stored_session(shared_daemon.address, after)["status"] == "attention"
 
 
 @pytest.mark.parametrize("cwd", UNUSUAL_DIRS)
 @pytest.mark.parametrize("ascii_only", [False, True], ids=["raw-utf8", "escaped"])
-def test_working_dir_arrives_exactly(hook: Hook, shared_daemon: RunningDaemon, cwd: str, ascii_only: bool) -> None:
+def test_working_dir_arrives_exactly(python_hook: Hook, shared_daemon: RunningDaemon, cwd: str, ascii_only: bool) -> None:
     """Claude Code writes non-ASCII as is; other writers escape it (\\u, surrogate pairs)."""
     session_id = fresh_id()
     body = json.loads(event_payload("PermissionRequest", session_id, cwd))
     payload = json.dumps(body, ensure_ascii=ascii_only).encode()
-    assert_silent_success(hook.run(payload, env_with_bus(shared_daemon.address)))
+    assert_silent_success(python_hook.run(payload, env_with_bus(shared_daemon.address)))
     session = stored_session(shared_daemon.address, session_id)
     assert session is not None and session["working_dir"] == cwd
 
 
-def test_only_top_level_members_count(hook: Hook, shared_daemon: RunningDaemon) -> None:
+def test_only_top_level_members_count(python_hook: Hook, shared_daemon: RunningDaemon) -> None:
     """Nested objects and string contents may spell the same member names."""
     session_id = fresh_id()
     payload = (
@@ -239,7 +242,7 @@ def test_only_top_level_members_count(hook: Hook, shared_daemon: RunningDaemon) 
         b'"session_id":"' + session_id.encode() + b'","cwd":"/real",'
         b'"notification_type":"elicitation_dialog"}'
     )
-    assert_silent_success(hook.run(payload, env_with_bus(shared_daemon.address)))
+    assert_silent_success(python_hook.run(payload, env_with_bus(shared_daemon.address)))
     session = stored_session(shared_daemon.address, session_id)
     assert session is not None
     assert (session["status"], session["working_dir"]) == ("question", "/real")
@@ -247,21 +250,21 @@ def test_only_top_level_members_count(hook: Hook, shared_daemon: RunningDaemon) 
     assert stored_session(shared_daemon.address, "decoy-2") is None
 
 
-def test_whitespace_between_tokens_is_allowed(hook: Hook, shared_daemon: RunningDaemon) -> None:
+def test_whitespace_between_tokens_is_allowed(python_hook: Hook, shared_daemon: RunningDaemon) -> None:
     session_id = fresh_id()
     payload = f'\n {{ "session_id" :\t"{session_id}" ,\n "cwd" : "/spaced" , "hook_event_name" : "PermissionRequest" }}\n'
-    assert_silent_success(hook.run(payload.encode(), env_with_bus(shared_daemon.address)))
+    assert_silent_success(python_hook.run(payload.encode(), env_with_bus(shared_daemon.address)))
     session = stored_session(shared_daemon.address, session_id)
     assert session is not None and session["working_dir"] == "/spaced"
 
 
-def test_a_long_escaped_prompt_before_cwd_is_skipped_not_decoded(hook: Hook, shared_daemon: RunningDaemon) -> None:
+def test_a_long_escaped_prompt_before_cwd_is_skipped_not_decoded(python_hook: Hook, shared_daemon: RunningDaemon) -> None:
     """Members the status does not need are not unescaped: decoding thousands of
     escapes in sh took minutes (the run timeout guards against that hang)."""
     session_id = fresh_id()
     body = {"session_id": session_id, "prompt": 'say \\"hi\\" \\\\ \n' * 2000, "cwd": "/w/p",
             "hook_event_name": "UserPromptSubmit"}
-    assert_silent_success(hook.run(json.dumps(body).encode(), env_with_bus(shared_daemon.address)))
+    assert_silent_success(python_hook.run(json.dumps(body).encode(), env_with_bus(shared_daemon.address)))
     assert stored_session(shared_daemon.address, session_id)["working_dir"] == "/w/p"
 
 
@@ -276,12 +279,12 @@ def test_a_long_escaped_prompt_before_cwd_is_skipped_not_decoded(hook: Hook, sha
     ids=["empty", "garbage", "array", "no-session-id"],
 )
 def test_unusable_input_is_reported_in_one_line(
-    hook: Hook, shared_daemon: RunningDaemon, payload: bytes, words: list[str]
+    handler: Hook, shared_daemon: RunningDaemon, payload: bytes, words: list[str]
 ) -> None:
-    assert_reported(hook.run(payload, env_with_bus(shared_daemon.address)), *words)
+    assert_reported(handler.run(payload, env_with_bus(shared_daemon.address)), *words)
 
 
-def test_ten_megabytes_of_tool_response_are_drained_and_recorded(hook: Hook, shared_daemon: RunningDaemon) -> None:
+def test_ten_megabytes_of_tool_response_are_drained_and_recorded(handler: Hook, shared_daemon: RunningDaemon) -> None:
     """The writer must be able to write every byte: a hook that stops reading would
     make Claude Code's write fail with EPIPE."""
     session_id = fresh_id()
@@ -292,8 +295,8 @@ def test_ten_megabytes_of_tool_response_are_drained_and_recorded(hook: Hook, sha
     assert len(payload) > 10_000_000
     started = time.monotonic()
     process = subprocess.Popen(
-        hook.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env=hook.env(env_with_bus(shared_daemon.address)),
+        handler.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=handler.env(env_with_bus(shared_daemon.address)),
     )
     assert process.stdin is not None and process.stdout is not None and process.stderr is not None
     process.stdin.write(payload)
@@ -306,13 +309,13 @@ def test_ten_megabytes_of_tool_response_are_drained_and_recorded(hook: Hook, sha
 
 
 def test_no_daemon_on_the_bus(hook: Hook, bus_env: dict[str, str]) -> None:
-    line = assert_reported(hook.run(event_payload("PermissionRequest", fresh_id()), bus_env), "PermissionRequest", "attention")
+    line = assert_reported(hook.run(event_payload("PermissionRequest", fresh_id()), bus_env), "not recorded")
     assert "ServiceUnknown" in line or "not provided by any .service files" in line
 
 
 def test_no_bus_at_all(hook: Hook, tmp_path: Path) -> None:
     env = env_with_bus(f"unix:path={tmp_path}/no-such-socket")
-    assert_reported(hook.run(event_payload("PermissionRequest", fresh_id()), env), "PermissionRequest")
+    assert_reported(hook.run(event_payload("PermissionRequest", fresh_id()), env), "not recorded")
 
 
 @pytest.fixture
@@ -341,7 +344,7 @@ def silent_service(bus_address: str) -> Iterator[None]:
 def test_a_service_that_never_answers(hook: Hook, bus_env: dict[str, str]) -> None:
     """Whichever bound fires first, the hook's own or the bus tool's, says so."""
     started = time.monotonic()
-    line = assert_reported(hook.run(event_payload("PermissionRequest", fresh_id()), bus_env), "PermissionRequest")
+    line = assert_reported(hook.run(event_payload("PermissionRequest", fresh_id()), bus_env), "not recorded")
     assert "no answer" in line or "timed out" in line, line
     assert time.monotonic() - started < WELL_UNDER_CLAUDE_TIMEOUT_S, line
 
@@ -396,12 +399,12 @@ def test_python_hook_ignores_unexpected_arguments(shared_daemon: RunningDaemon) 
     assert stored_session(shared_daemon.address, session_id) is not None
 
 
-def test_a_stdin_that_is_never_closed_still_ends_the_hook(hook: Hook, shared_daemon: RunningDaemon) -> None:
-    """A pipe held open must not hold the hook: about 2 s at most, and the event is recorded."""
+def test_a_stdin_that_is_never_closed_still_ends_the_hook(handler: Hook, shared_daemon: RunningDaemon) -> None:
+    """A pipe held open must not hold the handler: about 2 s at most, and the event is recorded."""
     session_id = fresh_id()
     process = subprocess.Popen(
-        hook.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env=hook.env(env_with_bus(shared_daemon.address)),
+        handler.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=handler.env(env_with_bus(shared_daemon.address)),
     )
     assert process.stdin is not None and process.stdout is not None
     process.stdin.write(event_payload("UserPromptSubmit", session_id, prompt="hi"))
@@ -415,37 +418,31 @@ def test_a_stdin_that_is_never_closed_still_ends_the_hook(hook: Hook, shared_dae
     assert session is not None and session["status"] == "working"
 
 
-def test_a_value_cut_by_the_input_bound_is_dropped_not_shortened(hook: Hook, shared_daemon: RunningDaemon) -> None:
+def test_a_value_cut_by_the_input_bound_is_dropped_not_shortened(handler: Hook, shared_daemon: RunningDaemon) -> None:
     session_id = fresh_id()
     head = event_payload("Stop", session_id, cwd="/placeholder")[: -len(b"}")]
     head = head.replace(b'"cwd":"/placeholder",', b"")
     padding = STDIN_LIMIT_BYTES - len(head) - 100
     payload = head + b',"padding":"' + b"p" * padding + b'","cwd":"/' + b"d" * 1000 + b'"}'
-    assert_silent_success(hook.run(payload, env_with_bus(shared_daemon.address)))
+    assert_silent_success(handler.run(payload, env_with_bus(shared_daemon.address)))
     session = settled_session(shared_daemon.address, session_id, "attention")
     assert session is not None and session["working_dir"] == ""
 
 
-def test_a_value_nested_past_any_recursion_limit_is_skipped(hook: Hook, shared_daemon: RunningDaemon) -> None:
+def test_a_value_nested_past_any_recursion_limit_is_skipped(python_hook: Hook, shared_daemon: RunningDaemon) -> None:
     session_id = fresh_id()
     deep = "[" * 20_000 + "]" * 20_000
     payload = event_payload("PostToolUse", session_id, tool_name="Bash")[:-1] + f',"tool_response":{deep}}}'.encode()
-    assert_silent_success(hook.run(payload, env_with_bus(shared_daemon.address)))
+    assert_silent_success(python_hook.run(payload, env_with_bus(shared_daemon.address)))
     session = stored_session(shared_daemon.address, session_id)
     assert session is not None and session["status"] == "working"
 
 
-def test_ids_from_the_payload_are_escaped_on_stderr(hook: Hook, tmp_path: Path) -> None:
-    env = env_with_bus(f"unix:path={tmp_path}/no-such-socket")
-    line = assert_reported(hook.run(event_payload("PermissionRequest", "id\x1b]0;pwned\x07"), env), "PermissionRequest")
-    assert "id\\x1b]0;pwned\\x07" in line and "\x1b" not in line and "\x07" not in line
-
-
-def test_with_stderr_closed_nothing_reaches_stdout(hook: Hook, tmp_path: Path) -> None:
+def test_with_stderr_closed_nothing_reaches_stdout(handler: Hook, tmp_path: Path) -> None:
     """stdout is what Claude Code reads; a diagnostic must never land there."""
     result = subprocess.run(
-        hook.command, input=b"not json", capture_output=False, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-        env=hook.env(env_with_bus(f"unix:path={tmp_path}/no-such-socket")), timeout=RUN_TIMEOUT_S,
+        handler.command, input=b"not json", capture_output=False, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        env=handler.env(env_with_bus(f"unix:path={tmp_path}/no-such-socket")), timeout=RUN_TIMEOUT_S,
         preexec_fn=lambda: os.close(2),
     )
     assert (result.returncode, result.stdout) == (0, b"")
@@ -453,9 +450,9 @@ def test_with_stderr_closed_nothing_reaches_stdout(hook: Hook, tmp_path: Path) -
 
 def test_python_hook_imports_nothing_heavy() -> None:
     """The hook path runs on every tool call: no dbus_fast, asyncio, typer, pydantic,
-    typing or subprocess, and of agent_console only the hook, the bus names, the
-    stdlib-only process_info, terminal and limits, and the agent's own module.  Modules that the
-    interpreter's own start-up (site, .pth files) loaded are not the hook's doing."""
+    typing, subprocess or json, and of agent_console only the hook, the bus names and the
+    stdlib-only process_info, terminal and limits: no agent's module, since it only forwards.
+    Modules that the interpreter's own start-up (site, .pth files) loaded are not the hook's doing."""
     script = (
         "import sys\n"
         "at_startup = set(sys.modules)\n"
@@ -473,7 +470,7 @@ def test_python_hook_imports_nothing_heavy() -> None:
     )
     imported = set(result.stdout.decode().split())
     assert "agent_console.wire.blocking_transport" in imported
-    heavy = {"dbus_fast", "asyncio", "typer", "pydantic", "click", "typing", "subprocess"}
+    heavy = {"dbus_fast", "asyncio", "typer", "pydantic", "click", "typing", "subprocess", "json"}
     assert {name.partition(".")[0] for name in imported} & heavy == set()
     ours = {name for name in imported if name.startswith("agent_console") and not name.startswith("agent_console.hook")}
     assert ours <= {
@@ -481,7 +478,6 @@ def test_python_hook_imports_nothing_heavy() -> None:
         "agent_console.wire.address", "agent_console.wire.blocking_transport", "agent_console.wire.marshal",
         "agent_console.system", "agent_console.system.process_info", "agent_console.system.terminal", "agent_console.limits",
         "agent_console.system.boottime", "agent_console.vocabulary",
-        "agent_console.agents.detail", "agent_console.agents", "agent_console.agents.claude_code",
     }
 
 
@@ -532,27 +528,27 @@ DETAILED = [
 @pytest.mark.parametrize(
     ("event", "fields", "status", "detail"), DETAILED, ids=[f"{case_id(e, f)}-{n}" for n, (e, f, _, _) in enumerate(DETAILED)]
 )
-def test_both_handlers_read_the_same_detail(
-    hook: Hook, shared_daemon: RunningDaemon, event: str, fields: dict[str, object], status: str, detail: str
+def test_each_detail_as_the_table_reads_it(
+    python_hook: Hook, shared_daemon: RunningDaemon, event: str, fields: dict[str, object], status: str, detail: str
 ) -> None:
-    """The two handlers' tables agree: every rule of agents/claude_code.py, with its detail, through each."""
+    """Every rule of Claude Code's table with a detail, as the daemon reads it."""
     session_id = fresh_id()
-    assert_silent_success(hook.run(event_payload(event, session_id, **fields), env_with_bus(shared_daemon.address)))
+    assert_silent_success(python_hook.run(event_payload(event, session_id, **fields), env_with_bus(shared_daemon.address)))
     session = settled_session(shared_daemon.address, session_id, status)
     assert session is not None
     assert (session["status"], session["detail"]) == (status, detail)
 
 
 @pytest.mark.parametrize(("reason", "close_reason"), [("clear", "cleared"), ("logout", "session-end")])
-def test_session_end_says_why(hook: Hook, shared_daemon: RunningDaemon, reason: str, close_reason: str) -> None:
+def test_session_end_says_why(python_hook: Hook, shared_daemon: RunningDaemon, reason: str, close_reason: str) -> None:
     session_id = fresh_id()
     env = env_with_bus(shared_daemon.address)
-    assert_silent_success(hook.run(event_payload("SessionEnd", session_id, reason=reason), env))
+    assert_silent_success(python_hook.run(event_payload("SessionEnd", session_id, reason=reason), env))
     session = settled_session(shared_daemon.address, session_id, "closed")
     assert (session["status"], session["close_reason"]) == ("closed", close_reason)
 
 
-def test_an_ask_user_question_dialog_reads_question_to_its_answer(hook: Hook, shared_daemon: RunningDaemon) -> None:
+def test_an_ask_user_question_dialog_reads_question_to_its_answer(python_hook: Hook, shared_daemon: RunningDaemon) -> None:
     """PreToolUse, then PermissionRequest for the same tool, then permission_prompt 6 s later."""
     session_id = fresh_id()
     env = env_with_bus(shared_daemon.address)
@@ -562,14 +558,14 @@ def test_an_ask_user_question_dialog_reads_question_to_its_answer(hook: Hook, sh
         ("PermissionRequest", {"tool_name": "AskUserQuestion", "tool_input": tool_input}),
         ("Notification", {"message": "Claude needs your permission", "notification_type": "permission_prompt"}),
     ]:
-        assert_silent_success(hook.run(event_payload(event, session_id, **fields), env))
+        assert_silent_success(python_hook.run(event_payload(event, session_id, **fields), env))
         session = stored_session(shared_daemon.address, session_id)
         assert (session["status"], session["detail"]) == ("question", "Which database?"), event
-    assert_silent_success(hook.run(event_payload("PostToolUse", session_id, tool_name="AskUserQuestion"), env))
+    assert_silent_success(python_hook.run(event_payload("PostToolUse", session_id, tool_name="AskUserQuestion"), env))
     assert stored_session(shared_daemon.address, session_id)["status"] == "working"
 
 
-def test_a_subagents_dialog_stays_in_front_until_its_thread_goes_on(hook: Hook, shared_daemon: RunningDaemon) -> None:
+def test_a_subagents_dialog_stays_in_front_until_its_thread_goes_on(handler: Hook, shared_daemon: RunningDaemon) -> None:
     """2.1.332, a background subagent's Bash refused: the order observed (PostToolBatch is not registered)."""
     session_id = fresh_id()
     env = env_with_bus(shared_daemon.address)
@@ -588,29 +584,29 @@ def test_a_subagents_dialog_stays_in_front_until_its_thread_goes_on(hook: Hook, 
         ("PreToolUse", {**bash, "tool_use_id": "toolu_2"}, ("working", "Bash: touch made-by-sub", False)),
         ("PostToolUse", {**bash, "tool_use_id": "toolu_2"}, ("working", "", False)),
     ]:
-        assert_silent_success(hook.run(event_payload(event, session_id, **fields), env))
+        assert_silent_success(handler.run(event_payload(event, session_id, **fields), env))
         session = stored_session(shared_daemon.address, session_id)
         assert (session["status"], session["detail"], session["permission"]) == shown, event
 
 
-def test_after_session_end_only_a_session_start_reopens(hook: Hook, shared_daemon: RunningDaemon) -> None:
+def test_after_session_end_only_a_session_start_reopens(python_hook: Hook, shared_daemon: RunningDaemon) -> None:
     """An event's call may land after SessionEnd's (hooks in the background finish in any order)."""
     session_id = fresh_id()
     env = env_with_bus(shared_daemon.address)
-    assert_silent_success(hook.run(event_payload("SessionStart", session_id, source="startup"), env))
-    assert_silent_success(hook.run(event_payload("SessionEnd", session_id, reason="other"), env))
+    assert_silent_success(python_hook.run(event_payload("SessionStart", session_id, source="startup"), env))
+    assert_silent_success(python_hook.run(event_payload("SessionEnd", session_id, reason="other"), env))
     assert settled_session(shared_daemon.address, session_id, "closed")["status"] == "closed"
-    assert_silent_success(hook.run(event_payload("PermissionRequest", session_id, tool_name="Bash"), env))
+    assert_silent_success(python_hook.run(event_payload("PermissionRequest", session_id, tool_name="Bash"), env))
     assert stored_session(shared_daemon.address, session_id)["status"] == "closed"
-    assert_silent_success(hook.run(event_payload("SessionStart", session_id, source="resume"), env))
+    assert_silent_success(python_hook.run(event_payload("SessionStart", session_id, source="resume"), env))
     assert stored_session(shared_daemon.address, session_id)["status"] == "attention"
 
 
-def test_events_are_stamped_on_the_boot_clock(hook: Hook, shared_daemon: RunningDaemon) -> None:
+def test_events_are_stamped_on_the_boot_clock(handler: Hook, shared_daemon: RunningDaemon) -> None:
     """A Set stamped before the hook ran is too late; one stamped after it is applied."""
     session_id = fresh_id()
     before = boottime.now_us()
-    assert_silent_success(hook.run(event_payload("UserPromptSubmit", session_id, prompt="go"), env_with_bus(shared_daemon.address)))
+    assert_silent_success(handler.run(event_payload("UserPromptSubmit", session_id, prompt="go"), env_with_bus(shared_daemon.address)))
     assert set_stamped(shared_daemon.address, session_id, before - STAMP_RESOLUTION_US)["status"] == "working"
     assert set_stamped(shared_daemon.address, session_id, boottime.now_us())["status"] == "attention"
 
@@ -651,21 +647,21 @@ def processes_with(marker: str) -> list[int]:
     return found
 
 
-def test_the_registered_line_records_with_claude_as_the_owner(hook: Hook, shared_daemon: RunningDaemon) -> None:
+def test_the_registered_line_records_with_claude_as_the_owner(handler: Hook, shared_daemon: RunningDaemon) -> None:
     """The shell that started the hook is gone when it looks: the owner comes from its $PPID
     (here this test process, standing for Claude), and the payload from its saved stdin."""
     session_id = fresh_id()
-    assert_silent_success(run_registered(hook, event_payload("Stop", session_id), env_with_bus(shared_daemon.address)))
+    assert_silent_success(run_registered(handler, event_payload("Stop", session_id), env_with_bus(shared_daemon.address)))
     session = settled_session(shared_daemon.address, session_id, "attention")
     assert session is not None and session["pid"] == os.getpid()
 
 
-def test_the_registered_line_returns_before_the_bus_answers(hook: Hook, frozen_bus: PrivateBus) -> None:
+def test_the_registered_line_returns_before_the_bus_answers(handler: Hook, frozen_bus: PrivateBus) -> None:
     """Claude waits for the shell alone: it has exited while the hook still waits for the
     frozen bus, and the hook gives up on its own."""
     name, value = "AGENT_CONSOLE_TEST_MARK", fresh_id()
     env = {**env_with_bus(frozen_bus.address), name: value}
-    assert_silent_success(run_registered(hook, event_payload("SessionEnd", fresh_id()), env))
+    assert_silent_success(run_registered(handler, event_payload("SessionEnd", fresh_id()), env))
     marker = f"{name}={value}"
     # A process's environment reads empty while it execs (sh, nice, the handler): look again.
     deadline = time.monotonic() + RUN_TIMEOUT_S
@@ -676,3 +672,99 @@ def test_the_registered_line_returns_before_the_bus_answers(hook: Hook, frozen_b
     while processes_with(marker) and time.monotonic() < deadline:
         time.sleep(POLL_S)
     assert not processes_with(marker), "the hook did not give up on a bus that never answers"
+
+
+ODD_ARGUMENTS = [
+    ["--owner", "\u00b2"],
+    ["--owner", "1" * 30],
+    ["--owner=-5"],
+    ["--owner", "0x10"],
+    ["--owner"],
+    ["--agent"],
+    ["--agent", "Claude Code; rm -rf /"],
+    ["--agent", "x" * 100_000],
+    ["--", "--owner", "1"],
+]
+
+
+@pytest.mark.parametrize("argv", ODD_ARGUMENTS, ids=[f"argv{n}" for n in range(len(ODD_ARGUMENTS))])
+def test_any_arguments_exit_0_without_noise(handler: Hook, shared_daemon: RunningDaemon, argv: list[str]) -> None:
+    """Exit 0, nothing on stdout, at most the one line that says why; an --owner that is no
+    pid counts as not given (``²`` and thirty digits once gave a traceback and "Illegal number")."""
+    session_id = fresh_id()
+    result = Hook(handler.name, (*handler.command, *argv), handler.path).run(
+        event_payload("UserPromptSubmit", session_id), env_with_bus(shared_daemon.address)
+    )
+    assert (result.returncode, result.stdout) == (0, b"")
+    lines = result.stderr.decode(errors="replace").splitlines()
+    assert len(lines) <= 1 and all(line.startswith(("agent-console hook:", "agent-console-hook:")) for line in lines), lines
+    if argv[0] == "--owner" and len(argv) == 2:
+        session = stored_session(shared_daemon.address, session_id)
+        assert session is not None and session["status"] == "working"
+
+
+@pytest.mark.parametrize("stdin", [b"\0" * 10, b"\xff\xfe{", b"{" * 70_000, b'{"session_id": 5}'], ids=["nul", "bytes", "deep", "typed"])
+def test_any_input_exits_0_without_noise(handler: Hook, shared_daemon: RunningDaemon, stdin: bytes) -> None:
+    result = handler.run(stdin, env_with_bus(shared_daemon.address))
+    assert (result.returncode, result.stdout) == (0, b"")
+    assert len(result.stderr.splitlines()) <= 1
+
+
+def test_a_nul_in_the_session_id_is_recorded_escaped(handler: Hook, shared_daemon: RunningDaemon) -> None:
+    """The bus would drop a connection whose message held a NUL in a string: the id goes as
+    the payload's bytes, and the daemon records it escaped; the daemon stays on the bus."""
+    session_id = fresh_id()
+    payload = event_payload("UserPromptSubmit", session_id).replace(session_id.encode(), session_id.encode() + b"\\u0000x\\ud800", 1)
+    assert_silent_success(handler.run(payload, env_with_bus(shared_daemon.address)))
+    session = stored_session(shared_daemon.address, session_id + "\\x00x\\ud800")
+    assert session is not None and session["status"] == "working"
+    assert shared_daemon.process.poll() is None
+
+
+OLDER_DAEMON = """\
+import asyncio, sys
+from dbus_next.aio import MessageBus
+from dbus_next.service import ServiceInterface, method
+
+class Sessions(ServiceInterface):
+    @method()
+    def Set(self, session_id: "s", status: "s", attributes: "a{sv}") -> "a{sv}":
+        print(session_id, status, attributes["agent_type"].value, attributes["pid"].value, flush=True)
+        return {}
+
+async def main():
+    bus = await MessageBus(bus_address=sys.argv[1]).connect()
+    bus.export("/io/github/AgentConsole1", Sessions("io.github.AgentConsole1.Sessions"))
+    await bus.request_name("io.github.AgentConsole1")
+    print("ready", flush=True)
+    await asyncio.sleep(3600)
+
+asyncio.run(main())
+"""
+"""Stands for a daemon from before Hooks.Report: only Set, on the same names.  A real older
+release cannot be installed beside this one in a test, and only its answer to Report matters."""
+
+
+@pytest.fixture
+def older_daemon(bus_address: str) -> Iterator[subprocess.Popen[bytes]]:
+    process = subprocess.Popen([sys.executable, "-c", OLDER_DAEMON, bus_address], stdout=subprocess.PIPE)
+    assert process.stdout is not None and process.stdout.readline() == b"ready\n"
+    yield process
+    process.kill()
+    process.wait()
+
+
+def test_an_older_daemon_gets_the_event_through_set(older_daemon: subprocess.Popen[bytes], bus_env: dict[str, str]) -> None:
+    """The Python handler reads the payload itself then, with the agent's module."""
+    session_id = fresh_id()
+    result = subprocess.run([AGENT_CONSOLE, "hook"], input=event_payload("Stop", session_id), env=bus_env,
+                            check=False, capture_output=True, timeout=RUN_TIMEOUT_S)
+    assert_silent_success(result)
+    assert older_daemon.stdout is not None
+    assert older_daemon.stdout.readline().decode().split() == [session_id, "attention", "claude-code", str(os.getpid())]
+
+
+def test_the_shell_hook_says_the_daemon_is_older(older_daemon: subprocess.Popen[bytes], bus_env: dict[str, str]) -> None:
+    result = subprocess.run([str(HOOK_SCRIPT)], input=event_payload("Stop", fresh_id()), env=bus_env,
+                            check=False, capture_output=True, timeout=RUN_TIMEOUT_S)
+    assert_reported(result, "older", "restart")

@@ -1,37 +1,18 @@
 """Everything that differs between coding agents, one module per agent.
 
 The daemon and the wire know an agent only by its ``agent_type`` string.
-What its events mean, how its payload is read, where its hooks are registered
-and whether one of its processes runs one session or many is said in the
-agent's own module, which is the agent: ``agent_named`` returns the module.
-A fifth agent is one more module, one name in ``_MODULES`` and its
-``agent_type`` in ``model.AgentType``.  Each module defines:
-
-- ``NAME``: its ``agent_type``, and the NAME of ``--agent NAME``;
-- ``TITLE``: how a person names it;
-- ``read(event) -> Reading | None``: the session and status an event
-  announces, None for an event that says nothing about the status;
-- ``event_name(event) -> str``: for the line that says why an event was not
-  recorded;
-- ``SHARED_PROCESS``: whether one of its processes hosts many sessions at
-  once (a Codex app-server, an opencode server), so that a new session there
-  replaces none of the others;
-- ``HOOK_STDOUT``: what the hook prints on stdout (Gemini shows stderr when
-  stdout is empty); ``HOOK_STDERR``: whether the hook may say on stderr why
-  an event was not recorded (not where the agent shows that to the person);
-- ``BUS_SECONDS``: the hook's deadline for its bus call, connect included:
-  short where the agent waits for the hook;
-- ``PROGRAMS`` and ``config_dir()``: how to tell it is installed here;
-- ``hooks_path()`` and ``registration(command)``: where the handler is
-  registered and what goes there: matcher groups by event for a settings
-  file of Claude Code's shape, or, where the module defines
-  ``PLUGIN_MARKER`` (how that file begins), the whole text of a file of ours;
-  ``INSTALL_NOTE``: what the person must still do, if anything.
+What its events mean, how its payload is read, where its hooks are registered,
+whether one of its processes runs one session or many and what the daemon
+observes for it is said in the agent's own package, which is the agent:
+``agent_named`` returns it.  What every agent's package holds is written once,
+as a Protocol, in ``agents.contract``; tests/test_agents.py checks each against
+it.  A fifth agent is one more package, one name in ``_MODULES`` and its
+``agent_type`` in ``vocabulary.AgentType``.
 
 Standard library only, and nothing heavy (no ``typing``, ``dataclasses`` or
-``pathlib``): ``agent-console hook`` imports this package and one agent's
-module on every event; the editing machinery is in ``settings_file``, which
-only the installers import.
+``pathlib``): the daemon reads every hook's payload with it, and the Python
+hook with a daemon older than ``Hooks.Report``; the editing machinery is in
+``settings_file``, which only the installers import.
 """
 
 from collections.abc import Callable, Mapping
@@ -40,10 +21,6 @@ from types import ModuleType
 
 from agent_console.agents.detail import detail_of, first_line
 from agent_console.vocabulary import CloseReason, EventKind
-
-OWNER_OPTION = "--owner"
-"""Both handlers' option naming the agent's process (or a shell below it), given where the
-handler runs in the background and its parent is gone: the hook reads it, the installers write it."""
 
 Event = Mapping[str, object]
 """A hook payload's top-level fields, as ``hook.payload`` decodes them."""

@@ -32,7 +32,7 @@ from dbus_fast.constants import NameFlag, RequestNameReply
 from dbus_fast.errors import DBusError
 
 from agent_console.daemon.config import DaemonConfig, load_config
-from agent_console.daemon.interface import SessionsInterface
+from agent_console.daemon.interface import HooksInterface, SessionsInterface
 from agent_console.daemon.model import Session
 from agent_console.daemon.observers import Failures, Observers
 from agent_console.daemon.store import SessionStore
@@ -132,6 +132,7 @@ async def _serve(address: str | None, replace: bool, config: DaemonConfig) -> in
         return EXIT_FAILURE
     store = SessionStore()
     bus.export(OBJECT_PATH, SessionsInterface(store))
+    bus.export(OBJECT_PATH, HooksInterface(store))
     if not await _own_name(bus, replace):
         bus.disconnect()
         return EXIT_NAME_TAKEN

@@ -1,4 +1,4 @@
-"""The exported object: ``io.github.AgentConsole1.Sessions``.
+"""The exported object: ``io.github.AgentConsole1.Sessions``, and beside it ``.Hooks``.
 
 Every method handler runs on the asyncio event loop that owns the store and
 returns before the next message is read: this is the single-threaded actor
@@ -31,6 +31,7 @@ from dbus_fast.errors import DBusError
 from dbus_fast.service import ServiceInterface, dbus_method, dbus_property, dbus_signal
 
 from agent_console import __version__
+from agent_console.agents.report import reported_update
 from agent_console.daemon.model import Session
 from agent_console.daemon.remote_hosts import RemoteHosts, check_host_name
 from agent_console.daemon.store import SessionStore
@@ -38,7 +39,7 @@ from agent_console.errors import AgentConsoleError, Internal, InvalidArgs, NotFo
 from agent_console.limits import MAX_ID_LENGTH
 from agent_console.vocabulary import CloseReason
 from agent_console.wire.connection import marshalled
-from agent_console.wire.names import ERROR_PREFIX, INTERFACE
+from agent_console.wire.names import ERROR_PREFIX, HOOKS_INTERFACE, INTERFACE
 from agent_console.wire.session_form import (
     MarshalledSessions,
     attributes_from_wire,
@@ -226,3 +227,26 @@ class SessionsInterface(ServiceInterface):
     def _count_changed(self) -> None:
         """Sequence rides along: after a removal it is the only place its number is sent."""
         self.emit_properties_changed({"SessionCount": len(self._store), "Sequence": self._store.sequence})
+
+
+class HooksInterface(ServiceInterface):
+    """What the hooks call: an agent's payload, read here by the agent's module.
+
+    The hooks only forward, so what an event means is decided by the daemon
+    that runs, and a change to an agent's table reaches every user with it,
+    whichever handler they registered and whenever they did.
+    """
+
+    def __init__(self, store: SessionStore) -> None:
+        super().__init__(HOOKS_INTERFACE)
+        self._store = store
+
+    @method()
+    def Report(self, agent: "s", payload: "ay", context: "a{sv}") -> "s":
+        """The status recorded, or "" for an event that says nothing about it."""
+        with _named_errors():
+            update = reported_update(agent, payload, {key: (value.signature, value.value) for key, value in context.items()})
+            if update is None:
+                return ""
+            session_id, status, attributes = update
+            return self._store.set(session_id, status, **attributes).status.value

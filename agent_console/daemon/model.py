@@ -28,7 +28,7 @@ from agent_console.limits import (
     MAX_WORKING_DIR_BYTES,
 )
 from agent_console.system.terminal import TERMINAL_KEYS
-from agent_console.vocabulary import WAITING, AgentType, CloseReason, EventKind, Status
+from agent_console.vocabulary import DEFAULT_AGENT, WAITING, AgentType, CloseReason, EventKind, Status
 
 CLIENT_CLOSE_REASONS = (CloseReason.SESSION_END, CloseReason.CLEARED, CloseReason.USER)
 """The reasons a caller may give; the others are facts only the daemon observes."""
@@ -267,7 +267,7 @@ def new_session(update: SessionUpdate, now: Instant) -> Session:
     closed = update.status is Status.CLOSED
     return Session(
         id=update.session_id,
-        agent_type=update.agent_type or AgentType.CLAUDE_CODE,
+        agent_type=update.agent_type or DEFAULT_AGENT,
         status=update.status,
         working_dir=update.working_dir or "",
         since=now.wall,

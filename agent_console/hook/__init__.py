@@ -1,53 +1,82 @@
-"""``agent-console hook [--agent NAME] [--owner PID]``: record a coding agent's session status from a hook event.
+"""``agent-console hook [--agent NAME] [--owner PID]``: hand a coding agent's hook event to the daemon.
 
 Claude Code, Gemini CLI and Codex run this on every event it is registered
 for (opencode's plugin spawns it), so two rules outrank everything else.  It
-never disturbs the agent: it exits 0 whatever happens (2 would block the tool
-call), prints on stdout only what the agent expects there (nothing, or ``{}``
-for Gemini) and says in one stderr line why an event was not recorded, unless
-the agent would show that line to the person.  And it never makes the agent
-wait long: Claude Code's registration starts it in the background
-(``agents.settings_file.in_background``), so that Claude waits for a shell's
-fork only, and names Claude's process with ``--owner``, since the shell that
-started it is gone by then.  It stays quick all the same, because its start
-competes with the agent for the CPU: stdlib only, no ``dbus_fast``,
-``asyncio``, ``typer`` or ``pydantic``, whose imports alone would take longer
-than the whole hook may; of ``agent_console`` only the bus names, the process
-and terminal facts and the agent's own module in ``agents``.
+never disturbs the agent: it exits 0 whatever its arguments and input (2
+would block the tool call), prints on stdout only what the agent expects
+there (``STDOUT_FOR``) and says in one stderr line why an event was not
+recorded, unless the agent would show that line to the person.  And it never
+makes the agent wait long: Claude Code's registration starts it in the
+background (``agents.settings_file.in_background``), so that Claude waits for
+a shell's fork only, and names Claude's process with ``--owner``, since the
+shell that started it is gone by then.
 
-Events may therefore reach the daemon out of order: each is stamped with
-``event_time``, when the hook was started, and the daemon drops one older than
-what it already applied.
+It only forwards.  The payload is the agent's own: its first 64 KiB go to the
+daemon as they came, with what only this process can know (when it was
+forked, the agent's process and its start time, the terminal), in one call,
+``io.github.AgentConsole1.Hooks.Report``; the daemon's ``agents`` read it.
+So it stays quick, because its start competes with the agent for the CPU:
+stdlib only, no JSON, no agent's module, no ``dbus_fast``, ``asyncio``,
+``typer`` or ``pydantic``.
 
-Every wait is bounded: reading stdin and draining unread input get a second
-each, the bus call (connect included) the agent's ``BUS_SECONDS``.
+A daemon older than ``Report`` (one still running after an upgrade, until it
+is restarted) answers UnknownMethod: then, and only then, the payload is read
+here with the agent's module and sent through ``Set`` (``fallback``), so no
+event is lost meanwhile; ``install-hooks`` restarts such a daemon.
+
+Events may reach the daemon out of order: each carries its fork time, and the
+daemon drops one older than what it already applied.  Every wait is bounded:
+reading stdin and draining unread input get a second each, the bus call
+(connect included) ``BUS_SECONDS``.
 """
 
 import os
 import sys
 from collections.abc import Mapping
-from types import ModuleType
 
-from agent_console.agents import OWNER_OPTION, Reading, agent_named
-from agent_console.hook.payload import MalformedPayload, top_level_fields
 from agent_console.hook.stdin import drain, read_head
-from agent_console.limits import MAX_ID_LENGTH, MAX_WORKING_DIR_BYTES
 from agent_console.system import boottime
 from agent_console.system.process_info import controlling_tty, owner_process, start_time
 from agent_console.system.terminal import fits, terminal_from_environment
-from agent_console.vocabulary import DEFAULT_AGENT, Status
+from agent_console.vocabulary import DEFAULT_AGENT, OWNER_OPTION, AgentType
 from agent_console.wire.address import AddressError, session_bus_sockets
-from agent_console.wire.blocking_transport import BusError, Connection, MethodCall
+from agent_console.wire.blocking_transport import BusError, Connection, DBusError, MethodCall
 from agent_console.wire.marshal import Variant, WireError
-from agent_console.wire.names import BUS_NAME, INTERFACE, OBJECT_PATH
+from agent_console.wire.names import BUS_NAME, ERROR_PREFIX, HOOKS_INTERFACE, OBJECT_PATH
 
-CLOSE_REASON = "session-end"
+STDOUT_FOR = {AgentType.GEMINI_CLI: "{}"}
+"""What an agent reads on its hook's stdout: Gemini CLI parses it as JSON (and shows
+stderr to the person when it is empty); the others expect nothing there."""
+
+SHOWN_STDERR = frozenset({AgentType.GEMINI_CLI, AgentType.CODEX})
+"""Agents that show a hook's stderr to the person: for them the hook says nothing there."""
 
 STDIN_LIMIT_BYTES = 64 * 1024
-"""The head that is parsed: the fields needed come first and fit many times over."""
+"""The head that is sent (``agents.report.MAX_PAYLOAD_BYTES``): the fields needed come first."""
 
 STDIN_SECONDS = 1.0
 DRAIN_SECONDS = 1.0
+
+BUS_SECONDS = 1.0
+"""The bus call's deadline (connect included) where the agent waits for the hook (Gemini
+CLI, Codex run it in the foreground)."""
+BACKGROUND_BUS_SECONDS = 3.0
+"""The deadline of a hook started in the background (``--owner``): no one waits for it,
+and a daemon started by this very call through D-Bus activation may take seconds on a
+loaded machine."""
+
+OLDER_DAEMON = frozenset({"org.freedesktop.DBus.Error.UnknownMethod", "org.freedesktop.DBus.Error.UnknownInterface"})
+"""How a daemon from before ``Report`` refuses it."""
+
+MAX_NAME_CHARS = 64
+"""An agent's name longer than this is no agent's: refused before the call."""
+
+OWNER_VARIABLE = "CLAUDE_PID"
+"""Where an agent names its own process in its hooks' environment (Claude Code since
+2.1.332): the owner where no ``--owner`` is given."""
+
+MAX_PID_DIGITS = 10
+"""A pid is a 32-bit number: an ``--owner`` of more digits is no pid."""
 
 STDIN_FD = 0
 """The descriptor itself, not ``sys.stdin``, which is None when Claude Code's pipe is closed."""
@@ -58,11 +87,10 @@ TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
 USAGE = """\
 usage: agent-console hook [--agent NAME] [--owner PID]
 
-Reads one hook event (JSON) of a coding agent on stdin and records the
-session's status (working, attention, question, closed) with the
-agent-console service on the session bus.  Events that say nothing about the
-status are ignored.  NAME is claude-code (the default), gemini-cli, codex or
-opencode.
+Hands one hook event of a coding agent (its JSON, read on stdin) to the
+agent-console service on the session bus, which records the session's status
+(working, attention, question, closed).  NAME is claude-code (the default),
+gemini-cli, codex or opencode.
 
 Always exits 0 and prints on stdout only what the agent expects (nothing, or
 {} for Gemini CLI), so it can never block or steer the agent; when an event
@@ -81,25 +109,21 @@ def main(argv: list[str]) -> int:
     With stderr closed, ``sys.stderr`` is None and ``print`` would fall back to
     stdout, which the agent reads: then nothing is printed at all.
     """
-    event_time = started_us()
+    fork_time = started_us()
     if argv[:1] in (["-h"], ["--help"]):
         sys.stdout.write(USAGE)
         return 0
     name, owner, rest = _options(argv)
     if owner is not None:
         _leave_session()
-    agent = agent_named(name)
-    if agent is None:
-        problem: str | None = f"unknown agent {name!r}; nothing recorded"
-    else:
-        try:
-            problem = record(STDIN_FD, os.environ, agent, event_time, owner)
-        except Exception as error:  # noqa: BLE001 - a bug here must not reach the agent
-            problem = f"internal error: {error!r}"
-        sys.stdout.write(agent.HOOK_STDOUT)
+    try:
+        problem = forward(STDIN_FD, os.environ, name, fork_time, owner)
+    except Exception as error:  # noqa: BLE001 - a bug here must not reach the agent
+        problem = f"internal error: {error!r}"
+    sys.stdout.write(STDOUT_FOR.get(name, ""))
     if rest:
         problem = f"unexpected arguments {rest!r} ignored" + (f"; {problem}" if problem else "")
-    if problem and (agent is None or agent.HOOK_STDERR) and sys.stderr is not None:
+    if problem and name not in SHOWN_STDERR and sys.stderr is not None:
         print(f"agent-console hook: {_one_line(problem)}", file=sys.stderr)
     return 0
 
@@ -114,7 +138,8 @@ def _one_line(text: str) -> str:
 
 def _options(argv: list[str]) -> tuple[str, int | None, list[str]]:
     """The agent's name (Claude Code when none is named), the owner's pid (``--owner``) and the
-    arguments left over, from the first one that is not such an option (or not a pid)."""
+    arguments left over, from the first one that is not such an option.  An ``--owner``
+    that is no pid (``²``, thirty digits) counts as not given: the parent is looked at."""
     name: str = DEFAULT_AGENT
     owner, rest = None, argv
     while rest:
@@ -123,13 +148,17 @@ def _options(argv: list[str]) -> tuple[str, int | None, list[str]]:
             break
         value = value if joined else rest[1]
         if option == OWNER_OPTION:
-            if not value.isdigit():
-                break
-            owner = int(value)
+            owner = _pid(value)
         else:
             name = value
         rest = rest[1:] if joined else rest[2:]
     return name, owner, rest
+
+
+def _pid(value: str) -> int | None:
+    """ASCII digits only: ``str.isdigit`` also takes ``²``, which ``int`` refuses."""
+    digits = value.isascii() and value.isdigit() and len(value) <= MAX_PID_DIGITS
+    return int(value) if digits and int(value) > 0 else None
 
 
 def started_us() -> int:
@@ -158,10 +187,10 @@ def _leave_session() -> None:
         pass
 
 
-def record(
-    stdin_fd: int, environ: Mapping[str, str], agent: ModuleType, event_time: int, owner: int | None = None
+def forward(
+    stdin_fd: int, environ: Mapping[str, str], agent: str, fork_time: int, owner: int | None = None
 ) -> str | None:
-    """Send the event's status to the service; why not, when it was not sent.
+    """Hand the event to the service; why not, when it was not recorded.
 
     All of stdin is consumed first, so that the agent's write never fails
     whatever happens next.  ``owner`` is where the search for the agent's
@@ -170,79 +199,51 @@ def record(
     head, complete = read_head(stdin_fd, STDIN_LIMIT_BYTES, STDIN_SECONDS)
     if not complete:
         drain(stdin_fd, DRAIN_SECONDS)
+    if complete and not head.strip():
+        return "stdin is empty; ignored"
+    if not _agent_name(agent):
+        return f"unknown agent {agent[:MAX_NAME_CHARS]!r}; nothing recorded"
+    context = _context(environ, fork_time, owner, complete)
+    seconds = BUS_SECONDS if owner is None else BACKGROUND_BUS_SECONDS
+    report = MethodCall(BUS_NAME, OBJECT_PATH, HOOKS_INTERFACE, "Report", "saya{sv}", [agent, head, context])
     try:
-        event = top_level_fields(head, complete)
-    except MalformedPayload as error:
-        return f"{error}; ignored"
-    return _record_fields(agent, event, environ, event_time, owner)
+        _call(report, environ, seconds)
+    except DBusError as error:
+        if error.name.startswith(ERROR_PREFIX):
+            return error.text
+        if error.name not in OLDER_DAEMON:
+            return f"not recorded: {error.text or error}"
+        from agent_console.hook.fallback import record_with_set
 
-
-def _record_fields(
-    agent: ModuleType, event: Mapping[str, object], environ: Mapping[str, str], event_time: int, owner: int | None
-) -> str | None:
-    reading = agent.read(event)
-    if reading is None:
-        return None
-    if reading.session_id is None:
-        return f"{agent.event_name(event)} without a session_id; ignored"
-    attributes = _attributes(agent, reading, environ, event_time, owner)
-    try:
-        _call_set(reading.session_id, reading.status, attributes, environ, agent.BUS_SECONDS)
+        return record_with_set(agent, head, context, lambda call: _call(call, environ, seconds))
     except (AddressError, BusError, WireError) as error:
-        return (
-            f"{agent.event_name(event)} of session {reading.session_id} "
-            f"not recorded as {reading.status}: {error}"
-        )
+        return f"not recorded: {error}"
     return None
 
 
-def _attributes(
-    agent: ModuleType, reading: Reading, environ: Mapping[str, str], event_time: int, owner_pid: int | None
-) -> dict[str, object]:
-    """The owner process lets the daemon close the session when the agent dies without saying
-    so; its terminal lets ``agent-console focus`` bring it in front; the transcript shows
-    what no hook reports; the event's time lets the daemon drop it if it comes late.
+def _agent_name(name: str) -> bool:
+    """Lower-case ASCII letters, digits and dashes: nothing the bus would refuse in a string."""
+    return 0 < len(name) <= MAX_NAME_CHARS and all(c.isascii() and (c.islower() or c.isdigit() or c == "-") for c in name)
 
-    For an agent whose process hosts many sessions, ``shared_owner`` tells the
-    daemon that a new session there replaces none of the others.
-    """
-    attributes: dict[str, object] = {
-        "agent_type": Variant("s", agent.NAME),
-        "event_time": Variant("t", _event_time(reading, event_time)),
-    }
-    if reading.working_dir is not None:
-        attributes["working_dir"] = Variant("s", reading.working_dir)
-    transcript = reading.transcript_path
-    if transcript is not None and transcript.startswith("/") and len(transcript.encode(errors="replace")) <= MAX_WORKING_DIR_BYTES:
-        attributes["transcript_path"] = Variant("s", transcript)
-    if reading.detail is not None:
-        attributes["detail"] = Variant("s", reading.detail)
-    if reading.event is not None:
-        attributes["event"] = Variant("s", reading.event)
-    if reading.subagent is not None and len(reading.subagent) <= MAX_ID_LENGTH:
-        attributes["subagent"] = Variant("s", reading.subagent)
-    if reading.status == Status.CLOSED:
-        attributes["reason"] = Variant("s", reading.reason or CLOSE_REASON)
-    owner = _owner(owner_pid)
+
+def _context(environ: Mapping[str, str], fork_time: int, owner_pid: int | None, complete: bool) -> dict[str, Variant]:
+    """What only this process knows: its fork, the agent's process (``owner``) and the terminal
+    (its variables, and the owner's controlling tty); values the bus would refuse (a
+    variable that is not UTF-8) are left out."""
+    context = {"fork_time": Variant("t", fork_time)}
+    if not complete:
+        context["truncated"] = Variant("b", True)
+    owner = _owner(owner_pid if owner_pid is not None else _pid(environ.get(OWNER_VARIABLE, "")))
     if owner is not None:
-        attributes["pid"] = Variant("u", owner[0])
-        attributes["pid_start"] = Variant("t", owner[1])
-        if agent.SHARED_PROCESS:
-            attributes["shared_owner"] = Variant("b", True)
+        context["pid"] = Variant("u", owner[0])
+        context["pid_start"] = Variant("t", owner[1])
     terminal = terminal_from_environment(environ)
     tty = controlling_tty(owner[0]) if owner is not None else None
     if tty is not None and fits(tty):
         terminal["tty"] = tty
     if terminal:
-        attributes["terminal"] = Variant("a{ss}", terminal)
-    return attributes
-
-
-def _event_time(reading: Reading, started: int) -> int:
-    """The agent's own stamp where it gave one (opencode's plugin) and it is not later than
-    this hook's start, which it must precede; else the hook's start."""
-    stamp = reading.event_time
-    return stamp if stamp is not None and stamp <= started else started
+        context["terminal"] = Variant("a{ss}", terminal)
+    return context
 
 
 def _owner(pid: int | None) -> tuple[int, int] | None:
@@ -257,12 +258,9 @@ def _owner(pid: int | None) -> tuple[int, int] | None:
     return owner if ours is not None and owner[1] <= ours else None
 
 
-def _call_set(
-    session_id: str, status: str, attributes: dict[str, object], environ: Mapping[str, str], seconds: float
-) -> None:
-    set_status = MethodCall(BUS_NAME, OBJECT_PATH, INTERFACE, "Set", "ssa{sv}", [session_id, status, attributes])
+def _call(call: MethodCall, environ: Mapping[str, str], seconds: float) -> None:
     connection = Connection.open(session_bus_sockets(environ), seconds)
     try:
-        connection.call(set_status)
+        connection.call(call)
     finally:
         connection.close()

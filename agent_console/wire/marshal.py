@@ -122,6 +122,8 @@ class Writer:
                 raise WireError(f"a variant needs a Variant, got {value!r}")
             self.write_value("g", value.signature)
             self.write_value(value.signature, value.value)
+        elif type_code == "ay" and isinstance(value, (bytes, bytearray)):
+            self.buffer.extend(struct.pack("<I", len(value)) + value)
         elif type_code == "a{sv}" and isinstance(value, TypedValues):
             self._write_typed_values(value)
         elif code == "a":
@@ -159,14 +161,18 @@ class Writer:
 
 
 def _utf8(value: object) -> bytes:
-    """Strict, so that a number never goes out as its decimal spelling by accident,
-    and a lone surrogate (valid in JSON, not in UTF-8) fails as a ``WireError``."""
+    """Strict, so that a number never goes out as its decimal spelling by accident, and a
+    lone surrogate (valid in JSON, not in UTF-8) or a NUL fails as a ``WireError``: the bus
+    would drop the whole connection for either."""
     if not isinstance(value, str):
         raise WireError(f"a string type needs a str, got {value!r}")
     try:
-        return value.encode()
+        encoded = value.encode()
     except UnicodeEncodeError as error:
         raise WireError(f"a D-Bus string must be valid UTF-8: {error}") from None
+    if b"\0" in encoded:
+        raise WireError("a D-Bus string cannot hold NUL")
+    return encoded
 
 
 def _sequence(value: object) -> list[object] | tuple[object, ...]:

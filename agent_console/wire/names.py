@@ -10,6 +10,8 @@ version.
 BUS_NAME = "io.github.AgentConsole1"
 OBJECT_PATH = "/io/github/AgentConsole1"
 INTERFACE = "io.github.AgentConsole1.Sessions"
+HOOKS_INTERFACE = "io.github.AgentConsole1.Hooks"
+"""Where the hooks hand over an agent's payload as it came (``Report``), beside ``Sessions``."""
 ERROR_PREFIX = "io.github.AgentConsole1.Error"
 
 NOTIFICATIONS_NAME = "org.freedesktop.Notifications"

@@ -30,13 +30,14 @@ subagent fires no PostToolUse.  ``SessionStart`` after ``/compact`` is the same 
 ``PostCompact`` says what follows (the person's turn after a manual compact,
 more work after an automatic one).
 
-``hooks/agent-console-hook`` carries the same table in shell; change both
-(tests/test_hook.py runs every row through both).  ``install-hooks``
-registers exactly the events listed here.
+The hooks only forward the payload; the daemon reads it with this table
+(``agents.report``), and tests/test_hook.py runs every row through every
+handler.  ``install-hooks`` registers exactly the events listed here.
 """
 
 import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from agent_console.agents import (
     QUESTION_KEYS,
@@ -49,15 +50,14 @@ from agent_console.agents import (
 )
 from agent_console.vocabulary import CloseReason, EventKind, Status
 
+if TYPE_CHECKING:
+    from agent_console.agents.contract import Observer
+
 NAME = "claude-code"
 TITLE = "Claude Code"
 SHARED_PROCESS = False
 HOOK_STDOUT = ""
 HOOK_STDERR = True
-BUS_SECONDS = 3.0
-"""The bus call's deadline (connect included): its hooks run in the background
-(``settings_file.in_background``), so Claude waits for none of it, and a daemon
-started by that very call through D-Bus activation may take seconds on a loaded machine."""
 PROGRAMS = ("claude",)
 INSTALL_NOTE = ""
 
@@ -194,3 +194,11 @@ def registration(command: list[str]) -> Groups:
         group["hooks"] = [hook]
         groups.setdefault(event, []).append(group)
     return groups
+
+
+def observers() -> list["Observer"]:
+    """Its transcript (Esc, API errors) and its approved tools starting: ``observers``.
+    Imported here, when the daemon asks: the store's model is no hook's business."""
+    from agent_console.agents.claude_code.observers import watchers
+
+    return list(watchers())

@@ -1,6 +1,6 @@
 """opencode: a JavaScript plugin, since opencode has no command hooks.
 
-``install-hooks --agent opencode`` writes ``opencode_plugin.js`` (beside this
+``install-hooks --agent opencode`` writes ``plugin.js`` (beside this
 module) into opencode's global plugin folder, with the handler's command and
 the events of the table filled in.  The plugin runs inside opencode, so it
 never waits for the handler: it spawns ``agent-console hook --agent opencode``
@@ -33,15 +33,13 @@ TITLE = "opencode"
 SHARED_PROCESS = True
 HOOK_STDOUT = ""
 HOOK_STDERR = True
-BUS_SECONDS = 1.0
-"""The plugin drops the handler's output."""
 PROGRAMS = ("opencode",)
 INSTALL_NOTE = ""
 
 DISPOSED = "agent-console.disposed"
 """The plugin's own event: opencode is shutting this instance down."""
 
-_BY_EVENT = {
+STATUS_BY_EVENT = {
     "session.created": Status.ATTENTION,
     "session.idle": Status.ATTENTION,
     "session.error": Status.ATTENTION,
@@ -54,9 +52,9 @@ _BY_EVENT = {
     DISPOSED: Status.CLOSED,
 }
 STATUS_EVENT = "session.status"
-_BY_SESSION_STATUS = {"busy": Status.WORKING, "retry": Status.WORKING, "idle": Status.ATTENTION}
+STATUS_BY_SESSION_STATUS = {"busy": Status.WORKING, "retry": Status.WORKING, "idle": Status.ATTENTION}
 
-PLUGIN_TEMPLATE = os.path.join(os.path.dirname(__file__), "opencode_plugin.js")
+PLUGIN_TEMPLATE = os.path.join(os.path.dirname(__file__), "plugin.js")
 PLUGIN_MARKER = "// agent-console:"
 """The plugin's first line: how a file is known to be ours."""
 
@@ -79,8 +77,8 @@ def event_name(event: Event) -> str:
 def status_for(event: Event) -> str | None:
     name = _inner(event).get("type")
     if name == STATUS_EVENT:
-        return lookup(_BY_SESSION_STATUS, _object(_object(_inner(event), "properties"), "status").get("type"))
-    return lookup(_BY_EVENT, name)
+        return lookup(STATUS_BY_SESSION_STATUS, _object(_object(_inner(event), "properties"), "status").get("type"))
+    return lookup(STATUS_BY_EVENT, name)
 
 
 ERROR_KEYS = ("message",)
@@ -137,5 +135,10 @@ def registration(command: list[str]) -> str:
     """The plugin's text: the template with the command and the events it passes on."""
     with open(PLUGIN_TEMPLATE, encoding="utf-8") as template:
         text = template.read()
-    events = json.dumps([*_BY_EVENT, STATUS_EVENT])
+    events = json.dumps([*STATUS_BY_EVENT, STATUS_EVENT])
     return text.replace("__COMMAND__", json.dumps(command)).replace("__EVENTS__", events)
+
+
+def observers() -> tuple[()]:
+    """Nothing but its hooks: they say all the daemon needs."""
+    return ()

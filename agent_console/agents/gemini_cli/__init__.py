@@ -34,7 +34,6 @@ TITLE = "Gemini CLI"
 SHARED_PROCESS = False
 HOOK_STDOUT = "{}"
 HOOK_STDERR = False
-BUS_SECONDS = 1.0
 PROGRAMS = ("gemini",)
 INSTALL_NOTE = ""
 
@@ -48,7 +47,7 @@ bus after about 1 s; 5 s covers a cold Python start, as for Claude Code."""
 QUESTION_TOOL = "ask_user"
 """The tool (and the Notification ``details.type``) that asks the person a question."""
 
-_BY_EVENT = {
+STATUS_BY_EVENT = {
     "SessionStart": Status.ATTENTION,
     "BeforeAgent": Status.WORKING,
     "BeforeTool": Status.WORKING,
@@ -69,7 +68,7 @@ def status_for(event: Event) -> str | None:
     details = event.get("details")
     if name == "Notification" and isinstance(details, dict) and details.get("type") == QUESTION_TOOL:
         return Status.QUESTION
-    return lookup(_BY_EVENT, name)
+    return lookup(STATUS_BY_EVENT, name)
 
 
 def detail(event: Event) -> str | None:
@@ -107,4 +106,9 @@ def hooks_path() -> str:
 def registration(command: list[str]) -> Groups:
     """One group per event, matching everything, holding only our named hook."""
     hook = {"name": HOOK_NAME, "type": "command", "command": shlex.join(command), "timeout": HOOK_TIMEOUT_MS}
-    return {event: [{"matcher": "*", "hooks": [dict(hook)]}] for event in _BY_EVENT}
+    return {event: [{"matcher": "*", "hooks": [dict(hook)]}] for event in STATUS_BY_EVENT}
+
+
+def observers() -> tuple[()]:
+    """Nothing but its hooks: they say all the daemon needs."""
+    return ()

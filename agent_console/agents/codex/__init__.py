@@ -33,7 +33,6 @@ TITLE = "Codex"
 SHARED_PROCESS = True
 HOOK_STDOUT = ""
 HOOK_STDERR = False
-BUS_SECONDS = 1.0
 PROGRAMS = ("codex",)
 INSTALL_NOTE = (
     "Codex runs these hooks only after you trust them once: start codex and answer "
@@ -47,7 +46,7 @@ gives up on the bus after about 1 s."""
 
 QUESTION_TOOL = "request_user_input"
 
-_BY_EVENT = {
+STATUS_BY_EVENT = {
     "SessionStart": Status.ATTENTION,
     "UserPromptSubmit": Status.WORKING,
     "PreToolUse": Status.WORKING,
@@ -64,7 +63,7 @@ def status_for(event: Event) -> str | None:
     name = event.get("hook_event_name")
     if name == "PreToolUse" and event.get("tool_name") == QUESTION_TOOL:
         return Status.QUESTION
-    return lookup(_BY_EVENT, name)
+    return lookup(STATUS_BY_EVENT, name)
 
 
 _DETAILS = {
@@ -101,4 +100,9 @@ def hooks_path() -> str:
 def registration(command: list[str]) -> Groups:
     """One group per event, without a matcher (every tool), holding only our hook."""
     hook = {"type": "command", "command": shlex.join(command), "timeout": HOOK_TIMEOUT_SECONDS}
-    return {event: [{"hooks": [dict(hook)]}] for event in _BY_EVENT}
+    return {event: [{"hooks": [dict(hook)]}] for event in STATUS_BY_EVENT}
+
+
+def observers() -> tuple[()]:
+    """Nothing but its hooks: they say all the daemon needs."""
+    return ()

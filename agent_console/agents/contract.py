@@ -1,0 +1,84 @@
+"""What an agent's module is: written once, checked against every agent by tests/test_agents.py.
+
+An agent is a module (``agent_named`` returns it), not a class: its table and
+its reader are plain data and functions, and the daemon imports only the
+agents it hears from.  A module satisfies a Protocol whose members are its
+globals; mypy checks each module where it is passed as an ``Agent``.
+"""
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from agent_console.agents import Event, Groups, Reading
+
+if TYPE_CHECKING:
+    from agent_console.daemon.model import Session
+
+
+class Observation(Protocol):
+    """What the daemon saw for an open session that no hook reported (a transcript's Esc,
+    an approved tool starting), as a Set would say it."""
+
+    @property
+    def session_id(self) -> str: ...
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def detail(self) -> str: ...
+
+    @property
+    def event_time(self) -> int: ...
+
+
+class Observer(Protocol):
+    """Something the daemon runs for an agent beside its hooks: a store listener (it learns
+    of every change) that is looked at every ``OBSERVE_INTERVAL_S`` for what it saw."""
+
+    def session_changed(self, session: "Session", created: bool) -> None: ...
+
+    def session_removed(self, session: "Session") -> None: ...
+
+    def look(self, sessions: Callable[[str], "Session | None"]) -> Iterable[Observation]: ...
+
+
+@runtime_checkable
+class Agent(Protocol):
+    """One coding agent, as every part of agent-console knows it."""
+
+    NAME: str
+    """Its ``agent_type``, and the NAME of ``--agent NAME``."""
+    TITLE: str
+    """How a person names it."""
+    SHARED_PROCESS: bool
+    """One of its processes hosts many sessions at once (a Codex app-server, an opencode
+    server): a new session there replaces none of the others."""
+    HOOK_STDOUT: str
+    """What it reads on its hook's stdout: the hooks print this (their own small table)."""
+    HOOK_STDERR: bool
+    """Whether the hook may say on stderr why an event was not recorded (not where the
+    agent shows that line to the person)."""
+    PROGRAMS: tuple[str, ...]
+    """The commands that tell it is installed here."""
+    INSTALL_NOTE: str
+    """What the person must still do after ``install-hooks``, if anything."""
+
+    def read(self, event: Event) -> Reading | None:
+        """The session and status an event announces; None for one that says nothing about it."""
+
+    def event_name(self, event: Event) -> str:
+        """The event's name, for the line that says why it was not recorded."""
+
+    def config_dir(self) -> str:
+        """Its configuration folder: that it exists tells the agent was used here."""
+
+    def hooks_path(self) -> str:
+        """Where its hooks (or plugin) are registered."""
+
+    def registration(self, command: list[str]) -> Groups | str:
+        """What goes there: matcher groups by event for a settings file of Claude Code's shape,
+        or the whole text of a plugin file of ours."""
+
+    def observers(self) -> Iterable[Observer]:
+        """What the daemon watches for it besides its hooks; nothing for most agents."""
