@@ -11,7 +11,7 @@ import pytest
 from dbus_fast.introspection import Interface, Node
 
 from agent_console.client.async_client import SessionsClient
-from agent_console.wire.names import BUS_NAME, INTERFACE, OBJECT_PATH
+from agent_console.wire.names import BUS_NAME, HOOKS_INTERFACE, INTERFACE, OBJECT_PATH
 
 pytestmark = pytest.mark.bus
 
@@ -47,3 +47,14 @@ async def test_the_running_service_reports_the_documented_interface(client: Sess
     served = await client.bus.introspect(BUS_NAME, OBJECT_PATH)
     [interface] = [i for i in served.interfaces if i.name == INTERFACE]
     assert contract(interface) == contract(documented_interface())
+
+
+HOOKS_DOCUMENTED = DOCUMENTED.with_name(f"{HOOKS_INTERFACE}.xml")
+
+
+async def test_the_running_service_reports_the_documented_hooks_interface(client: SessionsClient) -> None:
+    served = await client.bus.introspect(BUS_NAME, OBJECT_PATH)
+    [interface] = [i for i in served.interfaces if i.name == HOOKS_INTERFACE]
+    [documented] = Node.parse(HOOKS_DOCUMENTED.read_text()).interfaces
+    assert documented.name == HOOKS_INTERFACE
+    assert contract(interface) == contract(documented)

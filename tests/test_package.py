@@ -24,6 +24,7 @@ WHEEL_DATA = {
     "agent_console-{version}.data/scripts/agent-console-hook",
     "agent_console-{version}.data/data/share/dbus-1/interfaces/io.github.AgentConsole1.Sessions.xml",
     "agent_console-{version}.data/data/share/man/man1/agent-console.1",
+    "agent_console-{version}.data/data/share/dbus-1/interfaces/io.github.AgentConsole1.Hooks.xml",
     "agent_console/service_manager/templates/agent-console.service",
     "agent_console/service_manager/templates/io.github.AgentConsole1.service",
     "agent_console/service_manager/templates/io.github.AgentConsole1.plist",
