@@ -1,7 +1,8 @@
 """What our hooks cost Claude Code, as Claude sees it: the time of a whole ``claude -p`` turn.
 
-Run as ``python benchmarks/claude_hooks.py [RUNS]`` (default ``RUNS``) after
-``packaging/install-deps --test``.  One turn (SessionStart, UserPromptSubmit, a
+Run as ``python benchmarks/claude_hooks.py [RUNS] [VERSION]`` (default ``RUNS``, and the
+tests' Claude Code) after ``packaging/install-deps --test``, which caches each version
+under ~/.cache/agent-console/npm/claude-code@VERSION.  One turn (SessionStart, UserPromptSubmit, a
 Bash tool call, Stop, SessionEnd) against the fake Messages API of the tests,
 with the daemon on a private bus, timed four ways in rounds: each round runs
 every variant once, in an order that rotates from round to round, so that
@@ -25,7 +26,9 @@ Two figures per event that need no turn follow, each the median of
 (its ``/bin/sh -c`` of the registered line, against ``/bin/sh -c /bin/true``),
 and the CPU time the handler itself then takes in the background (run in the
 foreground here, so that its rusage is ours), which is what competes with
-Claude on a busy machine.  The
+Claude on a busy machine; beside them, the CPU time of a bare ``busctl call`` of
+``Set`` to the same daemon, the least any handler that calls the bus can cost (target,
+issue 18: at most twice that).  The
 Python handler is the ``agent-console`` beside this interpreter, so its start-up
 depends on how it was installed (an editable install adds an import hook): the
 table says which one it measured.  It only reports.
@@ -44,8 +47,9 @@ from collections.abc import Callable
 from importlib.metadata import distribution
 from pathlib import Path
 
+import real_claude
 from harness import private_daemon
-from real_claude import COMMAND_TIMEOUT_S, OfflineClaude
+from real_claude import CACHE, COMMAND_TIMEOUT_S, OfflineClaude
 
 from agent_console.agents.settings_file import BACKGROUND_HEAD, BACKGROUND_TAIL
 
@@ -189,13 +193,29 @@ def per_event(settings: dict[str, dict], address: str) -> None:
             subprocess.run(foreground(line), input=payload, env=env, check=True, timeout=COMMAND_TIMEOUT_S)
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             cpu[name].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    bare = [*BARE_BUSCTL]
+    for _ in range(EVENT_RUNS):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run(bare, env=env, check=True, timeout=COMMAND_TIMEOUT_S, stdout=subprocess.DEVNULL)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.setdefault("busctl", []).append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
     print(f"\nper event (Stop), {EVENT_RUNS} runs, load {os.getloadavg()[0]:.2f}: "
           "what Claude waits for, and the handler's CPU time in the background")
     floor = statistics.median(waits[FLOOR]) * 1000
+    least = statistics.median(cpu["busctl"]) * 1000
     for name in lines:
         wait = statistics.median(waits[name]) * 1000
+        spent = statistics.median(cpu[name]) * 1000
         print(f"  {name:<10} waits {wait:5.1f} ms ({wait - floor:+.1f} vs {FLOOR}), "
-              f"CPU {statistics.median(cpu[name]) * 1000:5.1f} ms")
+              f"CPU {spent:5.1f} ms ({spent / least:.1f}x a bare busctl call)")
+    print(f"  {'busctl':<10} a bare 'busctl call ... Set' of its own: CPU {least:5.1f} ms "
+          f"(target: a handler's at most {CPU_TARGET_RATIO:.0f}x that)")
+
+
+BARE_BUSCTL = ("busctl", "--user", "--quiet", "call", "io.github.AgentConsole1", "/io/github/AgentConsole1",
+               "io.github.AgentConsole1.Sessions", "Set", "ssa{sv}", "bench-busctl", "attention", "0")
+"""The least a handler that calls the bus does: one call, as a process of its own."""
+CPU_TARGET_RATIO = 2.0
 
 
 def our_line(settings: dict) -> str:
@@ -211,6 +231,9 @@ def foreground(line: str) -> list[str]:
 
 def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else RUNS
+    if len(sys.argv) > 2:
+        real_claude.CLAUDE = CACHE / "npm" / f"claude-code@{sys.argv[2]}" / "node_modules" / ".bin" / "claude"
+    print(f"Claude Code: {real_claude.CLAUDE}")
     with private_daemon() as daemon, tempfile.TemporaryDirectory(prefix="agent-console-claude-bench-") as scratch:
         chosen = variants(Path(scratch), daemon.address)
         try:

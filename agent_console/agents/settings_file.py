@@ -30,10 +30,10 @@ from pathlib import Path
 from typing import Any
 
 from agent_console.agents import Groups
-from agent_console.vocabulary import OWNER_OPTION
 from agent_console.errors import AgentConsoleError
 from agent_console.limits import MAX_QUOTED_CHARS
 from agent_console.system.atomic_file import UnreadableFile, read_text, unified_diff, write_atomically
+from agent_console.vocabulary import OWNER_OPTION
 
 Settings = dict[str, Any]
 

@@ -44,11 +44,11 @@ from agent_console.wire.blocking_transport import BusError, Connection, DBusErro
 from agent_console.wire.marshal import Variant, WireError
 from agent_console.wire.names import BUS_NAME, ERROR_PREFIX, HOOKS_INTERFACE, OBJECT_PATH
 
-STDOUT_FOR = {AgentType.GEMINI_CLI: "{}"}
+STDOUT_FOR: dict[str, str] = {AgentType.GEMINI_CLI: "{}"}
 """What an agent reads on its hook's stdout: Gemini CLI parses it as JSON (and shows
 stderr to the person when it is empty); the others expect nothing there."""
 
-SHOWN_STDERR = frozenset({AgentType.GEMINI_CLI, AgentType.CODEX})
+SHOWN_STDERR: frozenset[str] = frozenset({AgentType.GEMINI_CLI, AgentType.CODEX})
 """Agents that show a hook's stderr to the person: for them the hook says nothing there."""
 
 STDIN_LIMIT_BYTES = 64 * 1024
