@@ -4,6 +4,7 @@ and a view of the store that goes through busctl rather than our own code."""
 import json
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from agent_console.wire.names import BUS_NAME, INTERFACE, OBJECT_PATH
 
 HOOK_SCRIPT = Path(__file__).resolve().parents[1] / "hooks" / "agent-console-hook"
 RUN_TIMEOUT_S = 30
-SHELL_TOOLS = ("head", "cat", "od", "timeout", "awk", "nice")
+SHELL_TOOLS = ("cat", "od", "timeout", "awk", "nice")
 
 
 @dataclass(frozen=True)
@@ -85,3 +86,34 @@ def stored_session(address: str, session_id: str) -> dict[str, object] | None:
     assert result.returncode == 0, result.stderr
     entries = json.loads(result.stdout)["data"][0]
     return {key: entry["data"] for key, entry in entries.items()}
+
+
+OLDER_DAEMON = """\
+import asyncio, sys
+from dbus_next.aio import MessageBus
+from dbus_next.service import ServiceInterface, method
+
+class Sessions(ServiceInterface):
+    @method()
+    def Set(self, session_id: "s", status: "s", attributes: "a{sv}") -> "a{sv}":
+        print(session_id, status, attributes["agent_type"].value, attributes["pid"].value, flush=True)
+        return {}
+
+async def main():
+    bus = await MessageBus(bus_address=sys.argv[1]).connect()
+    bus.export("/io/github/AgentConsole1", Sessions("io.github.AgentConsole1.Sessions"))
+    await bus.request_name("io.github.AgentConsole1")
+    print("ready", flush=True)
+    await asyncio.sleep(3600)
+
+asyncio.run(main())
+"""
+"""Stands for a daemon from before Hooks.Report: only Set, on the same names, and no Version.
+A real older release cannot be installed beside this one in a test, and only its answers matter."""
+
+
+def start_older_daemon(bus_address: str) -> subprocess.Popen[bytes]:
+    """The older daemon on ``bus_address``, once it owns the name; the caller kills it."""
+    process = subprocess.Popen([sys.executable, "-c", OLDER_DAEMON, bus_address], stdout=subprocess.PIPE)
+    assert process.stdout is not None and process.stdout.readline() == b"ready\n"
+    return process

@@ -30,6 +30,7 @@ from hook_support import (
     Hook,
     all_hooks,
     event_payload,
+    start_older_daemon,
     stored_session,
 )
 from processes import start_activating_bus
@@ -400,13 +401,14 @@ def test_python_hook_ignores_unexpected_arguments(shared_daemon: RunningDaemon) 
 
 
 def test_a_stdin_that_is_never_closed_still_ends_the_hook(handler: Hook, shared_daemon: RunningDaemon) -> None:
-    """A pipe held open must not hold the handler: about 2 s at most, and the event is recorded."""
+    """A pipe held open must not hold the hook: about 2 s at most.  The Python handler still
+    records the event; the shell one, whose od loses its buffer when timed out, says why not."""
     session_id = fresh_id()
     process = subprocess.Popen(
         handler.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         env=handler.env(env_with_bus(shared_daemon.address)),
     )
-    assert process.stdin is not None and process.stdout is not None
+    assert process.stdin is not None and process.stdout is not None and process.stderr is not None
     process.stdin.write(event_payload("UserPromptSubmit", session_id, prompt="hi"))
     process.stdin.flush()
     try:
@@ -415,8 +417,10 @@ def test_a_stdin_that_is_never_closed_still_ends_the_hook(handler: Hook, shared_
         process.stdin.close()
     assert process.stdout.read() == b""
     session = stored_session(shared_daemon.address, session_id)
-    assert session is not None and session["status"] == "working"
-
+    if handler.name == "python":
+        assert session is not None and session["status"] == "working"
+    else:
+        assert session is None and b"not closed" in process.stderr.read()
 
 def test_a_value_cut_by_the_input_bound_is_dropped_not_shortened(handler: Hook, shared_daemon: RunningDaemon) -> None:
     session_id = fresh_id()
@@ -721,34 +725,9 @@ def test_a_nul_in_the_session_id_is_recorded_escaped(handler: Hook, shared_daemo
     assert shared_daemon.process.poll() is None
 
 
-OLDER_DAEMON = """\
-import asyncio, sys
-from dbus_next.aio import MessageBus
-from dbus_next.service import ServiceInterface, method
-
-class Sessions(ServiceInterface):
-    @method()
-    def Set(self, session_id: "s", status: "s", attributes: "a{sv}") -> "a{sv}":
-        print(session_id, status, attributes["agent_type"].value, attributes["pid"].value, flush=True)
-        return {}
-
-async def main():
-    bus = await MessageBus(bus_address=sys.argv[1]).connect()
-    bus.export("/io/github/AgentConsole1", Sessions("io.github.AgentConsole1.Sessions"))
-    await bus.request_name("io.github.AgentConsole1")
-    print("ready", flush=True)
-    await asyncio.sleep(3600)
-
-asyncio.run(main())
-"""
-"""Stands for a daemon from before Hooks.Report: only Set, on the same names.  A real older
-release cannot be installed beside this one in a test, and only its answer to Report matters."""
-
-
 @pytest.fixture
 def older_daemon(bus_address: str) -> Iterator[subprocess.Popen[bytes]]:
-    process = subprocess.Popen([sys.executable, "-c", OLDER_DAEMON, bus_address], stdout=subprocess.PIPE)
-    assert process.stdout is not None and process.stdout.readline() == b"ready\n"
+    process = start_older_daemon(bus_address)
     yield process
     process.kill()
     process.wait()

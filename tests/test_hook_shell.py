@@ -41,7 +41,7 @@ def test_shellcheck_finds_nothing() -> None:
 def test_without_timeout_the_bus_tool_bounds_the_call(tmp_path: Path, daemon: RunningDaemon) -> None:
     """macOS has no timeout(1): the call must still work."""
     session_id = str(uuid.uuid4())
-    result = run_with_tools(tmp_path, ("head", "cat", "od", "busctl"), event_payload("PermissionRequest", session_id), daemon.address)
+    result = run_with_tools(tmp_path, ("cat", "od", "busctl"), event_payload("PermissionRequest", session_id), daemon.address)
     assert (result.returncode, result.stdout, result.stderr) == (0, b"", b"")
     session = stored_session(daemon.address, session_id)
     assert session is not None and session["status"] == "attention"

@@ -119,8 +119,19 @@ def install_hooks(agent: str | None, settings: Path | None, shell: bool, dry_run
             print(chosen.INSTALL_NOTE)
         if absent:
             print(f"{chosen.TITLE} is not installed here ({_how_found(chosen)}): the hooks take effect once it is.")
+    if not dry_run:
+        _replace_outdated_daemon()
     if agent is None:
         _summary(agents, "Done")
+
+
+def _replace_outdated_daemon() -> None:
+    """The hooks forward to whatever daemon runs: it must be the one just installed."""
+    from agent_console.client.installed_daemon import replace_outdated_daemon
+
+    line = replace_outdated_daemon()
+    if line is not None:
+        print(f"agent-console: {line}")
 
 
 def uninstall_hooks(agent: str | None, settings: Path | None, dry_run: bool) -> None:

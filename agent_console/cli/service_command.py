@@ -123,6 +123,12 @@ def _install(args: argparse.Namespace) -> None:
     except (ServiceError, UnsupportedPath, OSError) as error:
         fail_with(str(error), EXIT_ERROR)
     print("\n".join(report))
+    if not args.dry_run:
+        from agent_console.client.installed_daemon import replace_outdated_daemon
+
+        line = replace_outdated_daemon()
+        if line is not None:
+            print(line)
 
 
 def _uninstall(args: argparse.Namespace) -> None:
