@@ -47,7 +47,6 @@ from collections.abc import Callable
 from importlib.metadata import distribution
 from pathlib import Path
 
-import real_claude
 from harness import private_daemon
 from real_claude import CACHE, COMMAND_TIMEOUT_S, OfflineClaude
 
@@ -232,8 +231,9 @@ def foreground(line: str) -> list[str]:
 def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else RUNS
     if len(sys.argv) > 2:
-        real_claude.CLAUDE = CACHE / "npm" / f"claude-code@{sys.argv[2]}" / "node_modules" / ".bin" / "claude"
-    print(f"Claude Code: {real_claude.CLAUDE}")
+        tests_module = sys.modules[OfflineClaude.__module__]
+        tests_module.CLAUDE = CACHE / "npm" / f"claude-code@{sys.argv[2]}" / "node_modules" / ".bin" / "claude"
+    print(f"Claude Code: {sys.modules[OfflineClaude.__module__].CLAUDE}")
     with private_daemon() as daemon, tempfile.TemporaryDirectory(prefix="agent-console-claude-bench-") as scratch:
         chosen = variants(Path(scratch), daemon.address)
         try:

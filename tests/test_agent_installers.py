@@ -224,25 +224,22 @@ def test_an_unknown_agent_is_refused(env: dict[str, str]) -> None:
     assert "unknown agent 'cursor'" in result.stderr and "gemini-cli" in result.stderr
 
 
-def test_shell_handler_is_for_claude_only(env: dict[str, str]) -> None:
-    result = cli(env, "install-hooks", "--agent", "codex", "--shell")
-
-    assert result.returncode == 1 and "--shell is for claude-code only" in result.stderr
-
-
-def test_shell_alone_means_claude_code_only(env: dict[str, str], tmp_path: Path) -> None:
-    """Gemini CLI is found, but the shell handler is Claude Code's: only Claude Code is set up."""
+def test_the_shell_handler_forwards_for_any_agent(env: dict[str, str], tmp_path: Path) -> None:
+    """It reads no JSON, so it serves every agent: Gemini CLI found here gets it too, named."""
     (Path(env["HOME"]) / ".gemini").mkdir()
     script = tmp_path / "bin" / "agent-console-hook"
     script.parent.mkdir()
     script.write_text("#!/bin/sh\nexit 0\n")
     script.chmod(0o755)
-    env["PATH"] += os.pathsep + str(script.parent)
+    env["PATH"] = str(script.parent)
 
     output = ok(env, "install-hooks", "--shell")
 
-    assert output.startswith("Claude Code: Installed") and "Gemini" not in output
-    assert not (Path(env["HOME"]) / ".gemini" / "settings.json").exists()
+    assert "Gemini CLI: Installed" in output
+    installed = json.loads((Path(env["HOME"]) / ".gemini" / "settings.json").read_text())
+    assert installed["hooks"]["AfterAgent"][0]["hooks"][0]["command"] == f"{script} --agent gemini-cli"
+    ok(env, "uninstall-hooks", "--agent", "gemini-cli")
+    assert "hooks" not in json.loads((Path(env["HOME"]) / ".gemini" / "settings.json").read_text())
 
 
 <<<<<<< HEAD

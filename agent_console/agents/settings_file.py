@@ -105,8 +105,12 @@ def is_our_command(command: str) -> bool:
         return False
     program = os.path.basename(words[0])
     if program == PYTHON_HANDLER:
-        return words[1:] == ["hook"] or (len(words) == 4 and words[1:3] == ["hook", "--agent"])
-    return program == SHELL_HANDLER and len(words) == 1
+        words = words[1:]
+        if words[:1] != ["hook"]:
+            return False
+    elif program != SHELL_HANDLER:
+        return False
+    return len(words) == 1 or (len(words) == 3 and words[1] == "--agent")
 
 
 def with_hooks(settings: Settings, wanted: Groups) -> Settings:

@@ -61,7 +61,7 @@ def register(commands: Commands) -> None:
     install.add_argument(
         "--shell",
         action="store_true",
-        help="Claude Code only: register the shell script agent-console-hook instead of 'agent-console hook'",
+        help="Register the shell script agent-console-hook instead of 'agent-console hook' (no Python start per event)",
     )
     uninstall = add_command(
         commands,
@@ -99,18 +99,15 @@ def install_hooks(agent: str | None, settings: Path | None, shell: bool, dry_run
     """Register the handler with the agent named, else with every agent found here."""
     from agent_console.agents.settings_file import SettingsError
 
-    named = agent if agent or not shell else DEFAULT_AGENT
-    agents = _chosen(named, settings)
+    agents = _chosen(agent, settings)
     if not agents:
         fail(SettingsError(f"no coding agent is installed here ({_how_found()}): nothing written; "
                            "install one first, or name it with --agent NAME"))
     for chosen in agents:
-        if shell and chosen.NAME != DEFAULT_AGENT:
-            fail(SettingsError(f"--shell is for {DEFAULT_AGENT} only; {chosen.NAME} runs 'agent-console hook'"))
         path = settings or Path(chosen.hooks_path())
         absent = settings is None and not is_installed(chosen)
         try:
-            command = shell_handler_command() if shell else python_handler_command(chosen)
+            command = [*shell_handler_command(), *_handler_arguments(chosen, shell=True)] if shell else python_handler_command(chosen)
             change = install(chosen, command, path, dry_run)
         except SettingsError as error:
             fail(error)
@@ -169,18 +166,23 @@ def uninstall(agent: ModuleType, path: Path, dry_run: bool) -> Change:
     return settings_file.uninstall(path, dry_run)
 
 
+def _handler_arguments(agent: ModuleType, shell: bool) -> list[str]:
+    """What follows the handler's path: ``hook`` for the Python one, and ``--agent NAME`` but
+    for Claude Code, whose registration keeps the short form so earlier installs stay as they are."""
+    words = [] if shell else ["hook"]
+    return words if agent.NAME == DEFAULT_AGENT else [*words, "--agent", agent.NAME]
+
+
 def python_handler_command(agent: ModuleType) -> list[str]:
     """``agent-console hook [--agent NAME]`` by the absolute path of the ``agent-console`` running now.
 
     An agent may be started from a desktop launcher whose PATH lacks the
     user's bin directories, so a bare name could fail where a path does not;
-    and it is the same path ``service install`` writes into the unit.  Claude
-    Code's keeps the short form, so that earlier installs stay as they are.
+    and it is the same path ``service install`` writes into the unit.
     """
     from agent_console.system.executable import running_executable
 
-    words = [running_executable(), "hook"]
-    return words if agent.NAME == DEFAULT_AGENT else [*words, "--agent", agent.NAME]
+    return [running_executable(), *_handler_arguments(agent, shell=False)]
 
 
 def shell_handler_command(search_path: str | None = None, checkout: Path | None = None) -> list[str]:
