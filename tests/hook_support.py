@@ -90,8 +90,8 @@ def stored_session(address: str, session_id: str) -> dict[str, object] | None:
 
 OLDER_DAEMON = """\
 import asyncio, sys
-from dbus_next.aio import MessageBus
-from dbus_next.service import ServiceInterface, method
+from dbus_fast.aio import MessageBus
+from dbus_fast.service import ServiceInterface, method
 
 class Sessions(ServiceInterface):
     @method()

@@ -13,6 +13,7 @@ from agent_console.agents import Event, Groups, Reading
 
 if TYPE_CHECKING:
     from agent_console.daemon.model import Session
+    from agent_console.system.inotify import DirectoryWatch
 
 
 class Observation(Protocol):
@@ -34,11 +35,19 @@ class Observation(Protocol):
 
 class Observer(Protocol):
     """Something the daemon runs for an agent beside its hooks: a store listener (it learns
-    of every change) that is looked at every ``OBSERVE_INTERVAL_S`` for what it saw."""
+    of every change) that the daemon looks at, ``OBSERVE_INTERVAL_S`` apart, while it
+    ``wanted`` a look, for what it saw (``daemon.observers``)."""
 
     def session_changed(self, session: "Session", created: bool) -> None: ...
 
     def session_removed(self, session: "Session") -> None: ...
+
+    def wanted(self) -> bool:
+        """Whether there is anything to look at: while not, the daemon is not woken for it."""
+
+    def notice_writes(self) -> None:
+        """inotify said files in the daemon's watch were written: note which (a no-op for
+        an observer that reads no files)."""
 
     def look(self, sessions: Callable[[str], "Session | None"]) -> Iterable[Observation]: ...
 
@@ -80,5 +89,6 @@ class Agent(Protocol):
         """What goes there: matcher groups by event for a settings file of Claude Code's shape,
         or the whole text of a plugin file of ours."""
 
-    def observers(self) -> Iterable[Observer]:
-        """What the daemon watches for it besides its hooks; nothing for most agents."""
+    def observers(self, watch: "DirectoryWatch | None") -> Iterable[Observer]:
+        """What the daemon watches for it besides its hooks, told of file writes through
+        ``watch`` (None where inotify is missing); nothing for most agents."""

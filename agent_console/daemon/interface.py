@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, TypeVar, cast
 
 from dbus_fast import Variant
-from dbus_fast.annotations import DBusBool, DBusDict, DBusSignature, DBusStr, DBusUInt32, DBusUInt64
+from dbus_fast.annotations import DBusBool, DBusBytes, DBusDict, DBusSignature, DBusStr, DBusUInt32, DBusUInt64
 from dbus_fast.constants import PropertyAccess
 from dbus_fast.errors import DBusError
 from dbus_fast.service import ServiceInterface, dbus_method, dbus_property, dbus_signal
@@ -241,12 +241,12 @@ class HooksInterface(ServiceInterface):
         super().__init__(HOOKS_INTERFACE)
         self._store = store
 
-    @method()
-    def Report(self, agent: "s", payload: "ay", context: "a{sv}") -> "s":
+    @dbus_method()
+    @replies_with_named_errors
+    def Report(self, agent: DBusStr, payload: DBusBytes, context: DBusDict) -> DBusStr:
         """The status recorded, or "" for an event that says nothing about it."""
-        with _named_errors():
-            update = reported_update(agent, payload, {key: (value.signature, value.value) for key, value in context.items()})
-            if update is None:
-                return ""
-            session_id, status, attributes = update
-            return self._store.set(session_id, status, **attributes).status.value
+        update = reported_update(agent, payload, {key: (value.signature, value.value) for key, value in context.items()})
+        if update is None:
+            return ""
+        session_id, status, attributes = update
+        return self._store.set(session_id, status, **attributes).status.value

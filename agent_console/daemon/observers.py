@@ -1,8 +1,9 @@
 """When the daemon looks for what no hook reports, and that no look can end it.
 
-Three observers tell what the hooks cannot: transcripts (an Esc, an API error),
-awaited tools starting, and Claude's own state file (Claude waiting for the
-person while its hooks said nothing).  A look is a timer armed only when there is
+Each agent's observers tell what its hooks cannot (``agents.contract.Observer``;
+Claude Code's: transcripts, an Esc or an API error; awaited tools starting; its own
+state file, Claude waiting for the person while its hooks said nothing).  A look
+is a timer armed only when there is
 something to look at: a transcript inotify says was written (or one that has
 to be polled), a session awaiting a tool, a Claude session that reads working.  While nothing happens the daemon
 is not woken at all; while transcripts are written it looks at most every
@@ -19,12 +20,9 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from agent_console.agents.claude_code.approvals import ApprovalWatch
-from agent_console.agents.claude_code.state_files import StateFiles
-from agent_console.agents.claude_code.transcripts import TranscriptFollower
+from agent_console.agents import all_agents
 from agent_console.daemon.model import Session
 from agent_console.daemon.store import SessionStore
-from agent_console.system import boottime
 from agent_console.system.inotify import DirectoryWatch
 from agent_console.vocabulary import Status
 
@@ -55,21 +53,17 @@ class Failures:
 
 
 class Observers:
-    """The transcript follower, the approval watch and the state files, looked through on a timer
-    armed only when needed."""
+    """Every agent's observers, looked through on a timer armed only when one wants a look."""
 
     def __init__(self, store: SessionStore, watch: DirectoryWatch | None, failures: Failures) -> None:
         self._store = store
         self._watch = watch
         self._failures = failures
-        self._follower = TranscriptFollower(watch)
-        self._approvals = ApprovalWatch()
-        self._state_files = StateFiles()
+        self._observers = [observer for agent in all_agents() for observer in agent.observers(watch)]
         self._loop = asyncio.get_running_loop()
         self._timer: asyncio.TimerHandle | None = None
-        store.add_listener(self._follower)
-        store.add_listener(self._approvals)
-        store.add_listener(self._state_files)
+        for observer in self._observers:
+            store.add_listener(observer)
         store.add_listener(self)
         self._listen_to_writes()
 
@@ -84,7 +78,7 @@ class Observers:
             self._arm()
 
     def _wanted(self) -> bool:
-        return self._follower.wanted() or self._approvals.watching or self._state_files.wanted()
+        return any(observer.wanted() for observer in self._observers)
 
     def session_removed(self, session: Session) -> None:
         """Nothing to arm: a removal gives nothing to look at."""
@@ -97,8 +91,9 @@ class Observers:
         """Note what was written, and hear no more until the look: a wakeup per look, not per write."""
         assert self._watch is not None
         self._loop.remove_reader(self._watch.fileno())
-        with self._failures.contained("noting transcript writes"):
-            self._follower.notice_writes()
+        for observer in self._observers:
+            with self._failures.contained(f"noting writes ({type(observer).__name__})"):
+                observer.notice_writes()
         self._arm()
 
     def _arm(self) -> None:
@@ -107,16 +102,11 @@ class Observers:
 
     def _look(self) -> None:
         self._timer = None
-        with self._failures.contained("looking at transcripts"):
-            for seen in self._follower.look(self._store.get):
-                self._store.observe(seen.session_id, seen.status, seen.detail, seen.event_time)
-        with self._failures.contained("looking for approved tools"):
-            for session in self._approvals.started(self._store.get):
-                log.debug("session %r: its approved tool runs", session.id)
-                self._store.observe(session.id, Status.WORKING, session.detail, boottime.now_us())
-        with self._failures.contained("looking at Claude's state files"):
-            for seen in self._state_files.look(self._store.get):
-                self._store.observe(seen.session_id, seen.status, seen.detail, seen.event_time)
+        for observer in self._observers:
+            with self._failures.contained(f"looking ({type(observer).__name__})"):
+                for seen in observer.look(self._store.get):
+                    log.debug("session %r: %s seen (%s)", seen.session_id, seen.status, type(observer).__name__)
+                    self._store.observe(seen.session_id, Status(seen.status), seen.detail, seen.event_time)
         self._listen_to_writes()
         if self._wanted():
             self._arm()

@@ -52,6 +52,7 @@ from agent_console.vocabulary import CloseReason, EventKind, Status
 
 if TYPE_CHECKING:
     from agent_console.agents.contract import Observer
+    from agent_console.system.inotify import DirectoryWatch
 
 NAME = "claude-code"
 TITLE = "Claude Code"
@@ -196,9 +197,9 @@ def registration(command: list[str]) -> Groups:
     return groups
 
 
-def observers() -> list["Observer"]:
+def observers(watch: "DirectoryWatch | None") -> list["Observer"]:
     """Its transcript (Esc, API errors) and its approved tools starting: ``observers``.
     Imported here, when the daemon asks: the store's model is no hook's business."""
     from agent_console.agents.claude_code.observers import watchers
 
-    return list(watchers())
+    return list(watchers(watch))

@@ -1,21 +1,29 @@
 """What the daemon watches for Claude Code besides its hooks, as the agent contract's observers.
 
-The transcript follower and the approved-tool watch are written as they are
-(``transcripts``, ``approvals``); this only gives the second the contract's
-shape: an approved tool starting reads ``working``, the detail kept.
+The transcript follower, the approved-tool watch and the state files are written
+as they are (``transcripts``, ``approvals``, ``state_files``); this only gives the
+approved-tool watch the contract's shape: an approved tool starting reads ``working``, the detail kept.
 """
 
 from collections.abc import Callable
 
 from agent_console.agents.claude_code.approvals import ApprovalWatch
+from agent_console.agents.claude_code.state_files import StateFiles
 from agent_console.agents.claude_code.transcripts import Observation, TranscriptFollower
 from agent_console.daemon.model import Session
 from agent_console.system import boottime
+from agent_console.system.inotify import DirectoryWatch
 from agent_console.vocabulary import Status
 
 
 class ApprovedTools(ApprovalWatch):
     """The approved-tool watch, looked at like every observer."""
+
+    def wanted(self) -> bool:
+        return self.watching
+
+    def notice_writes(self) -> None:
+        """It watches processes, not files."""
 
     def look(self, sessions: Callable[[str], Session | None]) -> list[Observation]:
         return [
@@ -24,6 +32,7 @@ class ApprovedTools(ApprovalWatch):
         ]
 
 
-def watchers() -> list[TranscriptFollower | ApprovedTools]:
-    """A transcript follower (Esc, API errors) and an approved-tool watch, one each per daemon."""
-    return [TranscriptFollower(), ApprovedTools()]
+def watchers(watch: DirectoryWatch | None) -> list[TranscriptFollower | ApprovedTools | StateFiles]:
+    """A transcript follower (Esc, API errors; told of writes through ``watch``), an
+    approved-tool watch and Claude's own state files, one each per daemon."""
+    return [TranscriptFollower(watch), ApprovedTools(), StateFiles()]

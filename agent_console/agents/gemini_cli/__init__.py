@@ -109,6 +109,6 @@ def registration(command: list[str]) -> Groups:
     return {event: [{"matcher": "*", "hooks": [dict(hook)]}] for event in STATUS_BY_EVENT}
 
 
-def observers() -> tuple[()]:
+def observers(watch: object) -> tuple[()]:
     """Nothing but its hooks: they say all the daemon needs."""
     return ()

@@ -139,6 +139,6 @@ def registration(command: list[str]) -> str:
     return text.replace("__COMMAND__", json.dumps(command)).replace("__EVENTS__", events)
 
 
-def observers() -> tuple[()]:
+def observers(watch: object) -> tuple[()]:
     """Nothing but its hooks: they say all the daemon needs."""
     return ()
