@@ -91,8 +91,8 @@ def variants(scratch: Path, address: str) -> dict[str, OfflineClaude]:
         return OfflineClaude(scratch / name / "home", scratch / name / "work", address)
 
     chosen = {"no hooks": home("none"), FLOOR: home("true"), "python": home("python"), "shell": home("shell")}
-    chosen["python"].install_hooks()
-    chosen["shell"].install_hooks("--shell")
+    chosen["python"].install_hooks("--agent", "claude-code")
+    chosen["shell"].install_hooks("--shell", "--agent", "claude-code")
     chosen[FLOOR].write_settings(with_command(json.loads(chosen["python"].settings_path.read_text()), FLOOR))
     return chosen
 
