@@ -747,3 +747,18 @@ def test_the_shell_hook_says_the_daemon_is_older(older_daemon: subprocess.Popen[
     result = subprocess.run([str(HOOK_SCRIPT)], input=event_payload("Stop", fresh_id()), env=bus_env,
                             check=False, capture_output=True, timeout=RUN_TIMEOUT_S)
     assert_reported(result, "older", "restart")
+
+
+def test_claude_pid_names_the_owner_where_no_owner_is_given(handler: Hook, shared_daemon: RunningDaemon) -> None:
+    """Claude Code 2.1.332 sets CLAUDE_PID in every hook's environment: the owner is that
+    process (here a sleep started before the hook), not the hook's parent."""
+    claude = subprocess.Popen(["sleep", "30"])
+    try:
+        session_id = fresh_id()
+        env = {**env_with_bus(shared_daemon.address), "CLAUDE_PID": str(claude.pid)}
+        assert_silent_success(handler.run(event_payload("UserPromptSubmit", session_id), env))
+        session = stored_session(shared_daemon.address, session_id)
+        assert session is not None and session["pid"] == claude.pid
+    finally:
+        claude.kill()
+        claude.wait()
