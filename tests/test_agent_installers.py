@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 from conftest import AGENT_CONSOLE
-from hook_support import start_older_daemon
 
 from agent_console.agents import codex, gemini_cli, opencode
 
@@ -271,16 +270,3 @@ def listing(path: Path) -> tuple[list[str], tuple[int, ...]]:
     """The folder's names and the file's identity, kind, size and last change (not its access time)."""
     info = os.lstat(path)
     return sorted(os.listdir(path.parent)), (info.st_ino, info.st_mode, info.st_size, info.st_mtime_ns)
-
-
-def test_install_hooks_stops_a_daemon_of_another_version(env: dict[str, str], bus_address: str) -> None:
-    """The hooks forward to whatever daemon runs: one older than this package is stopped, so
-    that the next call starts the installed one (here none is activatable: the line says so)."""
-    older = start_older_daemon(bus_address)
-    try:
-        output = ok(env | {"DBUS_SESSION_BUS_ADDRESS": bus_address}, "install-hooks", "--agent", "codex")
-        assert older.wait(timeout=RUN_TIMEOUT_S) is not None
-        assert f"stopped the agent-console service an unknown version (pid {older.pid})" in output
-    finally:
-        older.kill()
-        older.wait()

@@ -762,3 +762,20 @@ def test_claude_pid_names_the_owner_where_no_owner_is_given(handler: Hook, share
     finally:
         claude.kill()
         claude.wait()
+
+
+def test_install_hooks_stops_a_daemon_of_another_version(tmp_path: Path, bus_env: dict[str, str], bus_address: str) -> None:
+    """The hooks forward to whatever daemon runs: one older than this package is stopped, so
+    that the next call starts the installed one (here none is activatable)."""
+    older = start_older_daemon(bus_address)
+    try:
+        env = {**bus_env, "HOME": str(tmp_path), "CODEX_HOME": str(tmp_path / "codex")}
+        done = subprocess.run([AGENT_CONSOLE, "install-hooks", "--agent", "codex"], env=env, check=False,
+                              capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+        assert (done.returncode, done.stderr) == (0, ""), done.stderr
+        output = done.stdout
+        assert older.wait(timeout=RUN_TIMEOUT_S) is not None
+        assert f"stopped the agent-console service an unknown version (pid {older.pid})" in output
+    finally:
+        older.kill()
+        older.wait()

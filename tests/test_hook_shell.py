@@ -7,6 +7,7 @@ import subprocess
 import uuid
 from pathlib import Path
 
+import pytest
 from conftest import RunningDaemon, env_with_bus
 from hook_support import (
     HOOK_SCRIPT,

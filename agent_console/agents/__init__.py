@@ -23,7 +23,7 @@ from agent_console.agents.detail import detail_of, first_line
 from agent_console.vocabulary import CloseReason, EventKind
 
 Event = Mapping[str, object]
-"""A hook payload's top-level fields, as ``hook.payload`` decodes them."""
+"""A hook payload's top-level fields, as ``agents.payload`` decodes them."""
 
 Groups = dict[str, list[dict[str, object]]]
 """Matcher groups by event, as Claude Code, Gemini CLI and Codex read them."""
