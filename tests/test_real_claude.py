@@ -423,13 +423,11 @@ def test_a_tool_auto_mode_runs_unasked_reads_working_with_its_detail(interactive
     assert not pane.options(), "auto mode asked nothing"
 
 
-@with_variants(DIALOGS_ON_EVERY_VERSION)
-def test_a_subagents_permission_reads_attention_until_its_tool_runs(
-    interactive: Interactive, timeline: Timeline, tmp_path: Path
-) -> None:
-    """2.1.332 runs the subagent in the background: the main turn's Stop (with background_tasks)
-    lands after the subagent's PermissionRequest, and the reminder 6 s later; neither may hide
-    the dialog.  2.1.197 runs it in the foreground."""
+def subagent_asks(interactive: Interactive, timeline: Timeline, tmp_path: Path) -> None:
+    """A subagent's Bash needs permission: its dialog reads attention with the tool's detail
+    and ``permission`` from its PermissionRequest on, through the reminder 6 s later and
+    (on 2.1.332, whose subagents run in the background) the main turn's Stop with
+    ``background_tasks``, which lands just after it."""
     pane, session_id = interactive.pane, interactive.session_id
     mark = timeline.mark()
     pane.type(f"@@agent bash {SUBAGENT_TOOL}@@")
@@ -441,12 +439,32 @@ def test_a_subagents_permission_reads_attention_until_its_tool_runs(
     assert_holds(hold_shown, LATE_EVENT_WINDOW_S, lambda: f"the dialog stopped showing; {timeline.describe()}")
     from_dialog = timeline.of(session_id)[timeline.of(session_id).index(asked):]
     assert all(c.status == "attention" and c.session.get("permission") for c in from_dialog), timeline.describe()
+
+
+@with_variants(DIALOGS_ON_EVERY_VERSION)
+def test_a_subagents_permission_reads_attention_until_its_tool_runs(
+    interactive: Interactive, timeline: Timeline, tmp_path: Path
+) -> None:
+    subagent_asks(interactive, timeline, tmp_path)
     mark = timeline.mark()
-    pane.choose("Yes")
-    timeline.wait_status(session_id, "working", SEEN_S, since=mark)
-    answered = timeline.wait_status(session_id, "attention", COMMAND_TIMEOUT_S, since=mark)
+    interactive.pane.choose("Yes")
+    timeline.wait_status(interactive.session_id, "working", SEEN_S, since=mark)
+    answered = timeline.wait_status(interactive.session_id, "attention", COMMAND_TIMEOUT_S, since=mark)
     assert detail(answered.session) in (TOOL_DONE_TEXT, REPLY_FIRST_LINE), timeline.describe()
     assert (interactive.workdir / SUBAGENT_TOOL.rsplit(maxsplit=1)[-1]).exists()
+
+
+@with_variants(variants([NEWEST], modes=(DIALOGS,)))
+def test_a_subagents_refused_tool_ends_its_dialog(interactive: Interactive, timeline: Timeline, tmp_path: Path) -> None:
+    """Refused, the subagent's tool fires no PostToolUse: the subagent goes on (SubagentStop
+    here) and Claude's automatic turn answers; the dialog must not stay."""
+    subagent_asks(interactive, timeline, tmp_path)
+    mark = timeline.mark()
+    interactive.pane.choose("No")
+    timeline.wait_status(interactive.session_id, "working", SEEN_S, since=mark)
+    answered = timeline.wait_status(interactive.session_id, "attention", COMMAND_TIMEOUT_S, since=mark)
+    assert detail(answered.session) == REPLY_FIRST_LINE and not answered.session.get("permission"), timeline.describe()
+    assert not (interactive.workdir / SUBAGENT_TOOL.split()[-1]).exists()
 
 
 @with_variants(variants([NEWEST]))
