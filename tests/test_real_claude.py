@@ -78,7 +78,8 @@ RISKY_TOOL = "rm -rf ../work-old && git push --force origin main"
 (the fake), the check cannot run, and Claude asks the person (``agent_needs_input``)."""
 AUTO_MODE_DIALOG = "Auto mode can't check actions"
 AUTO_MODE_CHOICE = "needs your choice"
-SUBAGENT_TOOL = "touch made-by-subagent"
+SUBAGENT_MADE = "made-by-subagent"
+SUBAGENT_TOOL = f"touch {SUBAGENT_MADE}"
 PLAN_FIRST_LINE = "Rename the cart module"
 SLOW_REPLY_S = 30
 """A reply streamed over this long: far longer than the test waits for it."""
@@ -451,7 +452,7 @@ def test_a_subagents_permission_reads_attention_until_its_tool_runs(
     timeline.wait_status(interactive.session_id, "working", SEEN_S, since=mark)
     answered = timeline.wait_status(interactive.session_id, "attention", COMMAND_TIMEOUT_S, since=mark)
     assert detail(answered.session) in (TOOL_DONE_TEXT, REPLY_FIRST_LINE), timeline.describe()
-    assert (interactive.workdir / SUBAGENT_TOOL.rsplit(maxsplit=1)[-1]).exists()
+    assert (interactive.workdir / SUBAGENT_MADE).exists()
 
 
 @with_variants(variants([NEWEST], modes=(DIALOGS,)))
@@ -464,7 +465,7 @@ def test_a_subagents_refused_tool_ends_its_dialog(interactive: Interactive, time
     timeline.wait_status(interactive.session_id, "working", SEEN_S, since=mark)
     answered = timeline.wait_status(interactive.session_id, "attention", COMMAND_TIMEOUT_S, since=mark)
     assert detail(answered.session) == REPLY_FIRST_LINE and not answered.session.get("permission"), timeline.describe()
-    assert not (interactive.workdir / SUBAGENT_TOOL.split()[-1]).exists()
+    assert not (interactive.workdir / SUBAGENT_MADE).exists()
 
 
 @with_variants(variants([NEWEST]))
