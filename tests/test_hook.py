@@ -593,6 +593,14 @@ def test_a_subagents_dialog_stays_in_front_until_its_thread_goes_on(handler: Hoo
         assert (session["status"], session["detail"], session["permission"]) == shown, event
 
 
+def test_a_subagent_id_past_the_daemons_bound_still_records_the_event(python_hook: Hook, shared_daemon: RunningDaemon) -> None:
+    session_id = fresh_id()
+    payload = event_payload("PreToolUse", session_id, agent_id="a" * 300, tool_name="Bash", tool_input={"command": "ls"})
+    assert_silent_success(python_hook.run(payload, env_with_bus(shared_daemon.address)))
+    session = settled_session(shared_daemon.address, session_id, "working")
+    assert session is not None and session["detail"] == "Bash: ls"
+
+
 def test_after_session_end_only_a_session_start_reopens(python_hook: Hook, shared_daemon: RunningDaemon) -> None:
     """An event's call may land after SessionEnd's (hooks in the background finish in any order)."""
     session_id = fresh_id()
