@@ -10,7 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from agent_console.agents.claude_code.state_files import MAX_STATE_BYTES, SETTLE_MS, StateFiles, state_path
+from agent_console.agents.claude_code.state_files import (
+    MAX_STATE_BYTES,
+    SETTLE_MS,
+    WATCH_AFTER_EVENT_S,
+    StateFiles,
+    state_path,
+)
 from agent_console.daemon.store import SessionStore
 from agent_console.system import boottime
 from agent_console.vocabulary import Status
@@ -146,3 +152,18 @@ def test_the_file_is_found_beside_the_transcripts(tmp_path: Path, store: tuple[S
     assert state_path(session) == str(tmp_path / "sessions" / f"{PID}.json")
     moved = store[0].set(SESSION, "working", transcript_path="/srv/elsewhere/x.jsonl")
     assert state_path(moved) is None
+
+
+def test_looked_at_only_while_the_session_changed_lately(
+    tmp_path: Path, store: tuple[SessionStore, StateFiles], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No wakeups for a session working quietly for long (a build), nor for a Claude that keeps no file."""
+    files = store[1]
+    assert files.wanted()
+    later = time.monotonic() + WATCH_AFTER_EVENT_S + 1
+    monkeypatch.setattr(time, "monotonic", lambda: later)
+    assert not files.wanted()
+    store[0].set(SESSION, "working", detail="Bash: make")
+    assert files.wanted(), "its next event looks again"
+    assert looked(store) == [], "no state file: a Claude before 2.1.332"
+    assert not files.wanted()

@@ -22,8 +22,9 @@ also what a main thread shows while its background subagents run, and whether
 Bounded: only open Claude Code sessions that read ``working`` and whose
 owner process and transcript are known are looked at, on the daemon's
 observation tick (no timer of its own, armed while ``wanted``: 2 looks a
-second while such a session exists, none otherwise); a ``stat`` each, and a
-read (at most ``MAX_STATE_BYTES``) only when the file changed.  A file whose ``pid``,
+second while such a session changed within ``WATCH_AFTER_EVENT_S`` and its
+Claude keeps a state file, none otherwise); a ``stat`` each, and a read (at
+most ``MAX_STATE_BYTES``) only when the file changed.  A file whose ``pid``,
 ``sessionId`` or ``procStart`` is not the session's owner (a pid reused, a
 file left by a killed process) is ignored, and so is one whose process no
 longer runs.  Nothing here raises.
@@ -47,6 +48,12 @@ MAX_STATE_BYTES = 16 * 1024
 
 MAX_WATCHED = 64
 """State files looked at in one look: those of the most recently active working sessions."""
+
+WATCH_AFTER_EVENT_S = 60.0
+"""How long after a session's latest change its state file is looked at.  Claude starts
+waiting right after a hook event (PreToolUse, then the permission check: 6 s before
+``agent_needs_input`` here, 43 s behind a slow gateway in issue 18); a session working
+quietly for longer (a long build) costs no wakeups.  Its next event looks again."""
 
 SETTLE_MS = 1000
 """How old Claude's ``waiting`` must be before it counts.  Its hooks run in the background and
@@ -78,12 +85,17 @@ class StateFiles:
         self._is_running = is_running
         self._read: dict[str, tuple[int, int, int]] = {}
         """Session id -> (inode, size, mtime_ns) of its state file when last read."""
-        self._watched: set[str] = set()
-        """Working Claude sessions whose state file is known."""
+        self._watched: dict[str, float] = {}
+        """Working Claude sessions whose state file is known, with when they last changed
+        (``time.monotonic``)."""
 
     def wanted(self) -> bool:
-        """Whether a session reads working where its state file could say otherwise: only
-        then is the daemon woken to look."""
+        """Whether a session reads working where its state file could say otherwise, and
+        changed lately: only then is the daemon woken to look."""
+        quiet_since = time.monotonic() - WATCH_AFTER_EVENT_S
+        for session_id, changed in list(self._watched.items()):
+            if changed < quiet_since:
+                del self._watched[session_id]
         return bool(self._watched)
 
     def notice_writes(self) -> None:
@@ -91,7 +103,7 @@ class StateFiles:
 
     def session_changed(self, session: Session, created: bool) -> None:
         if session.agent_type is AgentType.CLAUDE_CODE and session.status is Status.WORKING and state_path(session):
-            self._watched.add(session.id)
+            self._watched[session.id] = time.monotonic()
         else:
             self._forget(session.id)
 
@@ -99,7 +111,7 @@ class StateFiles:
         self._forget(session.id)
 
     def _forget(self, session_id: str) -> None:
-        self._watched.discard(session_id)
+        self._watched.pop(session_id, None)
         self._read.pop(session_id, None)
 
     def look(self, sessions: Callable[[str], Session | None]) -> list[Observation]:
@@ -116,6 +128,7 @@ class StateFiles:
         try:
             info = os.stat(path)
         except OSError:
+            self._watched.pop(session.id, None)  # a Claude that keeps none (before 2.1.332): until its next event
             return None
         version = (info.st_ino, info.st_size, info.st_mtime_ns)
         if self._read.get(session.id) == version or not stat.S_ISREG(info.st_mode):
