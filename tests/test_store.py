@@ -462,3 +462,10 @@ def test_a_resumed_session_reopens_with_its_new_process(store: SessionStore) -> 
     assert store.get("s").close_reason is CloseReason.PROCESS_EXITED
     resumed = store.set("s", "attention", event="session-start", pid=5151, pid_start=9, event_time=2_000)
     assert (resumed.status, resumed.owner, resumed.close_reason) == (Status.ATTENTION, (5151, 9), None)
+
+
+def test_an_overtaken_start_or_end_touches_only_its_own_threads_dialog(store: SessionStore) -> None:
+    store.set("s", "attention", event="permission", detail="Bash: x", subagent=SUB, event_time=1_000)
+    store.set("s", "working", detail="Read: a.py", subagent="another", event_time=1_200)
+    kept = store.set("s", "attention", event="session-start", event_time=1_100)
+    assert shown(kept) == (Status.ATTENTION, "Bash: x", True)

@@ -349,7 +349,7 @@ def is_overtaken(session: Session, update: SessionUpdate) -> bool:
 
 def changes_anything(session: Session, update: SessionUpdate) -> bool:
     """Whether an overtaken ``update`` opens or answers a dialog: all it may still do."""
-    return _dialogs_after(session, update) != session.dialogs
+    return _dialogs_after(session, update, overtaken=True) != session.dialogs
 
 
 def with_late_start(session: Session, update: SessionUpdate) -> Session:
@@ -384,7 +384,7 @@ def apply_update(session: Session, update: SessionUpdate, now: Instant) -> Sessi
     dialogs.
     """
     overtaken = is_overtaken(session, update)
-    dialogs = _dialogs_after(session, update)
+    dialogs = _dialogs_after(session, update, overtaken)
     below = session.beneath or (session.status, session.detail)
     if not overtaken and not _over_the_dialogs(session, update):
         below = _below_after(below, update)
@@ -460,10 +460,11 @@ def _opened(update: SessionUpdate) -> tuple[Dialog, ...]:
     return ()
 
 
-def _dialogs_after(session: Session, update: SessionUpdate) -> tuple[Dialog, ...]:
-    """The dialogs still open after ``update``: a start or an end closes them all, a reminder
-    none, anything else its own thread's (a permission opens that thread's anew)."""
-    if update.status is Status.CLOSED or update.event is EventKind.SESSION_START:
+def _dialogs_after(session: Session, update: SessionUpdate, overtaken: bool = False) -> tuple[Dialog, ...]:
+    """The dialogs still open after ``update``: a start or an end closes them all (unless
+    ``overtaken``: then it touches its own thread's only), a reminder none, anything else its
+    own thread's (a permission opens that thread's anew)."""
+    if not overtaken and (update.status is Status.CLOSED or update.event is EventKind.SESSION_START):
         return ()
     if update.event is EventKind.REMINDER:
         return session.dialogs
