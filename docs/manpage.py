@@ -50,8 +50,17 @@ def options(parser: argparse.ArgumentParser) -> Iterator[str]:
             continue
         if action.help == argparse.SUPPRESS:
             continue
-        tag = formatter._format_action_invocation(action)
-        yield f".TP\n.B {roff(tag)}\n{roff(action.help or '')}"
+        yield f".TP\n.B {roff(invocation(formatter, action))}\n{roff(action.help or '')}"
+
+
+def invocation(formatter: argparse.HelpFormatter, action: argparse.Action) -> str:
+    """``-f, --format FORMAT``: the option's names, then its argument once, as Python 3.13's --help
+    writes it; 3.11 writes ``-f FORMAT, --format FORMAT``, and the page must not depend on which
+    Python made it (the other Pythons' test run checks it too)."""
+    if not action.option_strings or action.nargs == 0:
+        return formatter._format_action_invocation(action)
+    metavar = formatter._format_args(action, formatter._get_default_metavar_for_optional(action))
+    return f"{', '.join(action.option_strings)} {metavar}"
 
 
 def subcommands(parser: argparse.ArgumentParser) -> list[tuple[str, argparse.ArgumentParser]]:
