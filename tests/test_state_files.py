@@ -167,3 +167,19 @@ def test_looked_at_only_while_the_session_changed_lately(
     assert files.wanted(), "its next event looks again"
     assert looked(store) == [], "no state file: a Claude before 2.1.332"
     assert not files.wanted()
+
+
+def test_a_file_nested_past_the_parser_is_ignored_and_spoils_no_other_session(
+    tmp_path: Path, store: tuple[SessionStore, StateFiles]
+) -> None:
+    """Anyone on the bus can name a transcript, and so the state file read beside it: one nested
+    deeper than json.loads recurses (RecursionError) must cost its own session only."""
+    path = tmp_path / "sessions" / f"{PID}.json"
+    path.write_text('{"pid": ' + "[" * 5000 + "]" * 5000 + "}")
+    other_config = tmp_path / "other"
+    (other_config / "sessions").mkdir(parents=True)
+    store[0].set("other", "working", pid=PID, pid_start=START, shared_owner=True,
+                 transcript_path=str(other_config / "projects" / "p" / "other.jsonl"),
+                 event_time=boottime.now_us() - 5_000_000)
+    write_state(other_config, sessionId="other")
+    assert [(seen.session_id, seen.detail) for seen in store[1].look(store[0].get)] == [("other", "input needed")]

@@ -27,10 +27,13 @@ Claude keeps a state file, none otherwise); a ``stat`` each, and a read (at
 most ``MAX_STATE_BYTES``) only when the file changed.  A file whose ``pid``,
 ``sessionId`` or ``procStart`` is not the session's owner (a pid reused, a
 file left by a killed process) is ignored, and so is one whose process no
-longer runs.  Nothing here raises.
+longer runs, and one that cannot be parsed (nested past the parser, say).
+Nothing here raises: should reading one session's file fail in a way not
+foreseen, that session alone is no longer looked at, and the log says why once.
 """
 
 import json
+import logging
 import os
 import stat
 import time
@@ -65,6 +68,8 @@ WAITING = "waiting"
 US_PER_MS = 1000
 
 _OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0)
+
+log = logging.getLogger(__name__)
 
 
 def state_path(session: Session) -> str | None:
@@ -118,8 +123,16 @@ class StateFiles:
         """What the state files of working sessions say that the session does not show."""
         working = [s for s in map(sessions, list(self._watched)) if s is not None and s.status is Status.WORKING]
         working.sort(key=lambda s: s.activity_monotonic, reverse=True)
-        observations = (self._observed(session) for session in working[:MAX_WATCHED])
+        observations = (self._contained(session) for session in working[:MAX_WATCHED])
         return [observation for observation in observations if observation is not None]
+
+    def _contained(self, session: Session) -> Observation | None:
+        try:
+            return self._observed(session)
+        except Exception:
+            log.exception("session %r: reading its state file failed; it is no longer looked at", session.id)
+            self._forget(session.id)
+            return None
 
     def _observed(self, session: Session) -> Observation | None:
         path = state_path(session)
@@ -179,6 +192,6 @@ def _read_json(path: str) -> dict[str, object] | None:
         return None
     try:
         state = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return state if isinstance(state, dict) else None
