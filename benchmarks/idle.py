@@ -3,8 +3,9 @@
     python benchmarks/idle.py [--seconds 120] [--sessions 0 500]
 
 For each number of sessions: a private bus, a fresh daemon, that many open
-sessions (working, each owned by a live process and naming a transcript file
-that exists), ``agent-console watch`` and ``agent-console notify`` (with a
+Claude Code sessions (working, each owned by a live process and naming a
+transcript file that exists, where Claude keeps them: ``<config>/projects/<project>/``,
+and the ``<config>/sessions/`` directory of its state files), ``agent-console watch`` and ``agent-console notify`` (with a
 stand-in notification server on the same bus) following them; then nothing
 at all for ``--seconds``.  Wakeups are the growth of the count of times the
 kernel ran each process (``/proc/PID/task/*/schedstat``, field 3), CPU is
@@ -54,7 +55,10 @@ async def measure(sessions: int, seconds: float) -> dict[str, tuple[float, float
                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
         notifier = await start_notifier(daemon.address, Path(scratch))
         try:
-            await fill(daemon.address, sessions, owner, Path(scratch))
+            transcripts = Path(scratch) / "projects" / "-home-dev-shop"
+            transcripts.mkdir(parents=True)
+            (Path(scratch) / "sessions").mkdir()  # where Claude Code 2.1.332 keeps its state files
+            await fill(daemon.address, sessions, owner, transcripts)
             await asyncio.sleep(SETTLE_S)
             pids = {"daemon": daemon.process.pid, "watch": watch.pid, "notify": notifier.process.pid}
             before = {name: (times_scheduled(pid), cpu_seconds(pid)) for name, pid in pids.items()}

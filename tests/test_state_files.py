@@ -19,6 +19,7 @@ from agent_console.agents.claude_code.state_files import (
 )
 from agent_console.daemon.store import SessionStore
 from agent_console.system import boottime
+from agent_console.system.inotify import open_watch
 from agent_console.vocabulary import Status
 
 pytestmark = pytest.mark.pure
@@ -183,3 +184,29 @@ def test_a_file_nested_past_the_parser_is_ignored_and_spoils_no_other_session(
                  event_time=boottime.now_us() - 5_000_000)
     write_state(other_config, sessionId="other")
     assert [(seen.session_id, seen.detail) for seen in store[1].look(store[0].get)] == [("other", "input needed")]
+
+
+def test_with_inotify_a_file_is_looked_at_only_once_written(tmp_path: Path, owner: Owner) -> None:
+    """No look while no state file is written: 500 quiet working sessions cost no wakeup."""
+    watch = open_watch()
+    assert watch is not None
+    try:
+        store, files = SessionStore(), StateFiles(owner, watch)
+        store.add_listener(files)
+        (tmp_path / "sessions").mkdir()
+        store.set(SESSION, "working", pid=PID, pid_start=START, detail="Bash: make",
+                  transcript_path=str(tmp_path / "projects" / "p" / f"{SESSION}.jsonl"),
+                  event_time=boottime.now_us() - 5_000_000)
+        assert files.wanted(), "a session that starts working is looked at once"
+        assert files.look(store.get) == []
+        assert not files.wanted(), "then not until its file is written"
+        write_state(tmp_path, statusUpdatedAt=int(time.time() * 1000))
+        files.notice_writes(watch.events())
+        assert files.wanted() and files.look(store.get) == []
+        assert files.wanted(), "a wait younger than SETTLE_MS is looked at again"
+        write_state(tmp_path)
+        files.notice_writes(watch.events())
+        assert [(seen.status, seen.detail) for seen in files.look(store.get)] == [(Status.ATTENTION, "Bash: make")]
+        assert not files.wanted()
+    finally:
+        watch.close()

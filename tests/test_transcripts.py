@@ -46,10 +46,10 @@ def test_inotify_names_the_written_transcript_and_a_missing_directory_is_polled(
         follower = TranscriptFollower(watch)
         store = followed(follower, [tmp_path / "a.jsonl", tmp_path / "b.jsonl", later / "c.jsonl"])
         assert follower.wanted(), "the transcript whose directory is missing is polled"
-        follower.notice_writes()
+        follower.notice_writes(watch.events())
         follower.look(store.get)
         append_esc(tmp_path / "b.jsonl")
-        follower.notice_writes()
+        follower.notice_writes(watch.events())
         assert [o.session_id for o in follower.look(store.get)] == ["s1"]
         later.mkdir()
         append_esc(later / "c.jsonl")

@@ -6,7 +6,7 @@ agents it hears from.  A module satisfies a Protocol whose members are its
 globals; mypy checks each module where it is passed as an ``Agent``.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from agent_console.agents import Event, Groups, Reading
@@ -14,6 +14,7 @@ from agent_console.agents import Event, Groups, Reading
 if TYPE_CHECKING:
     from agent_console.daemon.model import Session
     from agent_console.system.inotify import DirectoryWatch
+    from agent_console.system.inotify import Event as WriteEvent
 
 
 class Observation(Protocol):
@@ -45,9 +46,9 @@ class Observer(Protocol):
     def wanted(self) -> bool:
         """Whether there is anything to look at: while not, the daemon is not woken for it."""
 
-    def notice_writes(self) -> None:
-        """inotify said files in the daemon's watch were written: note which (a no-op for
-        an observer that reads no files)."""
+    def notice_writes(self, events: "Sequence[WriteEvent]") -> None:
+        """inotify said files in the daemon's watch were written: note which of ``events``
+        (read once for every observer) are this observer's (a no-op for one that reads no files)."""
 
     def look(self, sessions: Callable[[str], "Session | None"]) -> Iterable[Observation]: ...
 

@@ -91,9 +91,13 @@ class Observers:
         """Note what was written, and hear no more until the look: a wakeup per look, not per write."""
         assert self._watch is not None
         self._loop.remove_reader(self._watch.fileno())
+        events = []
+        with self._failures.contained("reading inotify's events"):
+            events = self._watch.events()
+            self._watch.forget_gone(events)
         for observer in self._observers:
             with self._failures.contained(f"noting writes ({type(observer).__name__})"):
-                observer.notice_writes()
+                observer.notice_writes(events)
         self._arm()
 
     def _arm(self) -> None:

@@ -61,11 +61,18 @@ class Event:
 
 
 class DirectoryWatch:
-    """One inotify instance: directories added and removed, and the events of all of them."""
+    """One inotify instance, shared by every observer: directories added and removed, and the
+    events of all of them, which the daemon reads once and hands to each observer.
+
+    The kernel gives a directory one watch however often it is added, so each ``add`` is
+    counted and the watch goes with the last ``remove``: two observers may watch one directory.
+    """
 
     def __init__(self, libc: ctypes.CDLL, fd: int) -> None:
         self._libc = libc
         self._fd = fd
+        self._users: dict[int, int] = {}
+        """Watch descriptor -> how many ``add`` calls hold it."""
 
     def fileno(self) -> int:
         return self._fd
@@ -75,9 +82,20 @@ class DirectoryWatch:
         it cannot be watched: it does not exist (yet), is no directory, or the user's
         ``max_user_watches`` is used up."""
         watch = self._libc.inotify_add_watch(self._fd, os.fsencode(directory), DIRECTORY_EVENTS)
-        return None if watch < 0 else int(watch)
+        if watch < 0:
+            return None
+        self._users[watch] = self._users.get(watch, 0) + 1
+        return int(watch)
 
     def remove(self, watch: int) -> None:
+        """One ``add`` of ``watch`` released; the last one ends the watch (one already gone is left)."""
+        users = self._users.get(watch)
+        if users is None:
+            return
+        if users > 1:
+            self._users[watch] = users - 1
+            return
+        del self._users[watch]
         self._libc.inotify_rm_watch(self._fd, watch)
 
     def events(self) -> list[Event]:
@@ -90,6 +108,12 @@ class DirectoryWatch:
                 return found
             found.extend(_parse(data))
         return [*found, Event(-1, IN_Q_OVERFLOW, "")]
+
+    def forget_gone(self, events: list[Event]) -> None:
+        """Watches the kernel ended (their directory went away) are held by no one any more."""
+        for event in events:
+            if event.watch_gone:
+                self._users.pop(event.watch, None)
 
     def close(self) -> None:
         os.close(self._fd)

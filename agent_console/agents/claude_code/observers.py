@@ -5,7 +5,7 @@ as they are (``transcripts``, ``approvals``, ``state_files``); this only gives t
 approved-tool watch the contract's shape: an approved tool starting reads ``working``, the detail kept.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from agent_console.agents.claude_code.approvals import ApprovalWatch
 from agent_console.agents.claude_code.state_files import StateFiles
@@ -13,6 +13,7 @@ from agent_console.agents.claude_code.transcripts import Observation, Transcript
 from agent_console.daemon.model import Session
 from agent_console.system import boottime
 from agent_console.system.inotify import DirectoryWatch
+from agent_console.system.inotify import Event as WriteEvent
 from agent_console.vocabulary import Status
 
 
@@ -22,7 +23,7 @@ class ApprovedTools(ApprovalWatch):
     def wanted(self) -> bool:
         return self.watching
 
-    def notice_writes(self) -> None:
+    def notice_writes(self, events: Sequence[WriteEvent]) -> None:
         """It watches processes, not files."""
 
     def look(self, sessions: Callable[[str], Session | None]) -> list[Observation]:
@@ -35,4 +36,4 @@ class ApprovedTools(ApprovalWatch):
 def watchers(watch: DirectoryWatch | None) -> list[TranscriptFollower | ApprovedTools | StateFiles]:
     """A transcript follower (Esc, API errors; told of writes through ``watch``), an
     approved-tool watch and Claude's own state files, one each per daemon."""
-    return [TranscriptFollower(watch), ApprovedTools(), StateFiles()]
+    return [TranscriptFollower(watch), ApprovedTools(), StateFiles(watch=watch)]

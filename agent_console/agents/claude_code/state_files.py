@@ -21,10 +21,19 @@ also what a main thread shows while its background subagents run, and whether
 
 Bounded: only open Claude Code sessions that read ``working`` and whose
 owner process and transcript are known are looked at, on the daemon's
-observation tick (no timer of its own, armed while ``wanted``: 2 looks a
-second while such a session changed within ``WATCH_AFTER_EVENT_S`` and its
-Claude keeps a state file, none otherwise); a ``stat`` each, and a read (at
-most ``MAX_STATE_BYTES``) only when the file changed.  A file whose ``pid``,
+observation tick (no timer of its own, armed while ``wanted``).  An inotify
+watch on each ``<config>/sessions`` directory says which files were written:
+a session's file is looked at when it starts working, when its file is
+written, and again at each look while its wait is younger than
+``SETTLE_MS``; nothing wakes the daemon while no file is written.  Where the
+directory cannot be watched (no inotify; the user's watches used up) its
+working sessions' files are looked at on every look, 2 a second, within
+``WATCH_AFTER_EVENT_S`` of the session's latest change and while the file
+exists (a Claude that keeps none: until its next event); where the directory
+does not exist, Claude keeps no state file (before 2.1.332; a Claude that
+does makes the directory when it starts), and nothing is looked at.  A look is a
+``stat`` each, and a read (at most ``MAX_STATE_BYTES``) only when the file
+changed.  A file whose ``pid``,
 ``sessionId`` or ``procStart`` is not the session's owner (a pid reused, a
 file left by a killed process) is ignored, and so is one whose process no
 longer runs, and one that cannot be parsed (nested past the parser, say).
@@ -37,26 +46,29 @@ import logging
 import os
 import stat
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import PurePosixPath
 
 from agent_console.agents.claude_code.transcripts import Observation
 from agent_console.agents.detail import detail_of
 from agent_console.daemon.model import Session
 from agent_console.system import boottime, process_info
+from agent_console.system.inotify import DirectoryWatch
+from agent_console.system.inotify import Event as WriteEvent
 from agent_console.vocabulary import AgentType, Status
 
 MAX_STATE_BYTES = 16 * 1024
 """Bytes read from one state file; the files seen hold under 1 KiB.  A longer one is ignored."""
 
 MAX_WATCHED = 64
-"""State files looked at in one look: those of the most recently active working sessions."""
+"""State files looked at in one look, of those inotify said were written (the rest wait for
+the next look), and where there is no watch, of the most recently active working sessions."""
 
 WATCH_AFTER_EVENT_S = 60.0
-"""How long after a session's latest change its state file is looked at.  Claude starts
-waiting right after a hook event (PreToolUse, then the permission check: 6 s before
-``agent_needs_input`` here, 43 s behind a slow gateway in issue 18); a session working
-quietly for longer (a long build) costs no wakeups.  Its next event looks again."""
+"""Where no watch tells of writes: how long after a session's latest change its state file is
+looked at.  Claude starts waiting right after a hook event (PreToolUse, then the permission
+check: 6 s before ``agent_needs_input`` here, 43 s behind a slow gateway in issue 18); a
+session working quietly for longer (a long build) costs no wakeups.  Its next event looks again."""
 
 SETTLE_MS = 1000
 """How old Claude's ``waiting`` must be before it counts.  Its hooks run in the background and
@@ -86,83 +98,163 @@ def state_path(session: Session) -> str | None:
 class StateFiles:
     """A store listener that notes the working Claude sessions, and a looker at their state files."""
 
-    def __init__(self, is_running: Callable[[int, int], bool] = process_info.is_running) -> None:
+    def __init__(
+        self, is_running: Callable[[int, int], bool] = process_info.is_running, watch: DirectoryWatch | None = None
+    ) -> None:
         self._is_running = is_running
+        self._watch = watch
         self._read: dict[str, tuple[int, int, int]] = {}
         """Session id -> (inode, size, mtime_ns) of its state file when last read."""
-        self._watched: dict[str, float] = {}
-        """Working Claude sessions whose state file is known, with when they last changed
-        (``time.monotonic``)."""
+        self._files: dict[str, tuple[str, str]] = {}
+        """Working Claude sessions whose state file is known -> (directory, name) of that file."""
+        self._ids_by_file: dict[tuple[str, str], set[str]] = {}
+        self._watches: dict[str, int] = {}
+        """Directory -> its inotify watch, held while a watched session's file is in it."""
+        self._directories: dict[int, str] = {}
+        self._noted_in: dict[str, int] = {}
+        """Directory -> how many watched sessions' files are in it, so its watch goes with the last."""
+        self._due: dict[str, None] = {}
+        """Ids to look at: newly working, their file written, or its wait not settled yet."""
+        self._polled: dict[str, float] = {}
+        """Ids whose directory has no watch, with when they last changed (``time.monotonic``):
+        looked at on every look within ``WATCH_AFTER_EVENT_S`` of that."""
 
     def wanted(self) -> bool:
-        """Whether a session reads working where its state file could say otherwise, and
-        changed lately: only then is the daemon woken to look."""
+        """Whether a file may say something new: only then is the daemon woken to look."""
         quiet_since = time.monotonic() - WATCH_AFTER_EVENT_S
-        for session_id, changed in list(self._watched.items()):
+        for session_id, changed in list(self._polled.items()):
             if changed < quiet_since:
-                del self._watched[session_id]
-        return bool(self._watched)
+                del self._polled[session_id]
+        return bool(self._due or self._polled)
 
-    def notice_writes(self) -> None:
-        """Its files are looked at on each look, not told of by inotify."""
+    def notice_writes(self, events: Sequence[WriteEvent]) -> None:
+        """The state files inotify says were written are due a look."""
+        for event in events:
+            if event.overflowed:
+                self._due.update(dict.fromkeys(self._files))
+            elif event.watch_gone:
+                self._lose_watch(event.watch)
+            elif event.name and (directory := self._directories.get(event.watch)) is not None:
+                self._due.update(dict.fromkeys(self._ids_by_file.get((directory, event.name), ())))
 
     def session_changed(self, session: Session, created: bool) -> None:
-        if session.agent_type is AgentType.CLAUDE_CODE and session.status is Status.WORKING and state_path(session):
-            self._watched[session.id] = time.monotonic()
-        else:
+        path = state_path(session)
+        if session.agent_type is not AgentType.CLAUDE_CODE or session.status is not Status.WORKING or path is None:
             self._forget(session.id)
+            return
+        file = (os.path.dirname(path), os.path.basename(path))
+        if self._files.get(session.id) != file:
+            self._forget(session.id)
+            self._note(session.id, file)
+        elif file[0] not in self._watches and (self._watch is None or os.path.isdir(file[0])):
+            self._polled[session.id] = time.monotonic()
 
     def session_removed(self, session: Session) -> None:
         self._forget(session.id)
 
+    def _note(self, session_id: str, file: tuple[str, str]) -> None:
+        self._files[session_id] = file
+        self._ids_by_file.setdefault(file, set()).add(session_id)
+        directory = file[0]
+        self._noted_in[directory] = self._noted_in.get(directory, 0) + 1
+        if self._watch is not None and directory not in self._watches:
+            watch = self._watch.add(directory)
+            if watch is not None:
+                self._watches[directory] = watch
+                self._directories[watch] = directory
+        if directory in self._watches:
+            self._due[session_id] = None
+        elif self._watch is None or os.path.isdir(directory):
+            self._polled[session_id] = time.monotonic()
+        # else: no sessions directory, so a Claude that keeps no state file (before 2.1.332): nothing to look at
+
     def _forget(self, session_id: str) -> None:
-        self._watched.pop(session_id, None)
         self._read.pop(session_id, None)
+        self._due.pop(session_id, None)
+        self._polled.pop(session_id, None)
+        file = self._files.pop(session_id, None)
+        if file is None:
+            return
+        ids = self._ids_by_file[file]
+        ids.discard(session_id)
+        if not ids:
+            del self._ids_by_file[file]
+        directory = file[0]
+        self._noted_in[directory] -= 1
+        if self._noted_in[directory]:
+            return
+        del self._noted_in[directory]
+        if directory in self._watches:
+            watch = self._watches.pop(directory)
+            self._directories.pop(watch, None)
+            if self._watch is not None:
+                self._watch.remove(watch)
+
+    def _lose_watch(self, watch: int) -> None:
+        """The directory went away: its sessions' files are looked at on every look until they stop working."""
+        directory = self._directories.pop(watch, None)
+        if directory is None:
+            return
+        del self._watches[directory]
+        now = time.monotonic()
+        self._polled.update((session_id, now) for session_id, file in self._files.items() if file[0] == directory)
 
     def look(self, sessions: Callable[[str], Session | None]) -> list[Observation]:
-        """What the state files of working sessions say that the session does not show."""
-        working = [s for s in map(sessions, list(self._watched)) if s is not None and s.status is Status.WORKING]
-        working.sort(key=lambda s: s.activity_monotonic, reverse=True)
-        observations = (self._contained(session) for session in working[:MAX_WATCHED])
-        return [observation for observation in observations if observation is not None]
+        """What the state files of working sessions say that the session does not show: those
+        written since (``MAX_WATCHED`` a look, the rest at the next), and the polled ones."""
+        due = list(self._due)[:MAX_WATCHED]
+        for session_id in due:
+            del self._due[session_id]
+        polled = [s for s in map(sessions, self._polled) if s is not None and s.status is Status.WORKING]
+        polled.sort(key=lambda s: s.activity_monotonic, reverse=True)
+        looked_at = [s for s in map(sessions, due) if s is not None and s.status is Status.WORKING]
+        observations = []
+        for session in looked_at + polled[:MAX_WATCHED]:
+            observation, again = self._contained(session)
+            if again and session.id in self._files and session.id not in self._polled:
+                self._due[session.id] = None
+            if observation is not None:
+                observations.append(observation)
+        return observations
 
-    def _contained(self, session: Session) -> Observation | None:
+    def _contained(self, session: Session) -> tuple[Observation | None, bool]:
         try:
             return self._observed(session)
         except Exception:
             log.exception("session %r: reading its state file failed; it is no longer looked at", session.id)
             self._forget(session.id)
-            return None
+            return None, False
 
-    def _observed(self, session: Session) -> Observation | None:
+    def _observed(self, session: Session) -> tuple[Observation | None, bool]:
+        """What the file says, and whether to look again at the next look (a wait not settled yet)."""
         path = state_path(session)
         if path is None:
-            return None
+            return None, False
         try:
             info = os.stat(path)
         except OSError:
-            self._watched.pop(session.id, None)  # a Claude that keeps none (before 2.1.332): until its next event
-            return None
+            self._polled.pop(session.id, None)  # a Claude that keeps none (before 2.1.332): until its next event
+            return None, False
         version = (info.st_ino, info.st_size, info.st_mtime_ns)
         if self._read.get(session.id) == version or not stat.S_ISREG(info.st_mode):
-            return None
+            return None, False
         state = _read_json(path)
         updated = None if state is None else state.get("statusUpdatedAt")
         if not isinstance(updated, int) or isinstance(updated, bool):
             self._read[session.id] = version
-            return None
+            return None, False
         if time.time_ns() // 1_000_000 - updated < SETTLE_MS:
-            return None  # read again at the next look, once the hooks have landed
+            return None, True  # read again at the next look, once the hooks have landed
         self._read[session.id] = version
         assert state is not None
         if not _is_owners(state, session) or state.get("status") != WAITING or not self._is_running(*session.owner or (0, 0)):
-            return None
+            return None, False
         waiting_for = state.get("waitingFor")
         detail = session.detail or (detail_of(waiting_for) if isinstance(waiting_for, str) else "")
         # The end of the millisecond Claude stamped: its PreToolUse hook, started just
         # before the permission check, must not count as newer than the wait that followed.
         at = boottime.of_wall_us(updated * US_PER_MS + US_PER_MS - 1)
-        return Observation(session.id, Status.ATTENTION, detail, at)
+        return Observation(session.id, Status.ATTENTION, detail, at), False
 
 
 def _is_owners(state: dict[str, object], session: Session) -> bool:

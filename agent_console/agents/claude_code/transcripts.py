@@ -35,7 +35,7 @@ import json
 import logging
 import os
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -43,6 +43,7 @@ from agent_console.agents.detail import detail_of
 from agent_console.daemon.model import Session
 from agent_console.system import boottime
 from agent_console.system.inotify import DirectoryWatch
+from agent_console.system.inotify import Event as WriteEvent
 from agent_console.vocabulary import Status
 
 log = logging.getLogger(__name__)
@@ -130,11 +131,9 @@ class TranscriptFollower:
         """Whether a look would find anything to read: transcripts written, or some to poll."""
         return bool(self._written or self._polled)
 
-    def notice_writes(self) -> None:
+    def notice_writes(self, events: Sequence[WriteEvent]) -> None:
         """Take inotify's news: which followed transcripts were written since."""
-        if self._watch is None:
-            return
-        for event in self._watch.events():
+        for event in events:
             if event.overflowed:
                 self._written.update(dict.fromkeys(self._positions))
             elif event.watch_gone:
