@@ -1,6 +1,6 @@
 """``agent-console remote``: follow SSH hosts (the unit's command), and ``remote list|add|rm``.
 
-The follower, asyncio and dbus-next are imported when it runs: ``list``,
+The follower, asyncio and dbus-fast are imported when it runs: ``list``,
 ``add`` and ``rm`` are one-shot and use the blocking client, and every
 command's help is shown without any of them.
 """

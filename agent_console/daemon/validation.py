@@ -7,9 +7,10 @@ and says the same messages ("Input should be greater than 0").
 
 Why not ``BaseModel``: the daemon starts for a person's first call (D-Bus
 activation) and stays resident.  Measured in one interpreter, importing the
-daemon's modules: asyncio with dbus-next 16.7 MiB and 44 ms, then
-pydantic-core 21.5 MiB and 60 ms, pydantic 21.9 MiB and 66 ms, and the model
-module defining one ``BaseModel`` 33.0 MiB and 128 ms (pydantic's types,
+daemon's modules (with dbus-next, before dbus-fast): asyncio and the D-Bus
+library 16.7 MiB and 44 ms, then pydantic-core 21.5 MiB and 60 ms, pydantic
+21.9 MiB and 66 ms, and the model module defining one ``BaseModel`` 33.0 MiB
+and 128 ms (pydantic's types,
 annotated_types, its schema generator, the plugin loader importing
 importlib.metadata, and building the model's schema).  A schema written out
 as plain dicts costs none of that last step.

@@ -1,7 +1,7 @@
 """What to say about the notification server: the one line when none answers, and ``status``'s row.
 
 Shared by the notifier and ``agent-console status``, which must not load
-dbus-next to say it.
+dbus-fast to say it.
 """
 
 INSTALL_HINT = "install one (dunst or mako; GNOME and KDE Plasma have their own)"

@@ -1,7 +1,7 @@
 """D-Bus wire format: marshalling and unmarshalling of message bodies.
 
-The hook cannot afford ``dbus_next`` (about 47 ms to import, on every tool
-call), so this is the smallest marshaller that speaks the spec faithfully:
+The hook cannot afford ``dbus_fast`` (with asyncio about 45 ms to import, on
+every tool call), so this is the smallest marshaller that speaks the spec faithfully:
 every basic type except unix fds, arrays, structs, dict entries and variants,
 in either byte order.  Alignment is relative to the start of the buffer, so a
 ``Writer`` or ``Reader`` must start at an 8-aligned offset of the message: the
