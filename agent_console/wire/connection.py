@@ -11,8 +11,9 @@ writer's socket so that EAGAIN reports zero bytes sent.  The writer already
 treats a short send as "wait until writable" and keeps its callback
 registered, so it resumes exactly where it stopped.  We never negotiate Unix
 fd passing, so ``send`` is the only call the writer makes.  The writer is made
-by ``connect``, so the socket is wrapped right after it: the one private
-member (``_writer``) this module touches, because no public one reaches it.
+by ``connect``, so the socket is wrapped right after it.  ``_writer`` is one
+of the two private members this module uses, because no public one reaches
+the writer; the other is ``Message._marshall``, below.
 
 Sending after a disconnect.  Once the connection is gone, dbus-fast still
 registers a call's reply handler, which nothing will ever invoke (the caller
