@@ -12,12 +12,15 @@ import hashlib
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OTHER_VERSIONS = ("3.12", "3.13")
 """Besides the oldest supported (3.11, Debian 12's), the versions CI runs the pure and bus tiers on."""
 CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "agent-console" / "venvs"
+UNUSED_FOR_S = 2 * 24 * 3600.0
+"""Another checkout's venv left this long unused is removed (its ``ready`` file is touched at every use)."""
 INSTALL_TIMEOUT_S = 900.0
 """Creating one and installing the project with its test extra: about a minute here from a warm
 pip cache, more on a cold one."""
@@ -40,20 +43,33 @@ def venv_for(version: str) -> Path | None:
     python = interpreter(version)
     if python is None:
         return None
-    key = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + str(ROOT).encode() + python.encode()).hexdigest()[:12]
-    venv = CACHE / f"py{version}-{key}"
+    checkout = hashlib.sha256(str(ROOT).encode()).hexdigest()[:8]
+    dependencies = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + python.encode()).hexdigest()[:8]
+    venv = CACHE / f"py{version}-{checkout}-{dependencies}"
     CACHE.mkdir(parents=True, exist_ok=True)
     with (CACHE / f"py{version}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        _forget_stale(venv, f"py{version}-", f"py{version}-{checkout}-")
         if not (venv / "ready").exists():
             _create(python, venv)
+        (venv / "ready").touch()
     return venv
 
 
+def _forget_stale(keep: Path, this_version: str, this_checkout: str) -> None:
+    """The venvs this checkout made for an older pyproject.toml, and any other checkout's not used
+    for ``UNUSED_FOR_S`` (CI's clones come and go); another checkout's venv in use is left alone."""
+    for other in keep.parent.glob(f"{this_version}*"):
+        if other == keep or not other.is_dir():
+            continue
+        ready = other / "ready"
+        unused = not ready.exists() or time.time() - ready.stat().st_mtime > UNUSED_FOR_S
+        if other.name.startswith(this_checkout) or unused:
+            shutil.rmtree(other, ignore_errors=True)
+
+
 def _create(python: str, venv: Path) -> None:
-    """Made anew, after the venvs of this version that an older pyproject.toml or checkout left."""
-    for stale in venv.parent.glob(venv.name.split("-")[0] + "-*"):
-        shutil.rmtree(stale, ignore_errors=True)
+    shutil.rmtree(venv, ignore_errors=True)
     for command in (
         [python, "-m", "venv", str(venv)],
         [str(venv / "bin/python"), "-m", "pip", "install", "-q", "-e", f"{ROOT}[test]"],
