@@ -5,9 +5,10 @@ listing changed since they were made."""
 
 import pytest
 
+from agent_console.daemon.session_replies import MarshalledSessions, session_values, sessions_to_bytes
 from agent_console.daemon.store import SessionStore
 from agent_console.wire.marshal import TypedValues, Writer
-from agent_console.wire.session_form import SESSION_TYPES, MarshalledSessions, session_values, sessions_to_bytes
+from agent_console.wire.session_form import SESSION_TYPES
 
 pytestmark = pytest.mark.pure
 

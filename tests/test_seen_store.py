@@ -3,8 +3,8 @@
 import pytest
 from test_store import FakeClock, Heard
 
+from agent_console.daemon.session_replies import session_values
 from agent_console.daemon.store import SessionStore
-from agent_console.wire.session_form import session_values
 
 pytestmark = pytest.mark.pure
 

@@ -20,6 +20,7 @@ from dbus_fast.service import ServiceInterface, dbus_method
 from test_watch import Watch, cli, watch  # noqa: F401 - watch is a fixture
 
 from agent_console.daemon.model import Instant, SessionUpdate, new_session
+from agent_console.daemon.session_replies import session_to_wire, sessions_to_bytes
 from agent_console.daemon.store import SessionStore
 from agent_console.wire.connection import connect
 from agent_console.wire.names import (
@@ -29,11 +30,7 @@ from agent_console.wire.names import (
     INTERFACE,
     OBJECT_PATH,
 )
-from agent_console.wire.session_form import (
-    SESSION_TYPES,
-    session_to_wire,
-    sessions_to_bytes,
-)
+from agent_console.wire.session_form import SESSION_TYPES
 
 pytestmark = pytest.mark.bus
 

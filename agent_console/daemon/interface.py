@@ -34,20 +34,14 @@ from agent_console import __version__
 from agent_console.agents.report import reported_update
 from agent_console.daemon.model import Session
 from agent_console.daemon.remote_hosts import RemoteHosts, check_host_name
+from agent_console.daemon.session_replies import MarshalledSessions, session_to_wire, sessions_to_bytes
 from agent_console.daemon.store import SessionStore
 from agent_console.errors import AgentConsoleError, Internal, InvalidArgs, NotFound, quoted
 from agent_console.limits import MAX_ID_LENGTH
 from agent_console.vocabulary import CloseReason
 from agent_console.wire.connection import marshalled
 from agent_console.wire.names import ERROR_PREFIX, HOOKS_INTERFACE, INTERFACE
-from agent_console.wire.session_form import (
-    MarshalledSessions,
-    attributes_from_wire,
-    session_to_wire,
-    sessions_to_bytes,
-    unwrap,
-    valid_session_id,
-)
+from agent_console.wire.session_form import attributes_from_wire, unwrap, valid_session_id
 
 log = logging.getLogger(__name__)
 
