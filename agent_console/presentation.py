@@ -16,14 +16,13 @@ import os
 import time
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from agent_console.vocabulary import URGENCY, WAITING
 
-if TYPE_CHECKING:
-    from agent_console.client.mirror import (
-        SessionDict,  # not at run time: mirror's dataclasses cost one-shot commands
-    )
+SessionDict = dict[str, Any]
+"""A session as the daemon sends it, variants unwrapped: keys may come and go between versions.
+Named here, below the clients that make it, since every rule here reads one."""
 
 QUIET_COLOR = "#888888"
 STATUS_COLORS = {"question": "#ff5555", "attention": "#ffb86c", "working": "#50fa7b", "closed": QUIET_COLOR}

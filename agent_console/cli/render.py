@@ -34,7 +34,8 @@ from agent_console.presentation import (
 from agent_console.vocabulary import URGENCY
 
 if TYPE_CHECKING:
-    from agent_console.client.mirror import SessionDict, WatchEvent
+    from agent_console.client.mirror import WatchEvent
+    from agent_console.presentation import SessionDict
 
 STATUS_WIDTH = max(map(len, URGENCY))
 """Event lines pad the status to this, so names line up while statuses stay short."""

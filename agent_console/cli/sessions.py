@@ -30,7 +30,7 @@ from agent_console.presentation import json_text, name_of, now_us, text_of
 
 if TYPE_CHECKING:
     from agent_console.client.blocking_client import BlockingSessionsClient
-    from agent_console.client.mirror import SessionDict
+    from agent_console.presentation import SessionDict
 
 AMBIGUOUS_SHOWN = 5
 """Ids named in the error for an ambiguous prefix; more would not fit one line."""

@@ -31,7 +31,7 @@ from agent_console.vocabulary import URGENCY
 
 if TYPE_CHECKING:
     from agent_console.client.blocking_client import BlockingSessionsClient
-    from agent_console.client.mirror import SessionDict
+    from agent_console.presentation import SessionDict
 
 BYTES_PER_MIB = 1024 * 1024
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
-from agent_console.client.mirror import SessionDict
 from agent_console.presentation import (
     FACE_ORDER,
     QUIET_COLOR,
@@ -24,6 +23,7 @@ from agent_console.presentation import (
     SEEN_GLYPH,
     STATUS_COLORS,
     STATUS_GLYPHS,
+    SessionDict,
     agent_of,
     by_urgency,
     clock,

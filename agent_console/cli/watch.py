@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     import asyncio
 
     from agent_console.client.async_client import SessionsClient
-    from agent_console.client.mirror import SessionDict, SessionMirror, WatchEvent
+    from agent_console.client.mirror import SessionMirror, WatchEvent
+    from agent_console.presentation import SessionDict
 
 Render = Callable[["WatchEvent", "SessionMirror"], list[str]]
 """Output lines for an event, given the watcher's copy of the sessions after it."""

@@ -18,8 +18,9 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 from agent_console.client.async_client import SessionsClient
-from agent_console.client.mirror import SessionDict, SessionMirror, WatchEvent
+from agent_console.client.mirror import SessionMirror, WatchEvent
 from agent_console.errors import Unavailable
+from agent_console.presentation import SessionDict
 
 Step = Callable[[], Awaitable[bool]]
 """A queued notice; returns False to end the follow."""

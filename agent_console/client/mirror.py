@@ -13,10 +13,8 @@ A session without ``seq`` (a daemon before it existed) is applied as it comes.
 """
 
 from dataclasses import dataclass
-from typing import Any
 
-SessionDict = dict[str, Any]
-"""A session as the daemon sends it, variants unwrapped: keys may come and go between versions."""
+from agent_console.presentation import SessionDict
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from agent_console.wire.names import (
 )
 
 if TYPE_CHECKING:
-    from agent_console.client.mirror import SessionDict
+    from agent_console.presentation import SessionDict
 
 PROPERTIES_INTERFACE = "org.freedesktop.DBus.Properties"
 

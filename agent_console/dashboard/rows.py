@@ -14,7 +14,6 @@ from typing import Any
 
 from rich.text import Text
 
-from agent_console.client.mirror import SessionDict
 from agent_console.presentation import (
     FACE_ORDER,
     QUIET_COLOR,
@@ -24,6 +23,7 @@ from agent_console.presentation import (
     STATUS_COLORS,
     STATUS_GLYPHS,
     US_PER_S,
+    SessionDict,
     agent_of,
     clock,
     detail_line,

@@ -23,15 +23,7 @@ from textual.widgets import Footer, Input, Static
 
 from agent_console.client.async_client import SessionsClient
 from agent_console.client.follow import SessionFollower
-from agent_console.client.mirror import (
-    Changed,
-    NotRunning,
-    Removed,
-    SessionDict,
-    SessionMirror,
-    Snapshot,
-    WatchEvent,
-)
+from agent_console.client.mirror import Changed, NotRunning, Removed, SessionMirror, Snapshot, WatchEvent
 from agent_console.dashboard.rows import (
     cells,
     columns,
@@ -44,7 +36,7 @@ from agent_console.dashboard.rows import (
 from agent_console.dashboard.session_list import SessionList, row_text
 from agent_console.errors import AgentConsoleError
 from agent_console.focus.bring_forward import focus
-from agent_console.presentation import elapsed, escape, name_of, now_us, urgency_key
+from agent_console.presentation import SessionDict, elapsed, escape, name_of, now_us, urgency_key
 from agent_console.vocabulary import WAITING
 
 TICK_S = 1.0

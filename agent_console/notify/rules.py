@@ -35,16 +35,9 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
-from agent_console.client.mirror import (
-    Changed,
-    NotRunning,
-    Removed,
-    SessionDict,
-    Snapshot,
-    WatchEvent,
-)
+from agent_console.client.mirror import Changed, NotRunning, Removed, Snapshot, WatchEvent
 from agent_console.daemon.config import NotifyConfig
-from agent_console.presentation import US_PER_S, is_seen_wait, name_of, text_of
+from agent_console.presentation import US_PER_S, SessionDict, is_seen_wait, name_of, text_of
 from agent_console.vocabulary import WAITING
 
 
