@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from conftest import AGENT_CONSOLE
 
-from agent_console.daemon.config import (
+from agent_console.config import (
     DaemonConfig,
     default_path,
     load_config,

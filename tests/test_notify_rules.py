@@ -11,7 +11,7 @@ from agent_console.client.mirror import (
     SessionDict,
     Snapshot,
 )
-from agent_console.daemon.config import NotifyConfig
+from agent_console.config import NotifyConfig
 from agent_console.notify.rules import (
     Bubble,
     Policy,

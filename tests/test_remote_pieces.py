@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from agent_console.daemon.config import load_remotes
+from agent_console.config import load_remotes
 from agent_console.daemon.remote_hosts import RemoteHosts
 from agent_console.daemon.store import SessionStore
 from agent_console.errors import InvalidArgs, NotFound

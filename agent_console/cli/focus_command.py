@@ -54,7 +54,7 @@ def _run(args: argparse.Namespace) -> None:
 
 def _focus_remote(session: dict[str, Any]) -> None:
     """Over ssh, on the host the session lives on (``[remotes]`` says how to reach it)."""
-    from agent_console.daemon.config import load_remotes
+    from agent_console.config import load_remotes
     from agent_console.errors import InvalidArgs
     from agent_console.focus.over_ssh import focus_remote
 

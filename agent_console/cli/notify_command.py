@@ -41,7 +41,7 @@ def register(commands: Commands) -> None:
 
 
 def _run(args: argparse.Namespace) -> None:
-    from agent_console.daemon.config import load_notify_config
+    from agent_console.config import load_notify_config
     from agent_console.errors import InvalidArgs
     from agent_console.notify.notifier import Notifier
     from agent_console.system.logs import configure_logging

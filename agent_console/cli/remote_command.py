@@ -88,7 +88,7 @@ def _config(args: argparse.Namespace) -> Path | None:
 
 
 def _remotes(args: argparse.Namespace) -> "dict[str, Any]":
-    from agent_console.daemon.config import load_remotes
+    from agent_console.config import load_remotes
     from agent_console.errors import InvalidArgs
 
     try:

@@ -31,7 +31,7 @@ from dbus_fast.aio import MessageBus
 from dbus_fast.constants import NameFlag, RequestNameReply
 from dbus_fast.errors import DBusError
 
-from agent_console.daemon.config import DaemonConfig, load_config
+from agent_console.config import DaemonConfig, load_config
 from agent_console.daemon.interface import HooksInterface, SessionsInterface
 from agent_console.daemon.model import Session
 from agent_console.daemon.observers import Failures, Observers

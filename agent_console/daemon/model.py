@@ -4,21 +4,13 @@ Stored sessions are frozen, slotted dataclasses: a change replaces the value
 instead of editing it, so whatever a caller holds is a snapshot it cannot use
 to change the store, and no copy is ever needed to hand one out.  Values that
 arrive from outside are checked by pydantic's validation engine before they
-touch a session (``SessionUpdate``, see ``agent_console.daemon.validation`` for why
+touch a session (``SessionUpdate``, see ``agent_console.validation`` for why
 not a pydantic model).
 """
 
 from dataclasses import dataclass, replace
 from typing import Any
 
-from agent_console.daemon.validation import (
-    Checker,
-    ValidationError,
-    after,
-    checked,
-    one_of,
-    optional,
-)
 from agent_console.errors import InvalidArgs, quoted
 from agent_console.limits import (
     MAX_DETAIL_CHARS,
@@ -28,6 +20,14 @@ from agent_console.limits import (
     MAX_WORKING_DIR_BYTES,
 )
 from agent_console.system.terminal import TERMINAL_KEYS
+from agent_console.validation import (
+    Checker,
+    ValidationError,
+    after,
+    checked,
+    one_of,
+    optional,
+)
 from agent_console.vocabulary import DEFAULT_AGENT, WAITING, AgentType, CloseReason, EventKind, Status
 
 CLIENT_CLOSE_REASONS = (CloseReason.SESSION_END, CloseReason.CLEARED, CloseReason.USER)

@@ -40,7 +40,6 @@ from agent_console.daemon.model import (
     Session,
 )
 from agent_console.daemon.store import SessionStore
-from agent_console.daemon.validation import Checker, ValidationError, before, checked, one_of, optional
 from agent_console.errors import InvalidArgs, LimitExceeded, quoted
 from agent_console.limits import (
     MAX_DETAIL_CHARS,
@@ -49,6 +48,7 @@ from agent_console.limits import (
     MAX_REMOTE_HOSTS,
     MAX_SESSIONS_PER_HOST,
 )
+from agent_console.validation import Checker, ValidationError, before, checked, one_of, optional
 from agent_console.vocabulary import DEFAULT_AGENT, HOST_NAME_PATTERN, REMOTE_ID_SEPARATOR, AgentType, CloseReason, HostState, Status
 
 HOST_NAME = re.compile(HOST_NAME_PATTERN)

@@ -14,7 +14,7 @@ import shlex
 from collections.abc import Mapping
 from typing import Any
 
-from agent_console.daemon.config import RemoteConfig
+from agent_console.config import RemoteConfig
 from agent_console.focus.bring_forward import FocusError, Step, run, tmux_layer
 from agent_console.presentation import escape
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from agent_console.client.async_client import SessionsClient
 from agent_console.client.follow import SessionFollower
 from agent_console.client.mirror import NotRunning, SessionMirror, Snapshot, WatchEvent
-from agent_console.daemon.config import NotifyConfig
+from agent_console.config import NotifyConfig
 from agent_console.errors import AgentConsoleError
 from agent_console.notify.onscreen import on_screen
 from agent_console.notify.osascript import OsascriptPoster

@@ -36,7 +36,7 @@ from enum import IntEnum
 from typing import Any
 
 from agent_console.client.mirror import Changed, NotRunning, Removed, Snapshot, WatchEvent
-from agent_console.daemon.config import NotifyConfig
+from agent_console.config import NotifyConfig
 from agent_console.presentation import US_PER_S, SessionDict, is_seen_wait, name_of, text_of
 from agent_console.vocabulary import WAITING
 

@@ -20,7 +20,7 @@ from collections.abc import Awaitable
 from pathlib import Path
 
 from agent_console.client.async_client import SessionsClient
-from agent_console.daemon.config import RemoteConfig, default_path, load_remotes
+from agent_console.config import RemoteConfig, default_path, load_remotes
 from agent_console.errors import AgentConsoleError, InvalidArgs, Unavailable
 from agent_console.remote.link import HostLink
 from agent_console.remote.outbox import Call, ChangesCall, ForgetCall, NoteCall, SnapshotCall, StateCall

@@ -10,7 +10,7 @@ import json
 import re
 from pathlib import Path
 
-from agent_console.daemon.config import RemoteConfig, default_path, load_remotes
+from agent_console.config import RemoteConfig, default_path, load_remotes
 from agent_console.errors import InvalidArgs, NotFound
 from agent_console.system.atomic_file import read_text, write_atomically
 from agent_console.vocabulary import HOST_NAME_PATTERN

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from agent_console.daemon.validation import Checker, ValidationError, checked
 from agent_console.errors import InvalidArgs, quoted
 from agent_console.limits import MAX_REMOTE_HOSTS
+from agent_console.validation import Checker, ValidationError, checked
 from agent_console.vocabulary import HOST_NAME_PATTERN
 
 ONE_DAY_S = 86_400.0
@@ -38,7 +38,7 @@ MAX_SOUND_NAME_CHARS = 64
 
 @dataclass(frozen=True, slots=True)
 class DaemonConfig:
-    """The daemon's keys: checked like a Set, without pydantic's models (``agent_console.daemon.validation``)."""
+    """The daemon's keys: checked like a Set, without pydantic's models (``agent_console.validation``)."""
 
     check_interval: float = checked({"type": "float", "gt": 0, "le": 3600}, 5.0)
     stale_after: float = checked({"type": "float", "gt": 0, "le": ONE_DAY_S}, 600.0)
