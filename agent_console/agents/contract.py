@@ -10,11 +10,49 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from agent_console.agents import Event, Groups, Reading
+from agent_console.vocabulary import AgentType, Status
 
 if TYPE_CHECKING:
-    from agent_console.daemon.model import Session
     from agent_console.system.inotify import DirectoryWatch
     from agent_console.system.inotify import Event as WriteEvent
+
+
+class ObservedSession(Protocol):
+    """A session as an agent's observers read it.  The daemon's ``Session`` (``daemon.model``)
+    is one; named here so that agents/, which the daemon imports, never imports the daemon."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def agent_type(self) -> AgentType: ...
+
+    @property
+    def status(self) -> Status: ...
+
+    @property
+    def closed(self) -> bool: ...
+
+    @property
+    def detail(self) -> str: ...
+
+    @property
+    def pid(self) -> int: ...
+
+    @property
+    def pid_start(self) -> int: ...
+
+    @property
+    def owner(self) -> tuple[int, int] | None: ...
+
+    @property
+    def transcript_path(self) -> str: ...
+
+    @property
+    def awaiting_tool(self) -> bool: ...
+
+    @property
+    def activity_monotonic(self) -> int: ...
 
 
 class Observation(Protocol):
@@ -39,9 +77,9 @@ class Observer(Protocol):
     of every change) that the daemon looks at, ``OBSERVE_INTERVAL_S`` apart, while it
     ``wanted`` a look, for what it saw (``daemon.observers``)."""
 
-    def session_changed(self, session: "Session", created: bool) -> None: ...
+    def session_changed(self, session: ObservedSession, created: bool) -> None: ...
 
-    def session_removed(self, session: "Session") -> None: ...
+    def session_removed(self, session: ObservedSession) -> None: ...
 
     def wanted(self) -> bool:
         """Whether there is anything to look at: while not, the daemon is not woken for it."""
@@ -50,7 +88,7 @@ class Observer(Protocol):
         """inotify said files in the daemon's watch were written: note which of ``events``
         (read once for every observer) are this observer's (a no-op for one that reads no files)."""
 
-    def look(self, sessions: Callable[[str], "Session | None"]) -> Iterable[Observation]: ...
+    def look(self, sessions: Callable[[str], ObservedSession | None]) -> Iterable[Observation]: ...
 
 
 @runtime_checkable

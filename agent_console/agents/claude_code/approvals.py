@@ -27,7 +27,7 @@ longer watched, and the log says why once.
 import logging
 from collections.abc import Callable
 
-from agent_console.daemon.model import Session
+from agent_console.agents.contract import ObservedSession
 from agent_console.system import process_info
 
 TOOL_MARK = "CLAUDECODE"
@@ -52,14 +52,14 @@ class ApprovalWatch:
         self._before: dict[str, frozenset[int]] = {}
         """Session id -> the owner's children when its permission was asked."""
 
-    def session_changed(self, session: Session, created: bool) -> None:
+    def session_changed(self, session: ObservedSession, created: bool) -> None:
         if session.awaiting_tool and session.owner is not None:
             if session.id not in self._before:
                 self._before[session.id] = self._children(session.pid)
         else:
             self._before.pop(session.id, None)
 
-    def session_removed(self, session: Session) -> None:
+    def session_removed(self, session: ObservedSession) -> None:
         self._before.pop(session.id, None)
 
     @property
@@ -67,15 +67,15 @@ class ApprovalWatch:
         """Whether any session awaits a tool: only then is there anything to look at."""
         return bool(self._before)
 
-    def started(self, sessions: Callable[[str], Session | None]) -> list[Session]:
+    def started(self, sessions: Callable[[str], ObservedSession | None]) -> list[ObservedSession]:
         """The awaiting sessions whose tool now runs.  A child is looked at anew
         each time: one seen just after the fork has not yet exec'd its program."""
-        waiting_by_owner: dict[int, list[Session]] = {}
+        waiting_by_owner: dict[int, list[ObservedSession]] = {}
         for session_id in self._before:
             session = sessions(session_id)
             if session is not None and session.awaiting_tool and session.pid:
                 waiting_by_owner.setdefault(session.pid, []).append(session)
-        running: list[Session] = []
+        running: list[ObservedSession] = []
         for owner, waiting in waiting_by_owner.items():
             try:
                 running.extend(self._started_in(owner, waiting))
@@ -85,7 +85,7 @@ class ApprovalWatch:
                     self._before.pop(session.id, None)
         return running
 
-    def _started_in(self, owner: int, waiting: list[Session]) -> list[Session]:
+    def _started_in(self, owner: int, waiting: list[ObservedSession]) -> list[ObservedSession]:
         """Of one owner's waiting sessions, those with a new child that runs a tool."""
         children = self._children(owner)
         runs_a_tool: dict[int, bool] = {}

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from agent_console.agents.claude_code.approvals import ApprovalWatch
 from agent_console.agents.claude_code.state_files import StateFiles
 from agent_console.agents.claude_code.transcripts import Observation, TranscriptFollower
-from agent_console.daemon.model import Session
+from agent_console.agents.contract import ObservedSession
 from agent_console.system import boottime
 from agent_console.system.inotify import DirectoryWatch
 from agent_console.system.inotify import Event as WriteEvent
@@ -26,7 +26,7 @@ class ApprovedTools(ApprovalWatch):
     def notice_writes(self, events: Sequence[WriteEvent]) -> None:
         """It watches processes, not files."""
 
-    def look(self, sessions: Callable[[str], Session | None]) -> list[Observation]:
+    def look(self, sessions: Callable[[str], ObservedSession | None]) -> list[Observation]:
         return [
             Observation(session.id, Status.WORKING, session.detail, boottime.now_us())
             for session in self.started(sessions)

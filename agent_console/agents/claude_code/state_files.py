@@ -50,8 +50,8 @@ from collections.abc import Callable, Sequence
 from pathlib import PurePosixPath
 
 from agent_console.agents.claude_code.transcripts import Observation
+from agent_console.agents.contract import ObservedSession
 from agent_console.agents.detail import detail_of
-from agent_console.daemon.model import Session
 from agent_console.system import boottime, process_info
 from agent_console.system.inotify import DirectoryWatch
 from agent_console.system.inotify import Event as WriteEvent
@@ -84,7 +84,7 @@ _OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC
 log = logging.getLogger(__name__)
 
 
-def state_path(session: Session) -> str | None:
+def state_path(session: ObservedSession) -> str | None:
     """``<config>/sessions/<pid>.json`` for a session whose transcript is
     ``<config>/projects/<project>/<id>.jsonl``; None when either is unknown."""
     transcript = PurePosixPath(session.transcript_path)
@@ -137,7 +137,7 @@ class StateFiles:
             elif event.name and (directory := self._directories.get(event.watch)) is not None:
                 self._due.update(dict.fromkeys(self._ids_by_file.get((directory, event.name), ())))
 
-    def session_changed(self, session: Session, created: bool) -> None:
+    def session_changed(self, session: ObservedSession, created: bool) -> None:
         path = state_path(session)
         if session.agent_type is not AgentType.CLAUDE_CODE or session.status is not Status.WORKING or path is None:
             self._forget(session.id)
@@ -149,7 +149,7 @@ class StateFiles:
         elif file[0] not in self._watches and (self._watch is None or os.path.isdir(file[0])):
             self._polled[session.id] = time.monotonic()
 
-    def session_removed(self, session: Session) -> None:
+    def session_removed(self, session: ObservedSession) -> None:
         self._forget(session.id)
 
     def _note(self, session_id: str, file: tuple[str, str]) -> None:
@@ -199,7 +199,7 @@ class StateFiles:
         now = time.monotonic()
         self._polled.update((session_id, now) for session_id, file in self._files.items() if file[0] == directory)
 
-    def look(self, sessions: Callable[[str], Session | None]) -> list[Observation]:
+    def look(self, sessions: Callable[[str], ObservedSession | None]) -> list[Observation]:
         """What the state files of working sessions say that the session does not show: those
         written since (``MAX_WATCHED`` a look, the rest at the next), and the polled ones."""
         due = list(self._due)[:MAX_WATCHED]
@@ -217,7 +217,7 @@ class StateFiles:
                 observations.append(observation)
         return observations
 
-    def _contained(self, session: Session) -> tuple[Observation | None, bool]:
+    def _contained(self, session: ObservedSession) -> tuple[Observation | None, bool]:
         try:
             return self._observed(session)
         except Exception:
@@ -225,7 +225,7 @@ class StateFiles:
             self._forget(session.id)
             return None, False
 
-    def _observed(self, session: Session) -> tuple[Observation | None, bool]:
+    def _observed(self, session: ObservedSession) -> tuple[Observation | None, bool]:
         """What the file says, and whether to look again at the next look (a wait not settled yet)."""
         path = state_path(session)
         if path is None:
@@ -257,7 +257,7 @@ class StateFiles:
         return Observation(session.id, Status.ATTENTION, detail, at), False
 
 
-def _is_owners(state: dict[str, object], session: Session) -> bool:
+def _is_owners(state: dict[str, object], session: ObservedSession) -> bool:
     """The file is the session's owner's own: same pid, same start, same session."""
     return (
         state.get("pid") == session.pid

@@ -39,8 +39,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from agent_console.agents.contract import ObservedSession
 from agent_console.agents.detail import detail_of
-from agent_console.daemon.model import Session
 from agent_console.system import boottime
 from agent_console.system.inotify import DirectoryWatch
 from agent_console.system.inotify import Event as WriteEvent
@@ -115,7 +115,7 @@ class TranscriptFollower:
         self._polled: dict[str, None] = {}
         """Ids whose transcript has no watch, looked at by turns."""
 
-    def session_changed(self, session: Session, created: bool) -> None:
+    def session_changed(self, session: ObservedSession, created: bool) -> None:
         if session.closed or not session.transcript_path:
             self._stop(session.id)
             return
@@ -124,7 +124,7 @@ class TranscriptFollower:
             self._stop(session.id)
             self._follow(session.id, _start(session.transcript_path))
 
-    def session_removed(self, session: Session) -> None:
+    def session_removed(self, session: ObservedSession) -> None:
         self._stop(session.id)
 
     def wanted(self) -> bool:
@@ -142,7 +142,7 @@ class TranscriptFollower:
                 directory = self._directories.get(event.watch)
                 self._written.update(dict.fromkeys(self._ids_by_file.get((directory or "", event.name), ())))
 
-    def look(self, sessions: Callable[[str], Session | None]) -> list[Observation]:
+    def look(self, sessions: Callable[[str], ObservedSession | None]) -> list[Observation]:
         """What the transcripts written since the last look gained, and a turn of those polled."""
         observations = []
         for session_id in [*self._take_written(), *self._take_polled_turn()]:
