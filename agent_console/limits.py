@@ -78,3 +78,8 @@ MAX_SETTINGS_FILE_BYTES = 4 * 1024 * 1024
 """Bytes of an agent's settings file (or a service file) the installers read: a real one
 holds a few KiB.  A larger one, or anything but a regular file (a FIFO, a link to a
 device), is refused with one line and left untouched."""
+
+MAX_PAYLOAD_BYTES = 64 * 1024
+"""The head of an agent's hook payload that a hook reads and sends, and the daemon reads: the
+fields needed come first and fit many times over (``agents.payload``).  A longer payload is
+refused; a hook sends its head with ``truncated``.  The shell hook's ``STDIN_LIMIT`` is this."""

@@ -37,7 +37,7 @@ from processes import start_activating_bus
 
 from agent_console.agents import all_agents, claude_code, codex, gemini_cli, opencode
 from agent_console.agents.settings_file import in_background
-from agent_console.hook import STDIN_LIMIT_BYTES
+from agent_console.limits import MAX_PAYLOAD_BYTES
 from agent_console.system import boottime
 from agent_console.wire.names import BUS_NAME
 from agent_console.wire.private_bus import PrivateBus, start_private_bus
@@ -426,7 +426,7 @@ def test_a_value_cut_by_the_input_bound_is_dropped_not_shortened(handler: Hook, 
     session_id = fresh_id()
     head = event_payload("Stop", session_id, cwd="/placeholder")[: -len(b"}")]
     head = head.replace(b'"cwd":"/placeholder",', b"")
-    padding = STDIN_LIMIT_BYTES - len(head) - 100
+    padding = MAX_PAYLOAD_BYTES - len(head) - 100
     payload = head + b',"padding":"' + b"p" * padding + b'","cwd":"/' + b"d" * 1000 + b'"}'
     assert_silent_success(handler.run(payload, env_with_bus(shared_daemon.address)))
     session = settled_session(shared_daemon.address, session_id, "attention")

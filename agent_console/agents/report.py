@@ -20,13 +20,8 @@ from typing import TYPE_CHECKING, Any
 from agent_console.agents import Reading, agent_named, agent_names
 from agent_console.agents.payload import MalformedPayload, top_level_fields
 from agent_console.errors import InvalidArgs
-from agent_console.limits import MAX_ID_LENGTH, MAX_WORKING_DIR_BYTES
+from agent_console.limits import MAX_ID_LENGTH, MAX_PAYLOAD_BYTES, MAX_WORKING_DIR_BYTES
 from agent_console.vocabulary import Status
-
-MAX_PAYLOAD_BYTES = 64 * 1024
-"""The head of a payload a hook reads and sends: the fields needed come first and fit many
-times over (``agents.payload``).  A longer payload is refused; a hook sends its head with
-``truncated``."""
 
 CONTEXT_TYPES: dict[str, str] = {
     "fork_time": "t",

@@ -35,6 +35,7 @@ import sys
 from collections.abc import Mapping
 
 from agent_console.hook.stdin import drain, read_head
+from agent_console.limits import MAX_PAYLOAD_BYTES
 from agent_console.system import boottime
 from agent_console.system.process_info import controlling_tty, owner_process, start_time
 from agent_console.system.terminal import fits, terminal_from_environment
@@ -50,9 +51,6 @@ stderr to the person when it is empty); the others expect nothing there."""
 
 SHOWN_STDERR: frozenset[str] = frozenset({AgentType.GEMINI_CLI, AgentType.CODEX})
 """Agents that show a hook's stderr to the person: for them the hook says nothing there."""
-
-STDIN_LIMIT_BYTES = 64 * 1024
-"""The head that is sent (``agents.report.MAX_PAYLOAD_BYTES``): the fields needed come first."""
 
 STDIN_SECONDS = 1.0
 DRAIN_SECONDS = 1.0
@@ -196,7 +194,7 @@ def forward(
     whatever happens next.  ``owner`` is where the search for the agent's
     process starts (default: this process's parent).
     """
-    head, complete = read_head(stdin_fd, STDIN_LIMIT_BYTES, STDIN_SECONDS)
+    head, complete = read_head(stdin_fd, MAX_PAYLOAD_BYTES, STDIN_SECONDS)
     if not complete:
         drain(stdin_fd, DRAIN_SECONDS)
     if complete and not head.strip():
