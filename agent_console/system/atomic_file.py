@@ -14,9 +14,7 @@ from pathlib import Path
 
 from agent_console.errors import AgentConsoleError
 from agent_console.limits import MAX_SETTINGS_FILE_BYTES
-
-_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0)
-"""Opening never blocks (a FIFO with no writer would) and never makes a terminal ours."""
+from agent_console.system.regular_file import NotRegularFile, read_regular
 
 
 class UnreadableFile(AgentConsoleError):
@@ -33,14 +31,11 @@ def read_text(path: Path) -> str | None:
     ``UnreadableFile`` before a byte is read.
     """
     try:
-        fd = os.open(path, _OPEN_FLAGS)
+        data = read_regular(path, MAX_SETTINGS_FILE_BYTES + 1)
     except FileNotFoundError:
         return None
-    with os.fdopen(fd, "rb") as file:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise UnreadableFile(f"{path}: {_kind(mode)}, not a regular file")
-        data = file.read(MAX_SETTINGS_FILE_BYTES + 1)
+    except NotRegularFile as error:
+        raise UnreadableFile(f"{path}: {_kind(error.mode)}, not a regular file") from None
     if len(data) > MAX_SETTINGS_FILE_BYTES:
         raise UnreadableFile(f"{path}: larger than {MAX_SETTINGS_FILE_BYTES:,} bytes (MAX_SETTINGS_FILE_BYTES)")
     return data.decode("utf-8")

@@ -55,6 +55,7 @@ from agent_console.agents.detail import detail_of
 from agent_console.system import boottime, process_info
 from agent_console.system.inotify import DirectoryWatch
 from agent_console.system.inotify import Event as WriteEvent
+from agent_console.system.regular_file import read_regular
 from agent_console.vocabulary import AgentType, Status
 
 MAX_STATE_BYTES = 16 * 1024
@@ -78,8 +79,6 @@ dialog read "dialog open" for 6 s instead of ``Bash: …``).  The wait itself is
 
 WAITING = "waiting"
 US_PER_MS = 1000
-
-_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0)
 
 log = logging.getLogger(__name__)
 
@@ -269,17 +268,9 @@ def _is_owners(state: dict[str, object], session: ObservedSession) -> bool:
 def _read_json(path: str) -> dict[str, object] | None:
     """The file's object, if it is a regular file of at most ``MAX_STATE_BYTES`` holding one."""
     try:
-        fd = os.open(path, _OPEN_FLAGS)
+        data = read_regular(path, MAX_STATE_BYTES + 1)
     except OSError:
         return None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        data = os.read(fd, MAX_STATE_BYTES + 1)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
     if len(data) > MAX_STATE_BYTES:
         return None
     try:

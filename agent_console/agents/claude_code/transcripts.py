@@ -44,6 +44,7 @@ from agent_console.agents.detail import detail_of
 from agent_console.system import boottime
 from agent_console.system.inotify import DirectoryWatch
 from agent_console.system.inotify import Event as WriteEvent
+from agent_console.system.regular_file import read_regular
 from agent_console.vocabulary import Status
 
 log = logging.getLogger(__name__)
@@ -68,8 +69,6 @@ _STDOUT_TAGS = ("<local-command-stdout>", "</local-command-stdout>")
 _MARKERS = (_INTERRUPT_MARKER.encode(), b'"isApiErrorMessage"', _COMPACT_COMMAND.encode(), f'"{_LOCAL_COMMAND}"'.encode())
 
 US_PER_S = 1_000_000
-
-_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,17 +269,9 @@ def _read_new(position: _Position, session_id: str) -> tuple[Observation | None,
 def _read_at(path: str, offset: int) -> bytes | None:
     """At most ``MAX_READ_BYTES`` from ``offset``, if ``path`` is (still) a regular file."""
     try:
-        fd = os.open(path, _OPEN_FLAGS)
+        return read_regular(path, MAX_READ_BYTES, offset)
     except OSError:
         return None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        return os.pread(fd, MAX_READ_BYTES, offset)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
 
 
 def _observed(line: bytes, session_id: str, position: _Position) -> Observation | None:
