@@ -56,6 +56,7 @@ from agent_console.system import boottime, process_info
 from agent_console.system.inotify import DirectoryWatch
 from agent_console.system.inotify import Event as WriteEvent
 from agent_console.system.regular_file import read_regular
+from agent_console.system.watched_files import File, WatchedFiles
 from agent_console.vocabulary import AgentType, Status
 
 MAX_STATE_BYTES = 16 * 1024
@@ -104,14 +105,8 @@ class StateFiles:
         self._watch = watch
         self._read: dict[str, tuple[int, int, int]] = {}
         """Session id -> (inode, size, mtime_ns) of its state file when last read."""
-        self._files: dict[str, tuple[str, str]] = {}
-        """Working Claude sessions whose state file is known -> (directory, name) of that file."""
-        self._ids_by_file: dict[tuple[str, str], set[str]] = {}
-        self._watches: dict[str, int] = {}
-        """Directory -> its inotify watch, held while a watched session's file is in it."""
-        self._directories: dict[int, str] = {}
-        self._noted_in: dict[str, int] = {}
-        """Directory -> how many watched sessions' files are in it, so its watch goes with the last."""
+        self._files = WatchedFiles(watch)
+        """Working Claude sessions whose state file is known, and that file."""
         self._due: dict[str, None] = {}
         """Ids to look at: newly working, their file written, or its wait not settled yet."""
         self._polled: dict[str, float] = {}
@@ -127,14 +122,12 @@ class StateFiles:
         return bool(self._due or self._polled)
 
     def notice_writes(self, events: Sequence[WriteEvent]) -> None:
-        """The state files inotify says were written are due a look."""
-        for event in events:
-            if event.overflowed:
-                self._due.update(dict.fromkeys(self._files))
-            elif event.watch_gone:
-                self._lose_watch(event.watch)
-            elif event.name and (directory := self._directories.get(event.watch)) is not None:
-                self._due.update(dict.fromkeys(self._ids_by_file.get((directory, event.name), ())))
+        """The state files inotify says were written are due a look; those in a directory that
+        went away are looked at on every look until they stop working."""
+        written, unwatched = self._files.written(events)
+        self._due.update(dict.fromkeys(written))
+        now = time.monotonic()
+        self._polled.update((session_id, now) for session_id in unwatched)
 
     def session_changed(self, session: ObservedSession, created: bool) -> None:
         path = state_path(session)
@@ -142,28 +135,19 @@ class StateFiles:
             self._forget(session.id)
             return
         file = (os.path.dirname(path), os.path.basename(path))
-        if self._files.get(session.id) != file:
+        if self._files.file(session.id) != file:
             self._forget(session.id)
             self._note(session.id, file)
-        elif file[0] not in self._watches and (self._watch is None or os.path.isdir(file[0])):
+        elif not self._files.is_watched(file[0]) and (self._watch is None or os.path.isdir(file[0])):
             self._polled[session.id] = time.monotonic()
 
     def session_removed(self, session: ObservedSession) -> None:
         self._forget(session.id)
 
-    def _note(self, session_id: str, file: tuple[str, str]) -> None:
-        self._files[session_id] = file
-        self._ids_by_file.setdefault(file, set()).add(session_id)
-        directory = file[0]
-        self._noted_in[directory] = self._noted_in.get(directory, 0) + 1
-        if self._watch is not None and directory not in self._watches:
-            watch = self._watch.add(directory)
-            if watch is not None:
-                self._watches[directory] = watch
-                self._directories[watch] = directory
-        if directory in self._watches:
+    def _note(self, session_id: str, file: File) -> None:
+        if self._files.follow(session_id, file):
             self._due[session_id] = None
-        elif self._watch is None or os.path.isdir(directory):
+        elif self._watch is None or os.path.isdir(file[0]):
             self._polled[session_id] = time.monotonic()
         # else: no sessions directory, so a Claude that keeps no state file (before 2.1.332): nothing to look at
 
@@ -171,32 +155,7 @@ class StateFiles:
         self._read.pop(session_id, None)
         self._due.pop(session_id, None)
         self._polled.pop(session_id, None)
-        file = self._files.pop(session_id, None)
-        if file is None:
-            return
-        ids = self._ids_by_file[file]
-        ids.discard(session_id)
-        if not ids:
-            del self._ids_by_file[file]
-        directory = file[0]
-        self._noted_in[directory] -= 1
-        if self._noted_in[directory]:
-            return
-        del self._noted_in[directory]
-        if directory in self._watches:
-            watch = self._watches.pop(directory)
-            self._directories.pop(watch, None)
-            if self._watch is not None:
-                self._watch.remove(watch)
-
-    def _lose_watch(self, watch: int) -> None:
-        """The directory went away: its sessions' files are looked at on every look until they stop working."""
-        directory = self._directories.pop(watch, None)
-        if directory is None:
-            return
-        del self._watches[directory]
-        now = time.monotonic()
-        self._polled.update((session_id, now) for session_id, file in self._files.items() if file[0] == directory)
+        self._files.stop(session_id)
 
     def look(self, sessions: Callable[[str], ObservedSession | None]) -> list[Observation]:
         """What the state files of working sessions say that the session does not show: those

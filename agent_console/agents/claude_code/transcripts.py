@@ -45,6 +45,7 @@ from agent_console.system import boottime
 from agent_console.system.inotify import DirectoryWatch
 from agent_console.system.inotify import Event as WriteEvent
 from agent_console.system.regular_file import read_regular
+from agent_console.system.watched_files import WatchedFiles
 from agent_console.vocabulary import Status
 
 log = logging.getLogger(__name__)
@@ -101,14 +102,8 @@ class TranscriptFollower:
     and a looker at what the followed ones gained."""
 
     def __init__(self, watch: DirectoryWatch | None = None) -> None:
-        self._watch = watch
         self._positions: dict[str, _Position] = {}
-        self._ids_by_file: dict[tuple[str, str], set[str]] = {}
-        self._watches: dict[str, int] = {}
-        """Directory -> its inotify watch."""
-        self._directories: dict[int, str] = {}
-        self._followed_in: dict[str, int] = {}
-        """Directory -> how many followed transcripts it holds, so its watch goes with the last."""
+        self._files = WatchedFiles(watch)
         self._written: dict[str, None] = {}
         """Ids whose transcript inotify says was written, oldest first: an ordered set."""
         self._polled: dict[str, None] = {}
@@ -131,15 +126,11 @@ class TranscriptFollower:
         return bool(self._written or self._polled)
 
     def notice_writes(self, events: Sequence[WriteEvent]) -> None:
-        """Take inotify's news: which followed transcripts were written since."""
-        for event in events:
-            if event.overflowed:
-                self._written.update(dict.fromkeys(self._positions))
-            elif event.watch_gone:
-                self._lose_watch(event.watch)
-            elif event.name:
-                directory = self._directories.get(event.watch)
-                self._written.update(dict.fromkeys(self._ids_by_file.get((directory or "", event.name), ())))
+        """Take inotify's news: which followed transcripts were written since; those in a
+        directory that went away are polled until it is back."""
+        written, unwatched = self._files.written(events)
+        self._written.update(dict.fromkeys(written))
+        self._polled.update(dict.fromkeys(unwatched))
 
     def look(self, sessions: Callable[[str], ObservedSession | None]) -> list[Observation]:
         """What the transcripts written since the last look gained, and a turn of those polled."""
@@ -180,47 +171,14 @@ class TranscriptFollower:
 
     def _follow(self, session_id: str, position: _Position) -> None:
         self._positions[session_id] = position
-        self._ids_by_file.setdefault(position.file, set()).add(session_id)
-        directory = position.file[0]
-        self._followed_in[directory] = self._followed_in.get(directory, 0) + 1
-        if self._watch is not None and directory not in self._watches:
-            watch = self._watch.add(directory)
-            if watch is not None:
-                self._watches[directory] = watch
-                self._directories[watch] = directory
-        if directory not in self._watches:
+        if not self._files.follow(session_id, position.file):
             self._polled[session_id] = None
 
     def _stop(self, session_id: str) -> None:
-        position = self._positions.pop(session_id, None)
+        self._positions.pop(session_id, None)
         self._written.pop(session_id, None)
         self._polled.pop(session_id, None)
-        if position is None:
-            return
-        ids = self._ids_by_file[position.file]
-        ids.discard(session_id)
-        if not ids:
-            del self._ids_by_file[position.file]
-        directory = position.file[0]
-        self._followed_in[directory] -= 1
-        if self._followed_in[directory]:
-            return
-        del self._followed_in[directory]
-        if directory in self._watches:
-            watch = self._watches.pop(directory)
-            self._directories.pop(watch, None)
-            if self._watch is not None:
-                self._watch.remove(watch)
-
-    def _lose_watch(self, watch: int) -> None:
-        """The directory went away: its transcripts are polled until it is back."""
-        directory = self._directories.pop(watch, None)
-        if directory is None:
-            return
-        del self._watches[directory]
-        for session_id, position in self._positions.items():
-            if position.file[0] == directory:
-                self._polled[session_id] = None
+        self._files.stop(session_id)
 
 
 def _start(path: str) -> _Position:
