@@ -189,10 +189,6 @@ class TokenBucket:
         self._tokens = burst
         self._at = time.monotonic()
 
-    def available(self) -> int:
-        self._refill()
-        return int(self._tokens)
-
     async def spend(self, tokens: int) -> None:
         tokens = min(tokens, int(self._burst))
         self._refill()
