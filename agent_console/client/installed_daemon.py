@@ -20,6 +20,7 @@ from agent_console.errors import AgentConsoleError
 STOP_WAIT_S = 3.0
 """How long a stopped daemon may take to give up its name (it releases it at once on SIGTERM)."""
 POLL_S = 0.05
+"""How often, while waiting for the stopped daemon to go, its name is asked after."""
 
 
 def replace_outdated_daemon(address: str | None = None) -> str | None:

@@ -22,6 +22,8 @@ SSH_FOCUS_TIMEOUT_S = 10.0
 """Each ssh command: a connection, a login and a tmux call on a distant host."""
 
 SSH_CONNECT_TIMEOUT_S = 5
+"""ssh's own ``ConnectTimeout`` (whole seconds): a host that does not answer fails at once
+with ssh's line, well inside ``SSH_FOCUS_TIMEOUT_S``."""
 
 
 _REMOTE_TMUX_SOCKET = re.compile(r"/[^\x00-\x1f]*/tmux-[0-9]{1,10}/[^/\x00-\x1f]+")

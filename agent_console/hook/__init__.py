@@ -53,7 +53,10 @@ SHOWN_STDERR: frozenset[str] = frozenset({AgentType.GEMINI_CLI, AgentType.CODEX}
 """Agents that show a hook's stderr to the person: for them the hook says nothing there."""
 
 STDIN_SECONDS = 1.0
+"""How long the payload's head may take to arrive: an agent writes it at once, so a
+slower stdin is a stuck writer, and the event is recorded from what came."""
 DRAIN_SECONDS = 1.0
+"""How long the rest of a longer payload is read and dropped, so the agent's write never fails."""
 
 BUS_SECONDS = 1.0
 """The bus call's deadline (connect included) where the agent waits for the hook (Gemini

@@ -18,6 +18,8 @@ from agent_console.limits import MAX_ID_LENGTH, MAX_REMOTE_LINE_BYTES, MAX_REMOT
 from agent_console.wire.session_form import session_from_json
 
 READ_CHUNK_BYTES = 64 * 1024
+"""What one read of the ssh stream takes; lines are cut from it, each bounded by
+``MAX_REMOTE_LINE_BYTES``, so this bounds only a read, not what is held."""
 
 
 @dataclass(frozen=True)

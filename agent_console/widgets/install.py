@@ -55,6 +55,7 @@ PLASMA_SHARED = ("SessionsView.qml", "busctl.js")
 PACKAGE_TOOL_TIMEOUT_S = 60.0
 """kpackagetool copies a few files and updates a cache: seconds, even on a slow disk."""
 VERSION_PROBE_TIMEOUT_S = 10.0
+"""``gnome-shell --version`` prints and exits; the bound is for a cold start on a loaded machine."""
 
 _SOURCES = resources.files(__package__)
 
