@@ -16,14 +16,14 @@ from dbus_fast import Variant as LibraryVariant
 from dbus_fast.errors import DBusError
 
 from agent_console.client import requests
-from agent_console.client.requests import PROPERTIES_INTERFACE, Request, SessionMethods
+from agent_console.client.requests import Request, SessionMethods
 from agent_console.errors import InvalidArgs, Unavailable
 from agent_console.limits import CLIENT_CALL_TIMEOUT_S
 from agent_console.presentation import SessionDict
 from agent_console.wire.connection import ResilientMessageBus, connect
 from agent_console.wire.error_replies import no_reply
 from agent_console.wire.marshal import Variant
-from agent_console.wire.names import BUS_DRIVER, BUS_NAME, INTERFACE, OBJECT_PATH
+from agent_console.wire.names import BUS_DRIVER, BUS_NAME, INTERFACE, OBJECT_PATH, PROPERTIES_INTERFACE
 from agent_console.wire.session_form import (
     session_from_signal,
     unwrap,

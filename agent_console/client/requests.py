@@ -32,12 +32,12 @@ from agent_console.wire.names import (
     NOTIFICATIONS_NAME,
     NOTIFICATIONS_PATH,
     OBJECT_PATH,
+    PROPERTIES_INTERFACE,
 )
 
 if TYPE_CHECKING:
     from agent_console.presentation import SessionDict
 
-PROPERTIES_INTERFACE = "org.freedesktop.DBus.Properties"
 
 T = TypeVar("T")
 P = ParamSpec("P")

@@ -16,13 +16,13 @@ from collections.abc import Callable
 from typing import Any
 
 from agent_console.errors import ActivationFailed, unit_failed
+from agent_console.wire.names import PROPERTIES_INTERFACE
 
 SYSTEMD = "org.freedesktop.systemd1"
 SYSTEMD_PATH = "/org/freedesktop/systemd1"
 MANAGER_INTERFACE = "org.freedesktop.systemd1.Manager"
 UNIT_INTERFACE = "org.freedesktop.systemd1.Unit"
 SERVICE_INTERFACE = "org.freedesktop.systemd1.Service"
-PROPERTIES_INTERFACE = "org.freedesktop.DBus.Properties"
 UNIT_NAME = "agent-console.service"
 """The unit ``agent-console service install`` writes, and the activation file's ``SystemdService=``."""
 

@@ -26,11 +26,9 @@ from dbus_fast.errors import DBusError
 from agent_console.notify.presence import NO_SERVER
 from agent_console.notify.rules import Bubble
 from agent_console.wire.connection import ResilientMessageBus
-from agent_console.wire.names import BUS_DRIVER, BUS_DRIVER_PATH
+from agent_console.wire.names import BUS_DRIVER, BUS_DRIVER_PATH, PROPERTIES_INTERFACE
 from agent_console.wire.names import NOTIFICATIONS_NAME as SERVER_NAME
 from agent_console.wire.names import NOTIFICATIONS_PATH as SERVER_PATH
-
-PROPERTIES_INTERFACE = "org.freedesktop.DBus.Properties"
 
 APP_NAME = "agent-console"
 APP_ICON = "utilities-terminal"

@@ -21,6 +21,8 @@ NOTIFICATIONS_PATH = "/org/freedesktop/Notifications"
 BUS_DRIVER = "org.freedesktop.DBus"
 """The bus itself: its name and interface, for Hello, name owners and match rules."""
 BUS_DRIVER_PATH = "/org/freedesktop/DBus"
+PROPERTIES_INTERFACE = "org.freedesktop.DBus.Properties"
+"""Every object's properties: the daemon's ``Version``, systemd's unit state, the notification server's."""
 
 ATTRIBUTE_TYPES: dict[str, str] = {
     "working_dir": "s",
