@@ -1,6 +1,7 @@
 """Replacing a user's file so that no reader, and no crash, ever sees half of it.
 
-Used for Claude Code's settings.json and for the service files: a temporary
+Used for the agents' settings files, the service files, the remotes table and
+the desktop widgets' files: a temporary
 file in the same directory, written, given its mode and synced, then renamed
 over the target, and the directory synced so the rename survives a crash.
 """

@@ -10,7 +10,6 @@ JavaScript from :mod:`agent_console.presentation`, and the path of this
 """
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -30,6 +29,7 @@ from agent_console.presentation import (
     STATUS_COLORS,
     STATUS_GLYPHS,
 )
+from agent_console.system.atomic_file import write_atomically
 from agent_console.vocabulary import URGENCY, WAITING
 from agent_console.wire.names import BUS_NAME, INTERFACE, OBJECT_PATH
 
@@ -58,6 +58,9 @@ VERSION_PROBE_TIMEOUT_S = 10.0
 """``gnome-shell --version`` prints and exits; the bound is for a cold start on a loaded machine."""
 
 _SOURCES = resources.files(__package__)
+
+EXTENSION_FILE_MODE = 0o644
+"""The extension's files, as a umask of 022 would leave them: the user's shell reads them."""
 
 
 class WidgetError(AgentConsoleError):
@@ -150,7 +153,7 @@ def install_gnome(executable: str, env: Mapping[str, str], home: Path, shell_maj
     target = gnome_extension_dir(env, home)
     target.mkdir(parents=True, exist_ok=True)
     for name, text in gnome_files(executable, major).items():
-        _write(target / name, text)
+        write_atomically(target / name, text, EXTENSION_FILE_MODE)
     flavour = f"GNOME {major}, {'ES module' if major >= FIRST_MODULE_SHELL else 'imports. module'}"
     if major > NEWEST_SHELL:
         flavour += f"; newer than {NEWEST_SHELL}, the newest this agent-console knows: tell us if it fails"
@@ -168,12 +171,6 @@ def uninstall_gnome(env: Mapping[str, str], home: Path) -> Outcome:
         target.rmdir()
     note = f"left in place, not written by install: {', '.join(left)}" if left else ""
     return Outcome("gnome-shell", GNOME_UUID, str(target), "removed", "extension", note)
-
-
-def _write(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
 
 
 # --- Plasma --------------------------------------------------------------------------------------
