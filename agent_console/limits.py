@@ -14,7 +14,8 @@ MAX_WORKING_DIR_BYTES = 4096
 MAX_DETAIL_CHARS = 200
 """Characters in a session's ``detail``, the one line that says why it needs a person:
 enough for a command or a question, short enough for a notification or a bar's tooltip.
-Hooks shorten longer texts themselves (ending them with "…"); the service refuses them."""
+The agents' readings shorten longer texts (``agents.detail``, ending them with "…"); a
+longer ``detail`` given to ``Set`` is refused."""
 
 MAX_HISTORY = 100
 """Transitions kept per session; the oldest is dropped when a new one comes."""

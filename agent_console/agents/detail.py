@@ -1,8 +1,8 @@
 """A session's ``detail`` made from a longer text: its first line, short enough.
 
-Shared by the hooks (a question, a command, the last answer) and the daemon
-(an API error read from a transcript), so that every detail is cut alike.
-Standard library only: the hook imports it on every event.
+Shared by every agent's reading of a hook's payload (a question, a command,
+the last answer), the transcripts (an API error) and Claude's state files
+(what it waits for), all in the daemon, so that every detail is cut alike.
 """
 
 from agent_console.limits import MAX_DETAIL_CHARS
@@ -21,8 +21,9 @@ def first_line(text: str) -> str:
 def shorten(text: str) -> str:
     """At most ``MAX_DETAIL_CHARS`` bytes of UTF-8, cut at a character and ended with "…".
 
-    Bytes rather than characters so that the shell handler, which counts
-    bytes, cuts at the very same place; bytes are never fewer than characters.
+    Bytes rather than characters: bytes are never fewer than characters, so
+    the cut always fits the store's bound, and a detail reads as it did when
+    the shell handler, which counts bytes, still cut details itself.
     """
     text = text.translate(_UNSENDABLE)
     encoded = text.encode()
