@@ -26,7 +26,7 @@ releasing its name), and its writer then fails on the closed socket with an
 Replies marshalled ahead.  Not a flaw: a method marked ``@marshalled`` returns
 its reply's body as bytes, which the bus sends behind a header of its own, so
 a reply of 10,000 sessions never exists as variants (see
-``wire.session_form.sessions_to_bytes``).  Such a call is answered by a
+``daemon.session_replies.sessions_to_bytes``).  Such a call is answered by a
 message handler (``add_message_handler``, public) ahead of the library's
 dispatch; the reply is a ``Message`` whose ``_marshall`` returns those bytes,
 the only way to hand the writer a body it did not marshal itself.
