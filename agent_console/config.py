@@ -32,6 +32,7 @@ from agent_console.validation import Checker, ValidationError, checked
 from agent_console.vocabulary import HOST_NAME_PATTERN
 
 ONE_DAY_S = 86_400.0
+"""The longest duration a setting takes: a longer value is refused at start, its key named."""
 MAX_SOUND_NAME_CHARS = 64
 """Names in the freedesktop sound theme are short, lower-case words joined by dashes."""
 
@@ -60,6 +61,7 @@ class NotifyConfig:
 MAX_DESTINATION_CHARS = 255
 """An ssh destination (``user@host``, a ``Host`` alias, ``ssh://user@host:port``)."""
 MAX_COMMAND_CHARS = 4096
+"""A remote's ``command``: a path to ``agent-console`` on that host, PATH_MAX at the most."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,6 +46,7 @@ DISPLAY_NAME_FALLBACK_LENGTH = 8
 """Characters of the id shown when the working dir gives no usable name."""
 
 MAX_PID = 2**32 - 1
+"""The largest pid D-Bus carries (``u``); the kernel's own limit is lower."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ import select
 import time
 
 _DRAIN_CHUNK_BYTES = 1 << 20
+"""What one read takes while the rest of a long payload is dropped: few reads for a large one."""
 
 
 def read_head(fd: int, limit: int, seconds: float) -> tuple[bytes, bool]:

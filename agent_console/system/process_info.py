@@ -19,6 +19,7 @@ SHELLS = frozenset({"sh", "bash", "dash", "zsh", "fish", "ksh", "mksh", "busybox
 """Wrappers between Claude Code and its hook; the owner is the first ancestor not named here."""
 
 PS_TIMEOUT_S = 1.0
+"""``ps`` (where there is no /proc, as on macOS) answers in milliseconds; past this the fact is unknown."""
 MAX_ANCESTORS = 64
 """Ancestors followed at most: far deeper than any real tree, and a bound should /proc change under us."""
 BYTES_PER_KIB = 1024

@@ -42,6 +42,7 @@ _MAX_MESSAGE_BYTES = 2**27
 """The spec's maximum message size: anything bigger is a corrupt stream."""
 
 _MAX_AUTH_LINE_BYTES = 1024
+"""A line of the SASL handshake: the bus sends a few dozen bytes (``OK <guid>``); more is a stream gone wrong."""
 
 
 class BusError(Exception):

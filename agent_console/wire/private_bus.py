@@ -22,6 +22,7 @@ SESSION_CONF_CANDIDATES = (
     Path("/usr/local/share/dbus-1/session.conf"),
 )
 STARTUP_TIMEOUT_S = 10.0
+"""How long a private dbus-daemon may take to exit, once stopped or once it failed to listen."""
 
 
 @dataclass
