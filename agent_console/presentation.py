@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from agent_console.system.boottime import US_PER_S
 from agent_console.vocabulary import URGENCY, WAITING
 
 SessionDict = dict[str, Any]
@@ -45,8 +46,6 @@ EXACT_BELOW_S = 120
 SHORT_ID_LENGTH = 8
 """Characters of an id that ``list`` and ``watch`` show, as ``docker ps`` shows 12 of 64:
 eight hex digits of a UUID tell thousands of sessions apart, and ``get``/``rm`` take any unique prefix."""
-
-US_PER_S = 1_000_000
 
 _BIDI_CONTROLS = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
 _LINE_BREAKS = (0x2028, 0x2029)

@@ -11,7 +11,8 @@ from agent_console.dashboard.rows import (
     record_lines,
     widths,
 )
-from agent_console.presentation import US_PER_S, clock
+from agent_console.presentation import clock
+from agent_console.system.boottime import US_PER_S
 
 pytestmark = pytest.mark.pure
 

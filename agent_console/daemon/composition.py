@@ -38,6 +38,7 @@ from agent_console.daemon.observers import Failures, Observers
 from agent_console.daemon.store import SessionStore
 from agent_console.errors import InvalidArgs, Unavailable
 from agent_console.system import process_info
+from agent_console.system.boottime import US_PER_S
 from agent_console.system.inotify import open_watch
 from agent_console.system.logs import configure_logging
 from agent_console.wire.connection import connect, name_owner_pid, session_bus_address
@@ -47,8 +48,6 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_NAME_TAKEN = 3
-
-MICROSECONDS = 1_000_000
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 """Each stops the daemon cleanly (name released, stop line logged, exit 0).  SIGHUP comes
@@ -155,19 +154,19 @@ async def _keep_house(store: SessionStore, config: DaemonConfig, failures: Failu
     """Every ``check_interval`` while a session is open; with only closed ones, when the
     first expires; with none, not at all until one is set."""
     woken = _SessionSet(store)
-    retention_us = int(config.retention * MICROSECONDS)
+    retention_us = int(config.retention * US_PER_S)
     while True:
         sessions = store.list_all()
         if not any(not session.closed for session in sessions):
             first_expiry_us = min((session.since_monotonic + retention_us for session in sessions), default=None)
             await woken.wait(
                 None if first_expiry_us is None
-                else (first_expiry_us - store.monotonic_us()) / MICROSECONDS - config.check_interval
+                else (first_expiry_us - store.monotonic_us()) / US_PER_S - config.check_interval
             )
         await asyncio.sleep(config.check_interval)
         with failures.contained("housekeeping"):
             store.sweep(
-                stale_after_us=int(config.stale_after * MICROSECONDS),
+                stale_after_us=int(config.stale_after * US_PER_S),
                 retention_us=retention_us,
                 owner_alive=process_info.is_running,
             )

@@ -22,7 +22,6 @@ from agent_console.presentation import (
     SHORT_ID_LENGTH,
     STATUS_COLORS,
     STATUS_GLYPHS,
-    US_PER_S,
     SessionDict,
     agent_of,
     clock,
@@ -38,6 +37,7 @@ from agent_console.presentation import (
     status_note,
     text_of,
 )
+from agent_console.system.boottime import US_PER_S
 
 FACE_GLYPHS = {**STATUS_GLYPHS, SEEN: SEEN_GLYPH}
 FACE_COLORS = {**STATUS_COLORS, SEEN: QUIET_COLOR}

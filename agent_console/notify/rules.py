@@ -37,7 +37,8 @@ from typing import Any
 
 from agent_console.client.mirror import Changed, NotRunning, Removed, Snapshot, WatchEvent
 from agent_console.config import NotifyConfig
-from agent_console.presentation import US_PER_S, SessionDict, is_seen_wait, name_of, text_of
+from agent_console.presentation import SessionDict, is_seen_wait, name_of, text_of
+from agent_console.system.boottime import US_PER_S
 from agent_console.vocabulary import WAITING
 
 

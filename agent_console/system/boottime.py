@@ -15,6 +15,9 @@ import time
 
 _CLOCK = getattr(time, "CLOCK_BOOTTIME", time.CLOCK_MONOTONIC)
 
+US_PER_S = 1_000_000
+"""Microseconds in a second: every time the store and the wire carry is in microseconds."""
+
 
 def now_us() -> int:
     """Microseconds since boot."""

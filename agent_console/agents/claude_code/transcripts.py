@@ -42,6 +42,7 @@ from datetime import datetime
 from agent_console.agents.contract import ObservedSession
 from agent_console.agents.detail import detail_of
 from agent_console.system import boottime
+from agent_console.system.boottime import US_PER_S
 from agent_console.system.inotify import DirectoryWatch
 from agent_console.system.inotify import Event as WriteEvent
 from agent_console.system.regular_file import read_regular
@@ -68,8 +69,6 @@ _COMPACT_COMMAND = "<command-name>/compact</command-name>"
 _LOCAL_COMMAND = "local_command"
 _STDOUT_TAGS = ("<local-command-stdout>", "</local-command-stdout>")
 _MARKERS = (_INTERRUPT_MARKER.encode(), b'"isApiErrorMessage"', _COMPACT_COMMAND.encode(), f'"{_LOCAL_COMMAND}"'.encode())
-
-US_PER_S = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
