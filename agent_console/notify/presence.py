@@ -4,10 +4,10 @@ Shared by the notifier and ``agent-console status``, which must not load
 dbus-fast to say it.
 """
 
-INSTALL_HINT = "install one (dunst or mako; GNOME and KDE Plasma have their own)"
+SERVER_INSTALL_HINT = "install one (dunst or mako; GNOME and KDE Plasma have their own)"
 """The fix, named in the one line that says no server answers."""
 
-NO_SERVER = f"no notification server on the session bus: {INSTALL_HINT}"
+NO_SERVER = f"no notification server on the session bus: {SERVER_INSTALL_HINT}"
 
 
 def describe(running: str | None, activatable: bool) -> str:
@@ -16,4 +16,4 @@ def describe(running: str | None, activatable: bool) -> str:
         return running
     if activatable:
         return "none running; the bus starts one on the first bubble"
-    return f"none: {INSTALL_HINT}"
+    return f"none: {SERVER_INSTALL_HINT}"
