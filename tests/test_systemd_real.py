@@ -244,7 +244,8 @@ def test_installing_again_reloads_nothing_unless_systemd_holds_an_older_unit(sto
     install = f"{VENV}/bin/agent-console service install"
     again = stopped.as_user(install)
     assert again.returncode == 0, again.stderr
-    assert [line.split()[0] for line in again.stdout.splitlines()] == ["unchanged"] * 3, again.stdout
+    # The daemon's unit, its activation file, the notifier's unit and the remote follower's unit.
+    assert [line.split()[0] for line in again.stdout.splitlines()] == ["unchanged"] * 4, again.stdout
     # Running, so systemd keeps the unit loaded (a stopped one it may drop, and then read afresh).
     assert stopped.as_user(f"systemctl --user start {UNIT} && touch ~/.config/systemd/user/{UNIT}").returncode == 0
     assert stopped.as_user(f"systemctl --user show {UNIT} -p NeedDaemonReload").stdout.strip() == "NeedDaemonReload=yes"
