@@ -9,6 +9,7 @@ real input makes the daemon's own code fail, which is the point).
 import asyncio
 import logging
 from pathlib import Path
+from typing import cast
 
 import pytest
 from conftest import RunningDaemon
@@ -77,6 +78,34 @@ async def test_a_failing_handler_replies_internal_and_the_daemon_serves_on(
         with pytest.raises(Internal, match="^ListAll failed inside the daemon"):
             await client.list_all()
         assert (await client.set("s2", "working"))["id"] == "s2"
+    finally:
+        client.close()
+        bus.disconnect()
+
+
+class ListingFailsWhileWritten(SessionStore):
+    """A store whose listing holds something that is not a session: writing it fails, after the call returned."""
+
+    def list_all(self) -> list[Session]:
+        return [*super().list_all(), cast(Session, "not a session")]
+
+
+async def test_a_listing_failing_while_written_replies_internal_and_the_daemon_serves_on(
+    bus_address: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = ListingFailsWhileWritten()
+    bus = await connect(bus_address)
+    bus.export(OBJECT_PATH, SessionsInterface(store))
+    await bus.request_name(BUS_NAME)
+    client = await SessionsClient.connect(bus_address)
+    try:
+        await client.set("s1", "working")
+        with caplog.at_level(logging.ERROR):
+            for _ in range(2):
+                with pytest.raises(Internal, match="^Snapshot failed inside the daemon"):
+                    await client.snapshot()
+        assert "Traceback" in caplog.text and "AttributeError" in caplog.text
+        assert (await client.get("s1"))["id"] == "s1"
     finally:
         client.close()
         bus.disconnect()

@@ -1,16 +1,19 @@
-"""ListAll and Snapshot joined from each session's bytes, made once: byte for byte what
-the marshaller writes of the same sessions in one go (which test_subscribers.py holds
-to the D-Bus library's), whichever offset a session's bytes land at and however the
-listing changed since they were made."""
+"""ListAll and Snapshot written a slice at a time: byte for byte what the marshaller writes
+of the same sessions in one go (which test_subscribers.py holds to the D-Bus library's),
+whatever the number of sessions around a slice's size, behind a header of any 8-aligned
+length, and however the store changes between two slices (the listing is of the moment
+it was taken)."""
 
 import pytest
 
-from agent_console.daemon.session_replies import MarshalledSessions, session_values, sessions_to_bytes
+from agent_console.daemon.session_replies import LISTING_SLICE, session_values, write_listing
 from agent_console.daemon.store import SessionStore
 from agent_console.wire.marshal import TypedValues, Writer
 from agent_console.wire.session_form import SESSION_TYPES
 
 pytestmark = pytest.mark.pure
+
+COUNTS = (0, 1, LISTING_SLICE - 1, LISTING_SLICE, LISTING_SLICE + 1, 2 * LISTING_SLICE + 3)
 
 
 def reference(store: SessionStore, sequence: int | None = None) -> bytes:
@@ -20,18 +23,31 @@ def reference(store: SessionStore, sequence: int | None = None) -> bytes:
     return bytes(writer.buffer)
 
 
-def test_kept_bytes_are_joined_exactly_at_every_offset() -> None:
+def filled(count: int) -> SessionStore:
     store = SessionStore()
-    marshalled = MarshalledSessions()
-    for n in range(40):
-        store.set(f"s{n}", "working", detail="x" * n, working_dir="/w" + "é" * (n % 5))
-    for _ in range(3):
-        assert sessions_to_bytes(store.list_all(), marshalled=marshalled) == reference(store)
-        assert sessions_to_bytes(store.list_all(), 9, marshalled) == reference(store, 9)
-        for n in range(0, 40, 3):
-            store.set(f"s{n}", "attention", detail="y" * (n + 1))
-        store.remove("s1")
-        marshalled.forget("s1")
-    for keep in list(store.list_all())[1:]:
-        store.remove(keep.id)
-    assert sessions_to_bytes(store.list_all(), marshalled=marshalled) == reference(store)
+    for n in range(count):
+        store.set(f"s{n}", "working", detail="x" * (n % 40), working_dir="/w" + "é" * (n % 5))
+    return store
+
+
+@pytest.mark.parametrize("count", COUNTS)
+@pytest.mark.parametrize("sequence", [None, 9])
+@pytest.mark.parametrize("header", [0, 16, 24])
+def test_a_listing_written_in_slices_is_the_marshallers_bytes(count: int, sequence: int | None, header: int) -> None:
+    store = filled(count)
+    expected = reference(store, sequence)
+    writer = Writer(bytes(header))
+    steps = sum(1 for _ in write_listing(writer, store.list_all(), sequence))
+    assert steps == -(-count // LISTING_SLICE)
+    assert bytes(writer.buffer[header:]) == expected
+
+
+def test_changes_between_slices_leave_the_listing_as_it_was_taken() -> None:
+    store = filled(2 * LISTING_SLICE + 3)
+    expected = reference(store, store.sequence)
+    writer = Writer()
+    for n, _ in enumerate(write_listing(writer, store.list_all(), store.sequence)):
+        store.set(f"s{n}", "attention", detail="changed meanwhile")
+        store.remove(f"s{LISTING_SLICE + n}")
+        store.set(f"new{n}", "working")
+    assert bytes(writer.buffer) == expected

@@ -19,10 +19,11 @@ from dbus_fast.annotations import DBusSignature
 from dbus_fast.service import ServiceInterface, dbus_method
 from test_watch import Watch, cli, watch  # noqa: F401 - watch is a fixture
 
-from agent_console.daemon.model import Instant, SessionUpdate, new_session
-from agent_console.daemon.session_replies import session_to_wire, sessions_to_bytes
+from agent_console.daemon.model import Instant, Session, SessionUpdate, new_session
+from agent_console.daemon.session_replies import session_to_wire, write_listing
 from agent_console.daemon.store import SessionStore
 from agent_console.wire.connection import connect
+from agent_console.wire.marshal import Writer
 from agent_console.wire.names import (
     BUS_DRIVER,
     BUS_DRIVER_PATH,
@@ -136,6 +137,13 @@ def test_the_signal_types_are_what_the_daemon_sends() -> None:
     assert {key: value.signature for key, value in wire.items()} == SESSION_TYPES
 
 
+def listing_bytes(sessions: list[Session], sequence: int | None = None) -> bytes:
+    writer = Writer()
+    for _ in write_listing(writer, sessions, sequence):
+        pass
+    return bytes(writer.buffer)
+
+
 def test_listings_carry_the_sessions_as_signals_do() -> None:
     """ListAll and Snapshot are marshalled without variants: byte for byte what dbus-fast makes of them."""
     store = SessionStore()
@@ -144,6 +152,6 @@ def test_listings_carry_the_sessions_as_signals_do() -> None:
     store.set("s3", "closed", reason="session-end")
     sessions = store.list_all()
     as_signals = [session_to_wire(session, with_history=False) for session in sessions]
-    assert sessions_to_bytes(sessions) == bytes(Marshaller("aa{sv}", [as_signals]).marshall())
-    assert sessions_to_bytes(sessions, 7) == bytes(Marshaller("taa{sv}", [7, as_signals]).marshall())
-    assert sessions_to_bytes([]) == bytes(Marshaller("aa{sv}", [[]]).marshall())
+    assert listing_bytes(sessions) == bytes(Marshaller("aa{sv}", [as_signals]).marshall())
+    assert listing_bytes(sessions, 7) == bytes(Marshaller("taa{sv}", [7, as_signals]).marshall())
+    assert listing_bytes([]) == bytes(Marshaller("aa{sv}", [[]]).marshall())

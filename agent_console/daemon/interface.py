@@ -14,14 +14,15 @@ sent the change already, in call order.
 The annotations carry the D-Bus signatures (``typing.Annotated``, as
 ``dbus_fast.annotations`` spells them): dbus-fast reads them to build the
 introspection data and to marshal arguments, and they stay Python types for
-the type checker.  ListAll and Snapshot return their replies' bodies already
-marshalled (``@marshalled``): a listing of 10,000 sessions is the daemon's one
-large reply.
+the type checker.  ListAll and Snapshot take their sessions when called and
+return the steps that write their replies' bodies (``@marshalled``): a listing
+of 10,000 sessions is the daemon's one large reply, written while other calls
+are served.
 """
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any, TypeVar, cast
 
 from dbus_fast import Variant
@@ -34,12 +35,13 @@ from agent_console import __version__
 from agent_console.agents.report import reported_update
 from agent_console.daemon.model import Session
 from agent_console.daemon.remote_hosts import RemoteHosts, check_host_name
-from agent_console.daemon.session_replies import MarshalledSessions, session_to_wire, sessions_to_bytes
+from agent_console.daemon.session_replies import session_to_wire, write_listing
 from agent_console.daemon.store import SessionStore
 from agent_console.errors import AgentConsoleError, Internal, InvalidArgs, NotFound, quoted
 from agent_console.limits import MAX_ID_LENGTH
 from agent_console.vocabulary import CloseReason
-from agent_console.wire.connection import marshalled
+from agent_console.wire.connection import BodyInSteps, marshalled
+from agent_console.wire.marshal import Writer
 from agent_console.wire.names import ERROR_PREFIX, HOOKS_INTERFACE, INTERFACE
 from agent_console.wire.session_form import attributes_from_wire, unwrap, valid_session_id
 
@@ -70,16 +72,31 @@ def replies_with_named_errors(handler: Handler) -> Handler:
     def handled(*args: Any, **kwargs: Any) -> Any:
         try:
             return handler(*args, **kwargs)
-        except DBusError:
-            raise
-        except AgentConsoleError as error:
-            raise _as_dbus_error(error) from None
-        except Exception:
-            log.exception("%s failed", handler.__name__)
-            message = f"{handler.__name__} failed inside the daemon; the daemon's log has the details"
-            raise _as_dbus_error(Internal(message)) from None
+        except Exception as error:  # noqa: BLE001 (each becomes its named reply)
+            raise _named(error, handler.__name__) from None
 
     return cast(Handler, handled)
+
+
+def _steps_with_named_errors(method: str, steps: BodyInSteps) -> BodyInSteps:
+    """``replies_with_named_errors`` for a body written after its method returned."""
+
+    def written(writer: Writer) -> Iterator[None]:
+        try:
+            yield from steps(writer)
+        except Exception as error:  # noqa: BLE001 (as above)
+            raise _named(error, method) from None
+
+    return written
+
+
+def _named(error: Exception, method: str) -> DBusError:
+    if isinstance(error, DBusError):
+        return error
+    if isinstance(error, AgentConsoleError):
+        return _as_dbus_error(error)
+    log.error("%s failed", method, exc_info=error)
+    return _as_dbus_error(Internal(f"{method} failed inside the daemon; the daemon's log has the details"))
 
 
 def _bounded_id(session_id: str) -> str:
@@ -93,8 +110,6 @@ class SessionsInterface(ServiceInterface):
     def __init__(self, store: SessionStore, hosts: RemoteHosts | None = None) -> None:
         super().__init__(INTERFACE)
         self._store = store
-        self._marshalled = MarshalledSessions()
-        """Each session's bytes for ListAll and Snapshot, made as it changes: a listing only joins them."""
         self._hosts = hosts or RemoteHosts(store)
         store.add_listener(self)
 
@@ -129,16 +144,19 @@ class SessionsInterface(ServiceInterface):
     @dbus_method()
     @marshalled
     @replies_with_named_errors
-    def ListAll(self) -> Annotated[bytes, DBusSignature("aa{sv}")]:
-        return sessions_to_bytes(self._store.list_all(), marshalled=self._marshalled)
+    def ListAll(self) -> Annotated[BodyInSteps, DBusSignature("aa{sv}")]:
+        """The sessions as they are now, written while the daemon serves other calls."""
+        listing = functools.partial(write_listing, sessions=self._store.list_all())
+        return _steps_with_named_errors("ListAll", listing)
 
     @dbus_method()
     @marshalled
     @replies_with_named_errors
-    def Snapshot(self) -> Annotated[bytes, DBusSignature("taa{sv}")]:
+    def Snapshot(self) -> Annotated[BodyInSteps, DBusSignature("taa{sv}")]:
         """The sequence number and every session, taken together: a subscriber drops the
         signals it holds with a ``seq`` up to this one, and knows of a gap after it."""
-        return sessions_to_bytes(self._store.list_all(), self._store.sequence, self._marshalled)
+        listing = functools.partial(write_listing, sessions=self._store.list_all(), sequence=self._store.sequence)
+        return _steps_with_named_errors("Snapshot", listing)
 
     @dbus_method()
     @replies_with_named_errors
@@ -208,13 +226,11 @@ class SessionsInterface(ServiceInterface):
         else:
             log.debug("session %r is %s%s", session.id, session.status.value, " (stale)" if session.stale else "")
         self.SessionChanged(session_to_wire(session, with_history=False))
-        self._marshalled.element(session, 0)
         if created:
             self._count_changed()
 
     def session_removed(self, session: Session) -> None:
         (log.debug if session.host else log.info)("session %r removed", session.id)
-        self._marshalled.forget(session.id)
         self.SessionRemoved(session.id)
         self._count_changed()
 

@@ -103,12 +103,22 @@ class MethodCall:
 
 def frame(kind: int, serial: int, fields: list[tuple[int, Variant]], signature: str, body: bytes) -> bytes:
     """A whole message: the header with ``fields`` (and the signature's, if any), then ``body``."""
+    return header(kind, serial, fields, signature, len(body)) + body
+
+
+def header(kind: int, serial: int, fields: list[tuple[int, Variant]], signature: str, body_length: int) -> bytes:
+    """A message's header, padded to 8 as its body starts; its body's length and its serial are
+    the little-endian ``uu`` at ``HEADER_LENGTH_AND_SERIAL``, so a sender may set them last."""
     if signature:
         fields = [*fields, (SIGNATURE_FIELD, Variant("g", signature))]
-    header = Writer()
-    header.write("yyyyuua(yv)", [ord("l"), kind, 0, 1, len(body), serial, fields])
-    header.pad(8)
-    return bytes(header.buffer) + body
+    writer = Writer()
+    writer.write("yyyyuua(yv)", [ord("l"), kind, 0, 1, body_length, serial, fields])
+    writer.pad(8)
+    return bytes(writer.buffer)
+
+
+HEADER_LENGTH_AND_SERIAL = 4
+"""Where a header holds its body's length and its serial (``yyyy`` before them)."""
 
 
 _HELLO = MethodCall(BUS_DRIVER, BUS_DRIVER_PATH, BUS_DRIVER, "Hello")

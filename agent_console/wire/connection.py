@@ -23,13 +23,21 @@ releasing its name), and its writer then fails on the closed socket with an
 ``send`` (public, and what every call goes through) refuses a call at once with
 ``org.freedesktop.DBus.Error.Disconnected`` and drops anything else.
 
-Replies marshalled ahead.  Not a flaw: a method marked ``@marshalled`` returns
-its reply's body as bytes, which the bus sends behind a header of its own, so
-a reply of 10,000 sessions never exists as variants (see
-``daemon.session_replies.sessions_to_bytes``).  Such a call is answered by a
-message handler (``add_message_handler``, public) ahead of the library's
-dispatch; the reply is a ``Message`` whose ``_marshall`` returns those bytes,
-the only way to hand the writer a body it did not marshal itself.
+Replies written in steps.  Not a flaw: a method marked ``@marshalled`` returns
+its reply's body as steps that write it (``BodyInSteps``), so a reply of 10,000
+sessions never exists as variants and never holds the event loop for long (see
+``daemon.session_replies.write_listing``).  Such a call is answered by a message
+handler (``add_message_handler``, public) ahead of the library's dispatch: the
+method runs at once (a listing takes its sessions then), and a task writes the
+body behind the reply's header, returning to the loop after each step, then
+sends it.  The reply is a ``Message`` whose ``_marshall`` returns that buffer,
+the only way to hand the writer a body it did not marshal itself.  One such
+reply is written at a time, and the next is handed to the writer only once the
+last is sent (the future ``send`` returns): the writer sends its queue in order,
+so a small reply or signal queued meanwhile goes ahead of a large one not yet
+begun, and only one large buffer lives at a time however many callers list.
+Other messages keep their order; a large reply may follow signals of changes
+made after its call, whose ``seq`` tells a subscriber they are newer.
 
 Error replies need nothing here: dbus-fast sends a ``DBusError`` raised by a
 handler as that error, and any other exception as a named error
@@ -38,9 +46,11 @@ the traceback in the log, never in the reply.
 """
 
 import asyncio
+import logging
 import os
 import socket
-from collections.abc import Callable
+import struct
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, cast, get_args, get_type_hints
 
@@ -56,12 +66,15 @@ from agent_console.limits import CLIENT_CALL_TIMEOUT_S, CLIENT_CONNECT_TIMEOUT_S
 from agent_console.wire.address import NO_SESSION_BUS
 from agent_console.wire.blocking_transport import (
     DESTINATION_FIELD,
+    HEADER_LENGTH_AND_SERIAL,
     METHOD_RETURN,
     REPLY_SERIAL_FIELD,
-    frame,
+    header,
 )
-from agent_console.wire.marshal import Variant
+from agent_console.wire.marshal import Variant, Writer
 from agent_console.wire.names import BUS_DRIVER, BUS_DRIVER_PATH, BUS_NAME
+
+log = logging.getLogger(__name__)
 
 
 class _EagainTolerantSocket:
@@ -89,34 +102,42 @@ def _observe(future: "asyncio.Future[None]") -> None:
 
 _MARSHALLED = "_agent_console_marshalled"
 
+BodyInSteps = Callable[[Writer], Iterator[None]]
+"""A reply's body, written into the ``Writer`` given (which starts where a body does) a part
+at a time: the bus returns to the event loop after each part."""
 
-def marshalled(fn: Callable[[Any], bytes]) -> Callable[[Any], bytes]:
-    """Marks a method without arguments (beneath ``@dbus_method()``) whose result is its
-    reply's body, already marshalled, of the D-Bus type its return annotation names."""
+
+def marshalled(fn: Callable[[Any], BodyInSteps]) -> Callable[[Any], BodyInSteps]:
+    """Marks a method without arguments (beneath ``@dbus_method()``) whose result writes its
+    reply's body, of the D-Bus type its return annotation names, in steps."""
     setattr(fn, _MARSHALLED, fn)
     return fn
 
 
 def _return_signature(fn: Callable[..., object]) -> str:
-    """The ``DBusSignature`` in ``Annotated[bytes, DBusSignature(...)]``."""
+    """The ``DBusSignature`` in ``Annotated[BodyInSteps, DBusSignature(...)]``."""
     hint = get_type_hints(fn, include_extras=True)["return"]
     return next(arg.signature for arg in get_args(hint) if isinstance(arg, DBusSignature))
 
 
 class _MarshalledReply(Message):
-    """A method return whose body is bytes: the writer asks a message only for ``_marshall``."""
+    """A method return whose body is written into ``writer`` behind its header, whose serial
+    and body length are set when it is sent: the writer asks a message only for ``_marshall``."""
 
-    def __init__(self, call: Message, signature: str, body: bytes) -> None:
+    def __init__(self, call: Message, signature: str) -> None:
         super().__init__(
             message_type=MessageType.METHOD_RETURN, reply_serial=call.serial, destination=call.sender, signature=signature
         )
-        self._body = body
+        fields = [(REPLY_SERIAL_FIELD, Variant("u", call.serial))]
+        if call.sender:
+            fields.append((DESTINATION_FIELD, Variant("s", call.sender)))
+        self.writer = Writer(header(METHOD_RETURN, 0, fields, signature, 0))
+        self._body_start = len(self.writer.buffer)
 
     def _marshall(self, negotiate_unix_fd: bool) -> bytearray:
-        fields = [(REPLY_SERIAL_FIELD, Variant("u", self.reply_serial))]
-        if self.destination:
-            fields.append((DESTINATION_FIELD, Variant("s", self.destination)))
-        return bytearray(frame(METHOD_RETURN, self.serial, fields, self.signature, self._body))
+        buffer = self.writer.buffer
+        struct.pack_into("<II", buffer, HEADER_LENGTH_AND_SERIAL, len(buffer) - self._body_start, self.serial)
+        return buffer
 
 
 class ResilientMessageBus(MessageBus):
@@ -129,6 +150,10 @@ class ResilientMessageBus(MessageBus):
         writer.sock = cast(socket.socket, _EagainTolerantSocket(writer.sock))
         self._ended = asyncio.ensure_future(self.wait_for_disconnect())
         self._ended.add_done_callback(_observe)
+        self._large_replies = asyncio.Lock()
+        """Held while a reply written in steps is written and sent: one at a time."""
+        self._replying: set[asyncio.Future[None]] = set()
+        """Those replies' tasks, kept from the garbage collector until they end."""
         return self
 
     async def wait_for_disconnect(self) -> None:
@@ -163,7 +188,7 @@ class ResilientMessageBus(MessageBus):
                 self.add_message_handler(handler)
 
     def _marshalled_handler(
-        self, path: str, interface: ServiceInterface, member: str, fn: Callable[[Any], bytes], signature: str
+        self, path: str, interface: ServiceInterface, member: str, fn: Callable[[Any], BodyInSteps], signature: str
     ) -> Callable[[Message], bool]:
         def answer(msg: Message) -> bool:
             if (
@@ -174,12 +199,32 @@ class ResilientMessageBus(MessageBus):
                 or msg.signature != ""
             ):
                 return False
-            body = fn(interface)
+            steps = fn(interface)
             if not msg.flags & MessageFlag.NO_REPLY_EXPECTED:
-                self.send(_MarshalledReply(msg, signature, body))
+                replying = asyncio.ensure_future(self._reply_in_steps(msg, signature, steps))
+                self._replying.add(replying)
+                replying.add_done_callback(self._replying.discard)
             return True
 
         return answer
+
+    async def _reply_in_steps(self, call: Message, signature: str, steps: BodyInSteps) -> None:
+        """Writes the reply, returning to the loop between steps, then sends it and waits until
+        it is sent (or the bus is gone): see "Replies written in steps" above."""
+        async with self._large_replies:
+            reply = _MarshalledReply(call, signature)
+            try:
+                for _ in steps(reply.writer):
+                    await asyncio.sleep(0)
+            except DBusError as error:
+                self.send(Message.new_error(call, error.type, error.text))
+                return
+            except Exception:
+                log.exception("%s failed while its reply was written", call.member)
+                self.send(Message.new_error(call, ErrorType.SERVICE_ERROR, f"{call.member} failed while its reply was written"))
+                return
+            sent = self.send(reply)
+            await asyncio.wait((sent, self._ended), return_when=asyncio.FIRST_COMPLETED)
 
 
 def session_bus_address() -> str | None:
