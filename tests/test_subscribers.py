@@ -19,8 +19,10 @@ from dbus_fast.annotations import DBusSignature
 from dbus_fast.service import ServiceInterface, dbus_method
 from test_watch import Watch, cli, watch  # noqa: F401 - watch is a fixture
 
+from agent_console.client.async_client import SessionsClient
+from agent_console.daemon.interface import SessionsInterface
 from agent_console.daemon.model import Instant, Session, SessionUpdate, new_session
-from agent_console.daemon.session_replies import session_to_wire, write_listing
+from agent_console.daemon.session_replies import LISTING_SLICE, session_to_wire, write_listing
 from agent_console.daemon.store import SessionStore
 from agent_console.wire.connection import connect
 from agent_console.wire.marshal import Writer
@@ -155,3 +157,29 @@ def test_listings_carry_the_sessions_as_signals_do() -> None:
     assert listing_bytes(sessions) == bytes(Marshaller("aa{sv}", [as_signals]).marshall())
     assert listing_bytes(sessions, 7) == bytes(Marshaller("taa{sv}", [7, as_signals]).marshall())
     assert listing_bytes([]) == bytes(Marshaller("aa{sv}", [[]]).marshall())
+
+
+async def test_a_listing_is_taken_as_called_and_written_while_others_are_served(bus_address: str) -> None:
+    """A Get and a Set sent behind a ListAll and a Snapshot are answered before them, and the
+    listings are of the moment they were called (served in-process, on this test's loop)."""
+    store = SessionStore()
+    count = 20 * LISTING_SLICE
+    for n in range(count):
+        store.set(f"s{n}", "working", working_dir=f"/w/{n}")
+    owner = await connect(bus_address)
+    owner.export(OBJECT_PATH, SessionsInterface(store))
+    await owner.request_name(BUS_NAME)
+    client = await SessionsClient.connect(bus_address)
+    try:
+        listing = asyncio.ensure_future(client.list_all())
+        snapshot = asyncio.ensure_future(client.snapshot())
+        got = await client.get("s0")
+        changed = await client.set("s0", "attention")
+        assert not listing.done() and not snapshot.done()
+        sequence, sessions = await snapshot
+        assert got["status"] == "working" and sequence == changed["seq"] - 1 == count
+        assert [s["status"] for s in sessions if s["id"] == "s0"] == ["working"]
+        assert [s["id"] for s in await listing] == [f"s{n}" for n in range(count)]
+    finally:
+        client.close()
+        owner.disconnect()
