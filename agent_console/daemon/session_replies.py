@@ -60,7 +60,7 @@ def write_listing(writer: Writer, sessions: Sequence[Session], sequence: int | N
     listing of that moment however the store changes while it is written.  Built as
     variants and marshalled by dbus-next (before dbus-fast), a reply of 10,000 sessions left the
     daemon 24 MiB bigger for good (140,000 variant objects alive at once, in memory the
-    allocator keeps); keeping each session's bytes made (011f037) cost 1.1 KiB a session.
+    allocator keeps); keeping each session's bytes made (011f037) cost 1.2 KiB a session.
     """
     if sequence is not None:
         writer.write_value("t", sequence)
