@@ -196,8 +196,9 @@ def _child_of(pid: int) -> int | None:
     return int(children[0]) if children else None
 
 
-def check(seed_caches: bool, log: Path) -> int:
+def check(seed_caches: bool, log: Path, pytest_args: str = "") -> int:
     install, test, demo = readme_commands()
+    test = f"{test} {pytest_args}".rstrip()
     scratch = Path(tempfile.mkdtemp(prefix="fresh-debian-", dir="/var/tmp"))
     machine = Machine(scratch, log, seed_caches)
     try:
@@ -228,6 +229,8 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--no-cache", action="store_true", help="Fetch everything inside the container")
     parser.add_argument("--keep-log", metavar="PATH", type=Path, help="Write the full output here")
+    parser.add_argument("--pytest-args", metavar="ARGS", default="",
+                        help="Appended to the test command's pytest, to look at one tier (not the README's words then)")
     args = parser.parse_args(argv)
     if os.geteuid() != 0:
         print(f"fresh_debian: run as root (sudo python3 {sys.argv[0]}): {unavailable() or 'it mounts and boots'}",
@@ -235,7 +238,7 @@ def main(argv: list[str]) -> int:
         return 2
     log = args.keep_log or Path(tempfile.mkstemp(prefix="fresh-debian-", suffix=".log")[1])
     log.write_text("")
-    return check(not args.no_cache, log)
+    return check(not args.no_cache, log, args.pytest_args)
 
 
 if __name__ == "__main__":
