@@ -130,7 +130,7 @@ def stopped(container: Container) -> Container:
 def test_the_first_call_starts_the_unit_through_systemd_service(stopped: Container) -> None:
     assert owner_pid(stopped) == ""
     called = stopped.as_user(f"{CALL} ListAll")
-    assert called.returncode == 0 and called.stdout.strip() == "aa{sv} 0", called.stderr
+    assert called.returncode == 0 and called.stdout.strip() == "aa{sv} 0", called.stderr + journal(stopped)
     state = unit(stopped)
     assert state["ActiveState"] == "active" and state["MainPID"] == owner_pid(stopped) != "0", state
 
