@@ -43,6 +43,7 @@ RESTART_TIMEOUT_S = 20.0
 CALL = f"busctl --user --timeout=5 call {BUS_NAME} {OBJECT_PATH} {INTERFACE}"
 """A foreign client's call, bounded by busctl itself well below dbus-daemon's 120 s activation timeout."""
 UNIT = "agent-console.service"
+REMOTE_UNIT = "agent-console-remote.service"
 CLI_SAFETY_NET_S = CLIENT_CONNECT_TIMEOUT_S + 2 * CLIENT_CALL_TIMEOUT_S + 10
 """Turns a CLI that hangs (dbus-daemon would hold it 120 s) into a failure: its deadlines plus room, no more."""
 
@@ -117,9 +118,10 @@ def wait_for(what: str, check, timeout: float = RESTART_TIMEOUT_S):
 
 @pytest.fixture
 def stopped(container: Container) -> Container:
-    """The unit stopped, its failure forgotten, no configuration file."""
+    """The unit stopped, its failure forgotten, no configuration file.  The remote hosts' follower,
+    which ``service install`` starts, is stopped first: as a client it would start the daemon again."""
     done = container.as_user(
-        f"systemctl --user stop {UNIT}; systemctl --user reset-failed {UNIT};"
+        f"systemctl --user stop {REMOTE_UNIT} {UNIT}; systemctl --user reset-failed {UNIT};"
         " rm -f ~/.config/agent-console/config.toml"
     )
     assert done.returncode in (0, 1), done.stderr
