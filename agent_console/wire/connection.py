@@ -150,10 +150,11 @@ class ResilientMessageBus(MessageBus):
         writer.sock = cast(socket.socket, _EagainTolerantSocket(writer.sock))
         self._ended = asyncio.ensure_future(self.wait_for_disconnect())
         self._ended.add_done_callback(_observe)
-        self._large_replies = asyncio.Lock()
-        """Held while a reply written in steps is written and sent: one at a time."""
-        self._replying: set[asyncio.Future[None]] = set()
-        """Those replies' tasks, kept from the garbage collector until they end."""
+        self._large_replies: asyncio.Queue[tuple[Message, str, BodyInSteps]] = asyncio.Queue()
+        """Replies to write in steps, in the order their calls came: one task writes and sends
+        them one at a time (a queue, not a lock: nothing in the daemon locks)."""
+        replier = asyncio.ensure_future(self._reply_in_turn())
+        self._ended.add_done_callback(lambda _: replier.cancel())
         return self
 
     async def wait_for_disconnect(self) -> None:
@@ -201,30 +202,36 @@ class ResilientMessageBus(MessageBus):
                 return False
             steps = fn(interface)
             if not msg.flags & MessageFlag.NO_REPLY_EXPECTED:
-                replying = asyncio.ensure_future(self._reply_in_steps(msg, signature, steps))
-                self._replying.add(replying)
-                replying.add_done_callback(self._replying.discard)
+                self._large_replies.put_nowait((msg, signature, steps))
             return True
 
         return answer
 
+    async def _reply_in_turn(self) -> None:
+        """Until the bus is gone (then cancelled): each queued reply written and sent in turn."""
+        while True:
+            call, signature, steps = await self._large_replies.get()
+            try:
+                await self._reply_in_steps(call, signature, steps)
+            except Exception:
+                log.exception("%s's reply could not be sent", call.member)
+
     async def _reply_in_steps(self, call: Message, signature: str, steps: BodyInSteps) -> None:
         """Writes the reply, returning to the loop between steps, then sends it and waits until
         it is sent (or the bus is gone): see "Replies written in steps" above."""
-        async with self._large_replies:
-            reply = _MarshalledReply(call, signature)
-            try:
-                for _ in steps(reply.writer):
-                    await asyncio.sleep(0)
-            except DBusError as error:
-                self.send(Message.new_error(call, error.type, error.text))
-                return
-            except Exception:
-                log.exception("%s failed while its reply was written", call.member)
-                self.send(Message.new_error(call, ErrorType.SERVICE_ERROR, f"{call.member} failed while its reply was written"))
-                return
-            sent = self.send(reply)
-            await asyncio.wait((sent, self._ended), return_when=asyncio.FIRST_COMPLETED)
+        reply = _MarshalledReply(call, signature)
+        try:
+            for _ in steps(reply.writer):
+                await asyncio.sleep(0)
+        except DBusError as error:
+            self.send(Message.new_error(call, error.type, error.text))
+            return
+        except Exception:
+            log.exception("%s failed while its reply was written", call.member)
+            self.send(Message.new_error(call, ErrorType.SERVICE_ERROR, f"{call.member} failed while its reply was written"))
+            return
+        sent = self.send(reply)
+        await asyncio.wait((sent, self._ended), return_when=asyncio.FIRST_COMPLETED)
 
 
 def session_bus_address() -> str | None:
