@@ -7,7 +7,7 @@ A private bus lists a directory holding the activation file that
 ``agent-console``.  Each round the bus starts the daemon for the first Set,
 the daemon answers, a second Set measures the warm path, and the daemon is
 stopped so the next round starts cold again.  Target for a cold start: at
-most 120 ms (issue 10).  Prints figures only; asserts nothing.
+most 120 ms.  Prints figures only; asserts nothing.
 ``benchmarks/targets.py`` runs the same measurement on a regular install.
 """
 

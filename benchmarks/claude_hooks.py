@@ -19,7 +19,7 @@ beyond ``/bin/true``: the median of the per-round differences (a slow round
 slows both, and cancels out), with a 95 % confidence interval for it (order
 statistics, no assumption on the distribution).  A turn varies by tens of ms
 from round to round, so resolving 2 ms per event (10 ms per turn) takes some
-forty rounds.  Target (issue 8): at most 2 ms per hook event.
+forty rounds.  Target: at most 2 ms per hook event.
 
 Two figures per event that need no turn follow, each the median of
 ``EVENT_RUNS`` interleaved runs with a Stop payload: what Claude waits for
@@ -27,8 +27,8 @@ Two figures per event that need no turn follow, each the median of
 and the CPU time the handler itself then takes in the background (run in the
 foreground here, so that its rusage is ours), which is what competes with
 Claude on a busy machine; beside them, the CPU time of a bare ``busctl call`` of
-``Set`` to the same daemon, the least any handler that calls the bus can cost (target,
-issue 18: at most twice that).  The
+``Set`` to the same daemon, the least any handler that calls the bus can cost (target:
+at most twice that).  The
 Python handler is the ``agent-console`` beside this interpreter, so its start-up
 depends on how it was installed (an editable install adds an import hook): the
 table says which one it measured.  It only reports.

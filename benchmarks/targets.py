@@ -1,4 +1,4 @@
-"""The five figures of issue 10, measured as a user gets them, each against its target.
+"""The five start-up and memory figures, measured as a user gets them, each against its target.
 
     python benchmarks/targets.py [--runs N] [--venv DIR]
 

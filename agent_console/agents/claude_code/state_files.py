@@ -69,7 +69,7 @@ the next look), and where there is no watch, of the most recently active working
 WATCH_AFTER_EVENT_S = 60.0
 """Where no watch tells of writes: how long after a session's latest change its state file is
 looked at.  Claude starts waiting right after a hook event (PreToolUse, then the permission
-check: 6 s before ``agent_needs_input`` here, 43 s behind a slow gateway in issue 18); a
+check: 6 s before ``agent_needs_input`` here, 43 s behind a slow gateway, as reported); a
 session working quietly for longer (a long build) costs no wakeups.  Its next event looks again."""
 
 SETTLE_MS = 1000
