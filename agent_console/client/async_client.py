@@ -150,6 +150,12 @@ class SessionsClient(SessionMethods):
                 f"member='PropertiesChanged',path='{OBJECT_PATH}',arg0='{INTERFACE}'"
             )
 
+    @property
+    def followed_owner(self) -> str:
+        """The unique name that owns the daemon's name as last heard from the bus ("" for none),
+        once ``watch_daemon`` or ``subscribe`` follows it: knowing it asks nothing, starts nothing."""
+        return self._daemon_owner or ""
+
     async def watch_daemon(self, on_owner_changed: Callable[[str, str], None]) -> None:
         """Report every change of the daemon's owner as ``(old, new)`` unique names, "" for none.
 

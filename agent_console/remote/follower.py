@@ -3,10 +3,17 @@
 It runs outside the daemon, as one more client of it (the daemon's unit has
 no network, and should not need one): one ``HostLink`` per host, each over
 the person's own ssh.  The ``[remotes]`` table is read again when the file
-changes, so ``remote add`` and ``remote rm`` take effect within
-``CONFIG_POLL_S`` without a restart.  At start, hosts the daemon still holds
-that are no longer configured are forgotten; at stop, every host is marked
-unreachable (``agent-console remote`` stopped), since nobody follows it any more.
+changes (``system.file_changes``: inotify, no polling on Linux), so ``remote
+add`` and ``remote rm`` take effect at once without a restart.  Whenever the
+table names a host, hosts the daemon still holds that it no longer names are
+forgotten; at stop, every host is marked unreachable (``agent-console remote``
+stopped), since nobody follows it any more.
+
+While the table names no host the follower makes no call to the daemon, whose
+first call would start it by D-Bus activation: the daemon stays stopped until a
+face or a hook needs it ("started on first use"), and the follower, waiting on
+the bus and on inotify only, is never woken.  It only follows the daemon's name
+(NameOwnerChanged, from the bus itself, which starts nothing).
 
 When the daemon restarts (a new owner of its name), its store is empty:
 every connected link sends its host's sessions again.
@@ -24,13 +31,11 @@ from agent_console.config import RemoteConfig, default_path, load_remotes
 from agent_console.errors import AgentConsoleError, InvalidArgs, Unavailable
 from agent_console.remote.link import HostLink
 from agent_console.remote.outbox import Call, ChangesCall, ForgetCall, NoteCall, SnapshotCall, StateCall
+from agent_console.system.file_changes import FileChanges
 from agent_console.vocabulary import HostState
 from agent_console.wire.session_form import with_variants
 
 log = logging.getLogger("agent_console")
-
-CONFIG_POLL_S = 1.0
-"""How often config.toml is looked at (one stat) for ``remote add`` and ``remote rm``."""
 
 STOPPED_DETAIL = "agent-console remote is not running"
 
@@ -52,39 +57,40 @@ class RemoteFollower:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, self._stopped.set)
         await self._client.watch_daemon(self._daemon_changed)
-        remotes = self._read_config(None) or {}
-        await self._forget_unconfigured(remotes)
+        changes = FileChanges(self._config_path or default_path())
         disconnected = asyncio.ensure_future(self._client.wait_disconnected())
         calls = asyncio.ensure_future(self._make_calls())
         try:
-            self._apply(remotes)
-            await self._watch_config(disconnected)
+            await self._apply_changes(self._read_config() or {})
+            how = "polling it, inotify is unavailable" if changes.polls else "inotify"
+            log.info("following %d hosts; config.toml read again when it changes (%s)", len(self._links), how)
+            await self._watch_config(changes, disconnected)
         finally:
+            changes.close()
             disconnected.cancel()
             await self._stop_all()
             calls.cancel()
         if disconnected.done() and not disconnected.cancelled():
             raise Unavailable("lost the connection to the D-Bus bus")
 
-    async def _watch_config(self, disconnected: "asyncio.Future[None]") -> None:
-        stamp = self._stamp()
-        while not self._stopped.is_set() and not disconnected.done():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopped.wait(), CONFIG_POLL_S)
-            if self._stamp() != stamp:
-                stamp = self._stamp()
-                remotes = self._read_config(stamp)
+    async def _watch_config(self, changes: FileChanges, disconnected: "asyncio.Future[None]") -> None:
+        """Until stopped or the bus is lost: the table read again each time the file may have changed."""
+        stopped = asyncio.ensure_future(self._stopped.wait())
+        changed: asyncio.Future[None] = asyncio.ensure_future(changes.changed())
+        try:
+            while True:
+                await asyncio.wait((stopped, disconnected, changed), return_when=asyncio.FIRST_COMPLETED)
+                if stopped.done() or disconnected.done():
+                    return
+                changed = asyncio.ensure_future(changes.changed())
+                remotes = self._read_config()
                 if remotes is not None:
                     await self._apply_changes(remotes)
+        finally:
+            stopped.cancel()
+            changed.cancel()
 
-    def _stamp(self) -> tuple[float, int] | None:
-        try:
-            info = (self._config_path or default_path()).stat()
-        except OSError:
-            return None
-        return info.st_mtime, info.st_size
-
-    def _read_config(self, stamp: object) -> dict[str, RemoteConfig] | None:
+    def _read_config(self) -> dict[str, RemoteConfig] | None:
         """The remotes, or None (logged) when the file does not read: the links stay as they are."""
         try:
             return load_remotes(self._config_path)
@@ -105,10 +111,14 @@ class RemoteFollower:
                 await self._stop_link(name)
                 await self._call(self._send(name, ForgetCall()))  # behind the link's last calls
                 log.info("no longer following %s", name)
+        if remotes:
+            await self._forget_unconfigured(remotes)
         self._apply(remotes)
 
     async def _forget_unconfigured(self, remotes: dict[str, RemoteConfig]) -> None:
-        """What a previous run followed and the table no longer names (an rm while it was stopped)."""
+        """What a previous run followed and the table no longer names (an edit while it was
+        stopped; ``remote rm`` forgets its host itself).  Asked only while the table names a
+        host, whose link calls the daemon anyway: with none, nothing may start the daemon."""
         try:
             hosts = await self._client.hosts()
         except AgentConsoleError as error:
@@ -165,8 +175,8 @@ class RemoteFollower:
             await client.mirror_changes(host, [with_variants(session) for session in call.changed], call.removed)
         elif isinstance(call, NoteCall):
             await client.set_host_state(host, HostState.CONNECTED.value, call.detail)
-        else:
-            await client.forget_host(host)
+        elif client.followed_owner:
+            await client.forget_host(host)  # a daemon that is not running holds no host to forget
 
     async def _call(self, pending: Awaitable[object]) -> None:
         """A call whose failure is only logged: the follower keeps following."""

@@ -17,8 +17,13 @@ import sys
 from dataclasses import dataclass
 
 IN_MODIFY = 0x0000_0002
+IN_CLOSE_WRITE = 0x0000_0008
+IN_MOVED_FROM = 0x0000_0040
 IN_MOVED_TO = 0x0000_0080
 IN_CREATE = 0x0000_0100
+IN_DELETE = 0x0000_0200
+IN_DELETE_SELF = 0x0000_0400
+IN_MOVE_SELF = 0x0000_0800
 IN_Q_OVERFLOW = 0x0000_4000
 IN_IGNORED = 0x0000_8000
 IN_ONLYDIR = 0x0100_0000
@@ -77,11 +82,12 @@ class DirectoryWatch:
     def fileno(self) -> int:
         return self._fd
 
-    def add(self, directory: str) -> int | None:
+    def add(self, directory: str, events: int = DIRECTORY_EVENTS) -> int | None:
         """The watch descriptor of ``directory`` (the same for the same directory), or None when
         it cannot be watched: it does not exist (yet), is no directory, or the user's
-        ``max_user_watches`` is used up."""
-        watch = self._libc.inotify_add_watch(self._fd, os.fsencode(directory), DIRECTORY_EVENTS)
+        ``max_user_watches`` is used up.  ``events`` replaces what an earlier ``add`` of the
+        same directory asked for: an instance shared by several observers keeps the default."""
+        watch = self._libc.inotify_add_watch(self._fd, os.fsencode(directory), events)
         if watch < 0:
             return None
         self._users[watch] = self._users.get(watch, 0) + 1
