@@ -1,7 +1,8 @@
 """The parts of following remote hosts that need no network: the daemon's rules for mirrored
-sessions, the follower's stream parsing and coalescing, and the [remotes] table."""
+sessions, the follower's stream parsing and coalescing, the [remotes] table, and hearing it change."""
 
 import asyncio
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ from agent_console.limits import MAX_SESSIONS_PER_HOST
 from agent_console.remote.outbox import ChangesCall, Outbox, SnapshotCall, StateCall
 from agent_console.remote.remotes_file import add_remote, remove_remote
 from agent_console.remote.stream import BoundedLines, RemoteChanged, RemoteSnapshot, parse_event
+from agent_console.system import file_changes
+from agent_console.system.file_changes import FileChanges
 from agent_console.vocabulary import HostState
 from agent_console.wire.session_form import with_variants
 
@@ -229,3 +232,64 @@ def test_a_bad_remotes_table_is_refused_in_one_line(tmp_path: Path, table: str, 
         load_remotes(config)
     with pytest.raises(InvalidArgs, match="bad name|a name is|1 to 32"):
         add_remote(config.with_name("other.toml"), "bad name", "h", None)
+
+
+# --- config.toml's changes, heard without polling ----------------------------------------------
+
+
+SETTLE_S = 0.1
+"""Time for inotify's events to reach the loop before checking that one was not reported."""
+
+
+async def next_change(changes: FileChanges) -> None:
+    await asyncio.wait_for(changes.changed(), 5.0)  # bounds a broken test only
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify is Linux's")
+async def test_a_rename_over_the_file_is_heard_and_other_names_are_not(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("a = 1\n")
+    changes = FileChanges(config)
+    try:
+        assert not changes.polls
+        waiting = asyncio.ensure_future(changes.changed())
+        (tmp_path / "other.toml").write_text("b = 2\n")
+        await asyncio.sleep(SETTLE_S)
+        assert not waiting.done()
+        (tmp_path / ".config.toml.new").write_text("a = 2\n")
+        (tmp_path / ".config.toml.new").rename(config)
+        await asyncio.wait_for(waiting, 5.0)
+        config.unlink()
+        await next_change(changes)
+    finally:
+        changes.close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify is Linux's")
+async def test_a_directory_made_removed_and_made_again_is_followed(tmp_path: Path) -> None:
+    config = tmp_path / "a" / "b" / "config.toml"
+    changes = FileChanges(config)
+    try:
+        config.parent.mkdir(parents=True)
+        await next_change(changes)  # the watch moved down
+        config.write_text("x = 1\n")
+        await next_change(changes)
+        config.unlink()
+        config.parent.rmdir()
+        await next_change(changes)
+        config.parent.mkdir()
+        config.write_text("x = 2\n")
+        await next_change(changes)
+    finally:
+        changes.close()
+
+
+async def test_without_inotify_the_file_is_polled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A kernel without inotify cannot be had here: ``open_watch`` answers as it would there."""
+    monkeypatch.setattr(file_changes, "open_watch", lambda: None)
+    config = tmp_path / "config.toml"
+    changes = FileChanges(config, poll_s=0.01)
+    assert changes.polls
+    config.write_text("a = 1\n")
+    await next_change(changes)
+    changes.close()
