@@ -1,4 +1,4 @@
-"""What the daemon, ``watch`` and ``notify`` cost while nothing happens.
+"""What the daemon, ``watch``, ``notify`` and ``remote`` cost while nothing happens.
 
     python benchmarks/idle.py [--seconds 120] [--sessions 0 500]
 
@@ -6,14 +6,16 @@ For each number of sessions: a private bus, a fresh daemon, that many open
 Claude Code sessions (working, each owned by a live process and naming a
 transcript file that exists, where Claude keeps them: ``<config>/projects/<project>/``,
 and the ``<config>/sessions/`` directory of its state files), ``agent-console watch`` and ``agent-console notify`` (with a
-stand-in notification server on the same bus) following them; then nothing
-at all for ``--seconds``.  Wakeups are the growth of the count of times the
+stand-in notification server on the same bus) following them, and ``agent-console
+remote`` with no host configured (its config.toml exists, with no ``[remotes]``), as
+``service install`` leaves it; then nothing at all for ``--seconds``.  Wakeups are the growth of the count of times the
 kernel ran each process (``/proc/PID/task/*/schedstat``, field 3), CPU is
 user + system time (``/proc/PID/stat``), both over that quiet time.
 """
 
 import argparse
 import asyncio
+import os
 import subprocess
 import sys
 import tempfile
@@ -45,6 +47,15 @@ async def fill(address: str, sessions: int, owner: subprocess.Popen[bytes], tran
     client.close()
 
 
+def start_follower(address: str, config_home: Path) -> subprocess.Popen[bytes]:
+    """``agent-console remote`` as its unit runs it, on a config.toml that names no host."""
+    (config_home / "agent-console").mkdir(parents=True)
+    (config_home / "agent-console" / "config.toml").write_text("retention = 900\n")
+    agent_console = str(Path(sys.executable).with_name("agent-console"))
+    return subprocess.Popen([agent_console, "remote", "--address", address], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, env={**os.environ, "XDG_CONFIG_HOME": str(config_home)})
+
+
 async def measure(sessions: int, seconds: float) -> dict[str, tuple[float, float]]:
     """Process name -> (wakeups per second, CPU seconds) over ``seconds`` of quiet."""
     agent_console = str(Path(sys.executable).with_name("agent-console"))
@@ -54,17 +65,21 @@ async def measure(sessions: int, seconds: float) -> dict[str, tuple[float, float
         watch = subprocess.Popen([agent_console, "watch", "--address", daemon.address],
                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
         notifier = await start_notifier(daemon.address, Path(scratch))
+        follower = start_follower(daemon.address, Path(scratch) / "remote")
         try:
             transcripts = Path(scratch) / "projects" / "-home-dev-shop"
             transcripts.mkdir(parents=True)
             (Path(scratch) / "sessions").mkdir()  # where Claude Code 2.1.332 keeps its state files
             await fill(daemon.address, sessions, owner, transcripts)
             await asyncio.sleep(SETTLE_S)
-            pids = {"daemon": daemon.process.pid, "watch": watch.pid, "notify": notifier.process.pid}
+            pids = {"daemon": daemon.process.pid, "watch": watch.pid, "notify": notifier.process.pid,
+                    "remote": follower.pid}
             before = {name: (times_scheduled(pid), cpu_seconds(pid)) for name, pid in pids.items()}
             await asyncio.sleep(seconds)
             after = {name: (times_scheduled(pid), cpu_seconds(pid)) for name, pid in pids.items()}
         finally:
+            follower.terminate()
+            follower.wait()
             notifier.stop()
             watch.terminate()
             watch.wait()
