@@ -1,4 +1,5 @@
-"""``agent-console remote`` with no host configured: it starts no daemon, and hears config.toml change.
+"""``agent-console remote`` with no host configured: it starts no daemon, and hears config.toml change;
+``remote rm`` drops its host from a running daemon itself, and starts none.
 
 The follower runs for real on a bus where the daemon is installed but not
 running (``activating_bus``: any call to it would start it by D-Bus
@@ -21,6 +22,7 @@ import pytest
 from processes import AGENT_CONSOLE, READY_TIMEOUT_S, bus_owner_pid
 
 from agent_console.client.blocking_client import BlockingSessionsClient
+from agent_console.wire.marshal import Variant
 
 pytestmark = [pytest.mark.bus, pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="inotify, and the follower's no-polling claim, are Linux's"
@@ -116,3 +118,24 @@ def test_a_config_directory_made_later_is_heard(activating_bus: str, tmp_path: P
         running.wait_for_line(f"following far at {UNREACHABLE}")
     finally:
         running.stop()
+
+
+def test_rm_drops_the_host_from_a_running_daemon_and_starts_none(activating_bus: str, tmp_path: Path) -> None:
+    """With the follower stopped (the daemon still holds the host it marked unreachable)."""
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config")}
+
+    def remote(*args: str) -> subprocess.CompletedProcess[str]:
+        argv = [AGENT_CONSOLE, "remote", *args, "--address", activating_bus]
+        return subprocess.run(argv, env=env, capture_output=True, text=True, check=False, timeout=READY_TIMEOUT_S)
+
+    assert remote("add", "far", UNREACHABLE).returncode == 0
+    assert remote("add", "near", UNREACHABLE).returncode == 0
+    removed = remote("rm", "near")
+    assert removed.returncode == 0 and "0 sessions dropped" in removed.stdout, removed.stderr
+    assert bus_owner_pid(activating_bus) is None
+    with BlockingSessionsClient.connect(activating_bus) as client:
+        client.mirror_host("far", [{"id": Variant("s", "s1"), "status": Variant("s", "working")}])
+        client.set_host_state("far", "unreachable", "agent-console remote is not running")
+        removed = remote("rm", "far")
+        assert removed.returncode == 0 and "1 sessions dropped" in removed.stdout, removed.stderr
+        assert client.hosts() == [] and client.list_all() == []
