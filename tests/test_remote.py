@@ -247,6 +247,6 @@ def test_a_removed_remote_takes_its_sessions_with_it(world: World) -> None:
     assert removed.returncode == 0 and "no longer following h2" in removed.stdout, removed.stderr
     assert remote_copy(world, "h2") == {}
     assert "h2" not in remote_list(world)
-    time.sleep(2)  # the follower reads config.toml once a second: it stops the link, and sends nothing more
+    time.sleep(2)  # the follower hears config.toml change: it stops the link, and sends nothing more
     assert remote_copy(world, "h2") == {} and "h2" not in remote_list(world)
     assert "h1" in remote_list(world)

@@ -44,6 +44,8 @@ CALL = f"busctl --user --timeout=5 call {BUS_NAME} {OBJECT_PATH} {INTERFACE}"
 """A foreign client's call, bounded by busctl itself well below dbus-daemon's 120 s activation timeout."""
 UNIT = "agent-console.service"
 REMOTE_UNIT = "agent-console-remote.service"
+FOLLOWER_READY = "following 0 hosts"
+"""The follower's log line once it has read config.toml and made every call of its start."""
 CLI_SAFETY_NET_S = CLIENT_CONNECT_TIMEOUT_S + 2 * CLIENT_CALL_TIMEOUT_S + 10
 """Turns a CLI that hangs (dbus-daemon would hold it 120 s) into a failure: its deadlines plus room, no more."""
 
@@ -103,8 +105,8 @@ def owner_pid(container: Container) -> str:
     return asked.stdout.split()[1] if asked.returncode == 0 else ""
 
 
-def journal(container: Container) -> str:
-    return container.as_user(f"journalctl --user -u {UNIT} -o cat --no-pager").stdout
+def journal(container: Container, unit_name: str = UNIT) -> str:
+    return container.as_user(f"journalctl --user -u {unit_name} -o cat --no-pager").stdout
 
 
 def wait_for(what: str, check, timeout: float = RESTART_TIMEOUT_S):
@@ -118,10 +120,9 @@ def wait_for(what: str, check, timeout: float = RESTART_TIMEOUT_S):
 
 @pytest.fixture
 def stopped(container: Container) -> Container:
-    """The unit stopped, its failure forgotten, no configuration file.  The remote hosts' follower,
-    which ``service install`` starts, is stopped first: as a client it would start the daemon again."""
+    """The unit stopped, its failure forgotten, no configuration file."""
     done = container.as_user(
-        f"systemctl --user stop {REMOTE_UNIT} {UNIT}; systemctl --user reset-failed {UNIT};"
+        f"systemctl --user stop {UNIT}; systemctl --user reset-failed {UNIT};"
         " rm -f ~/.config/agent-console/config.toml"
     )
     assert done.returncode in (0, 1), done.stderr
@@ -135,6 +136,17 @@ def test_the_first_call_starts_the_unit_through_systemd_service(stopped: Contain
     assert called.returncode == 0 and called.stdout.strip() == "aa{sv} 0", called.stderr + journal(stopped)
     state = unit(stopped)
     assert state["ActiveState"] == "active" and state["MainPID"] == owner_pid(stopped) != "0", state
+
+
+def test_the_remote_hosts_follower_leaves_it_stopped(stopped: Container) -> None:
+    """``service install`` enabled and started the follower, a client of the daemon: with no host
+    configured it calls nothing that would start it, so it stays stopped until a client calls."""
+    starts = journal(stopped, REMOTE_UNIT).count(FOLLOWER_READY)
+    assert stopped.as_user(f"systemctl --user restart {REMOTE_UNIT}").returncode == 0
+    wait_for("follower ready", lambda: journal(stopped, REMOTE_UNIT).count(FOLLOWER_READY) > starts)
+    assert owner_pid(stopped) == "" and unit(stopped)["ActiveState"] == "inactive", journal(stopped, REMOTE_UNIT)
+    assert stopped.as_user(f"{CALL} ListAll").returncode == 0
+    assert owner_pid(stopped) != ""
 
 
 def test_the_hardening_holds_under_the_manager(stopped: Container) -> None:
